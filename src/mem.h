@@ -1,0 +1,36 @@
+/* mem.h -- the engine's allocator wrapper: every byte the library holds
+ * goes through one fnli_mem, which counts it (fnl_stats.memory_bytes) and
+ * routes it to the host's allocator. */
+#ifndef FNL_MEM_H
+#define FNL_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "funnelcore.h"
+
+typedef struct fnli_mem {
+    fnl_allocator a;
+    size_t bytes;
+    size_t peak;
+} fnli_mem;
+
+/* Use the host allocator, or libc when a is NULL.  FNL_EINVAL/FNL_EVERSION
+ * for a malformed table. */
+int fnli_mem_init(fnli_mem *m, const fnl_allocator *a);
+
+/* NULL on failure (including size 0 overflow checks done by callers). */
+void *fnli_malloc(fnli_mem *m, size_t size);
+void *fnli_calloc(fnli_mem *m, size_t n, size_t size);
+/* On failure returns NULL and leaves p untouched. */
+void *fnli_realloc(fnli_mem *m, void *p, size_t old_size, size_t new_size);
+void fnli_free(fnli_mem *m, void *p, size_t size);
+/* A NUL-terminated copy of s[0..len). */
+char *fnli_strndup(fnli_mem *m, const char *s, size_t len);
+
+/* Grow a vector's capacity so that it holds at least `need` elements of
+ * `elem` bytes (doubling, at least `min_cap`).  FNL_ENOMEM on failure with
+ * *items and *cap unchanged; FNL_ELIMIT if the size would overflow. */
+int fnli_grow(fnli_mem *m, void **items, size_t *cap, size_t need,
+              size_t elem, size_t min_cap);
+
+#endif

@@ -1,0 +1,552 @@
+/* paths.c -- the ChannelAttribution-compatible paths CSV reader.
+ *
+ * Columns (header names ASCII case-insensitive, any order, others
+ * ignored): path ("a > b > c"), total_conversions, and optionally
+ * total_conversion_value and total_null.  One journey per data row.  The
+ * grammar is RFC 4180 with LF or CRLF line ends and an optional UTF-8 BOM;
+ * every error names its line and byte column. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "attribution.h"
+
+enum { COL_PATH, COL_CONV, COL_VALUE, COL_NULL, NCOLS };
+
+static const char *const col_names[NCOLS] = {
+    "path", "total_conversions", "total_conversion_value", "total_null"
+};
+
+typedef struct field {
+    const char *s;
+    size_t n;
+    int quoted;          /* contains "" escapes to undo */
+    uint64_t line;
+    uint64_t col;
+} field;
+
+typedef struct parser {
+    fnl_journeys *js;
+    const char *p, *end, *line_start;
+    uint64_t line;
+    char sep;
+    uint32_t decimals;
+    fnl_paths_error *err;
+    char *unq;           /* unescape scratch */
+    size_t unq_cap;
+    uint32_t *ids;
+    size_t ids_cap;
+} parser;
+
+static int fail(parser *ps, int code, uint64_t line, uint64_t col,
+                const char *what)
+{
+    fnl_paths_error e;
+    if (ps->err == NULL || ps->err->size < sizeof(uint32_t))
+        return code;
+    memset(&e, 0, sizeof(e));
+    e.size = ps->err->size;
+    e.line = line;
+    e.column = col;
+    if (line)
+        snprintf(e.message, sizeof(e.message), "line %llu, column %llu: %s",
+                 (unsigned long long)line, (unsigned long long)col, what);
+    else
+        snprintf(e.message, sizeof(e.message), "%s", what);
+    memcpy(ps->err, &e, ps->err->size < sizeof(e) ? ps->err->size : sizeof(e));
+    return code;
+}
+
+/* Read one field at ps->p; leaves ps->p on the delimiter (',' / CR / LF)
+ * or at the end. */
+static int read_field(parser *ps, field *f)
+{
+    const char *p = ps->p, *end = ps->end;
+    f->line = ps->line;
+    f->col = (uint64_t)(p - ps->line_start) + 1;
+    f->quoted = 0;
+    if (p < end && *p == '"') {
+        const char *s = ++p;
+        for (;;) {
+            const char *q = memchr(p, '"', (size_t)(end - p));
+            const char *nl;
+            /* keep line numbers right across embedded line ends */
+            for (nl = p; (nl = memchr(nl, '\n', (size_t)((q ? q : end) - nl)));
+                 nl++) {
+                ps->line++;
+                ps->line_start = nl + 1;
+            }
+            if (q == NULL)
+                return fail(ps, FNL_ECORRUPT, f->line, f->col,
+                            "unterminated quoted field");
+            if (q + 1 < end && q[1] == '"') {
+                f->quoted = 1;
+                p = q + 2;
+                continue;
+            }
+            f->s = s;
+            f->n = (size_t)(q - s);
+            p = q + 1;
+            break;
+        }
+        if (p < end && *p != ',' && *p != '\n' && *p != '\r')
+            return fail(ps, FNL_ECORRUPT, ps->line,
+                        (uint64_t)(p - ps->line_start) + 1,
+                        "unexpected character after a closing quote");
+        ps->p = p;
+        return FNL_OK;
+    }
+    f->s = p;
+    while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+        p++;
+    f->n = (size_t)(p - f->s);
+    ps->p = p;
+    return FNL_OK;
+}
+
+/* Undo "" escapes into the scratch buffer. */
+static int unquote(parser *ps, field *f)
+{
+    size_t i, k = 0;
+    int rc;
+    if (!f->quoted)
+        return FNL_OK;
+    if (f->n > ps->unq_cap) {
+        rc = fnli_grow(&ps->js->mem, (void **)&ps->unq, &ps->unq_cap, f->n,
+                       1, 256);
+        if (rc)
+            return fail(ps, rc, 0, 0, "out of memory");
+    }
+    for (i = 0; i < f->n; i++) {
+        ps->unq[k++] = f->s[i];
+        if (f->s[i] == '"')
+            i++;
+    }
+    f->s = ps->unq;
+    f->n = k;
+    f->quoted = 0;
+    return FNL_OK;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A non-negative decimal ("12", "3.50", "1e+05"), scaled by 10^decimals
+ * and rounded half away from zero.  whole: the scaled number must be an
+ * integer. */
+static int parse_number(parser *ps, const field *f, uint32_t decimals,
+                        int whole, uint64_t max, uint64_t *out)
+{
+    char dig[48];
+    size_t nd = 0, i = 0, n = f->n;
+    const char *s = f->s;
+    long intd = 0, ex = 0, pos, k;
+    int seen = 0, esign = 1, point = 0;
+    uint64_t v = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    while (n > i && is_space(s[n - 1]))
+        n--;
+    if (i < n && s[i] == '+')
+        i++;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            seen = 1;
+            if (nd == 0 && c == '0') {
+                if (point)
+                    intd--; /* leading zeros after the point shift it */
+                continue;
+            }
+            if (nd >= sizeof(dig))
+                return fail(ps, FNL_ELIMIT, f->line, f->col,
+                            "number has too many digits");
+            dig[nd++] = c;
+            if (!point)
+                intd++;
+        } else if (c == '.' && !point) {
+            point = 1;
+        } else {
+            break;
+        }
+    }
+    if (!seen)
+        return fail(ps, FNL_ECORRUPT, f->line, f->col,
+                    "expected a non-negative number");
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int ed = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            esign = s[i++] == '-' ? -1 : 1;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (ex < 100000)
+                ex = ex * 10 + (s[i] - '0');
+            ed = 1;
+        }
+        if (!ed)
+            return fail(ps, FNL_ECORRUPT, f->line, f->col,
+                        "malformed exponent");
+    }
+    if (i != n)
+        return fail(ps, FNL_ECORRUPT, f->line, f->col,
+                    "expected a non-negative number");
+    /* the scaled integer is dig[0 .. pos) followed by zeros */
+    pos = intd + esign * ex + (long)decimals;
+    for (k = 0; k < pos; k++) {
+        int d = k < (long)nd ? dig[k] - '0' : 0;
+        if (v > (max - (uint64_t)d) / 10)
+            return fail(ps, FNL_ELIMIT, f->line, f->col,
+                        "number is too large");
+        v = v * 10 + (uint64_t)d;
+    }
+    if (pos < (long)nd) {
+        long first = pos < 0 ? 0 : pos;
+        for (k = first; whole && k < (long)nd; k++) {
+            if (dig[k] != '0')
+                return fail(ps, FNL_ECORRUPT, f->line, f->col,
+                            "expected a whole number");
+        }
+        if (pos >= 0 && dig[first] >= '5') {
+            if (v >= max)
+                return fail(ps, FNL_ELIMIT, f->line, f->col,
+                            "number is too large");
+            v++;
+        }
+    }
+    *out = v;
+    return FNL_OK;
+}
+
+static int ieq(const char *a, size_t n, const char *b)
+{
+    size_t i;
+    if (strlen(b) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != b[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Skip a line end at ps->p (CRLF, LF or a lone CR). */
+static void eol(parser *ps)
+{
+    if (ps->p < ps->end && *ps->p == '\r')
+        ps->p++;
+    if (ps->p < ps->end && *ps->p == '\n')
+        ps->p++;
+    ps->line++;
+    ps->line_start = ps->p;
+}
+
+static int read_header(parser *ps, long *colidx, long *nfields)
+{
+    field f;
+    long i = 0;
+    int c, rc;
+    for (c = 0; c < NCOLS; c++)
+        colidx[c] = -1;
+    for (;;) {
+        rc = read_field(ps, &f);
+        if (rc)
+            return rc;
+        rc = unquote(ps, &f);
+        if (rc)
+            return rc;
+        while (f.n && is_space(f.s[0])) {
+            f.s++;
+            f.n--;
+        }
+        while (f.n && is_space(f.s[f.n - 1]))
+            f.n--;
+        for (c = 0; c < NCOLS; c++) {
+            if (ieq(f.s, f.n, col_names[c])) {
+                if (colidx[c] >= 0)
+                    return fail(ps, FNL_ECORRUPT, f.line, f.col,
+                                "duplicate column");
+                colidx[c] = i;
+            }
+        }
+        i++;
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        break;
+    }
+    *nfields = i;
+    if (colidx[COL_PATH] < 0)
+        return fail(ps, FNL_ECORRUPT, 1, 1, "missing column \"path\"");
+    if (colidx[COL_CONV] < 0)
+        return fail(ps, FNL_ECORRUPT, 1, 1,
+                    "missing column \"total_conversions\"");
+    eol(ps);
+    return FNL_OK;
+}
+
+static int emit(parser *ps, field *fs, const long *colidx)
+{
+    fnli_journey j = FNLI_JOURNEY_INIT;
+    field *pf = &fs[colidx[COL_PATH]];
+    uint64_t conv = 0, nulls = 0, value = 0;
+    const char *s, *e;
+    size_t n = 0;
+    int rc;
+    rc = parse_number(ps, &fs[colidx[COL_CONV]], 0, 1,
+                      FNLI_MAX_JOURNEY_CONV, &conv);
+    if (rc)
+        return rc;
+    if (colidx[COL_NULL] >= 0 && fs[colidx[COL_NULL]].n) {
+        rc = parse_number(ps, &fs[colidx[COL_NULL]], 0, 1,
+                          FNLI_MAX_JOURNEY_CONV, &nulls);
+        if (rc)
+            return rc;
+    }
+    if (colidx[COL_VALUE] >= 0 && fs[colidx[COL_VALUE]].n) {
+        rc = parse_number(ps, &fs[colidx[COL_VALUE]], ps->decimals, 0,
+                          (uint64_t)FNLI_MAX_JOURNEY_VALUE, &value);
+        if (rc)
+            return rc;
+        if (value > 0 && conv == 0)
+            return fail(ps, FNL_ECORRUPT, fs[colidx[COL_VALUE]].line,
+                        fs[colidx[COL_VALUE]].col,
+                        "conversion value on a row without conversions");
+    }
+    rc = unquote(ps, pf);
+    if (rc)
+        return rc;
+    if (!fnli_attr_utf8_ok(pf->s, pf->n))
+        return fail(ps, FNL_ECORRUPT, pf->line, pf->col,
+                    "path is not valid UTF-8");
+    s = pf->s;
+    e = pf->s + pf->n;
+    while (s <= e) {
+        const char *t = memchr(s, ps->sep, (size_t)(e - s));
+        const char *a = s, *b = t ? t : e;
+        while (a < b && is_space(*a))
+            a++;
+        while (b > a && is_space(b[-1]))
+            b--;
+        if (a < b) {
+            if (n >= FNLI_MAX_JOURNEY_TOUCHES)
+                return fail(ps, FNL_ELIMIT, pf->line, pf->col,
+                            "path has too many touches");
+            if (n >= ps->ids_cap) {
+                rc = fnli_grow(&ps->js->mem, (void **)&ps->ids, &ps->ids_cap,
+                               n + 1, sizeof(*ps->ids), 64);
+                if (rc)
+                    return fail(ps, rc, 0, 0, "out of memory");
+            }
+            rc = fnli_gtab_intern(&ps->js->groups, &ps->js->mem, a,
+                                  (size_t)(b - a), &ps->ids[n]);
+            if (rc)
+                return fail(ps, rc, pf->line, pf->col,
+                            rc == FNL_EINVAL ? "bad channel name"
+                                             : "out of memory");
+            n++;
+        }
+        if (t == NULL)
+            break;
+        s = t + 1;
+    }
+    if (n == 0)
+        return fail(ps, FNL_ECORRUPT, pf->line, pf->col,
+                    "path has no channel");
+    j.groups = ps->ids;
+    j.n = (uint32_t)n;
+    j.conversions = conv;
+    j.nulls = nulls;
+    j.value = (int64_t)value;
+    rc = fnli_journeys_push(ps->js, &j);
+    if (rc)
+        return fail(ps, rc, 0, 0, "out of memory");
+    return FNL_OK;
+}
+
+static int parse_rows(parser *ps, const long *colidx, long nfields)
+{
+    field fs[64];
+    field *f = fs;
+    int rc = FNL_OK;
+    if (nfields > 64) {
+        f = fnli_malloc(&ps->js->mem, (size_t)nfields * sizeof(*f));
+        if (f == NULL)
+            return fail(ps, FNL_ENOMEM, 0, 0, "out of memory");
+    }
+    while (ps->p < ps->end) {
+        long i = 0;
+        uint64_t line = ps->line;
+        if (*ps->p == '\n' || *ps->p == '\r') {
+            eol(ps);
+            continue;
+        }
+        for (;;) {
+            field tmp;
+            rc = read_field(ps, i < nfields ? &f[i] : &tmp);
+            if (rc)
+                goto out;
+            i++;
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            break;
+        }
+        if (i != nfields) {
+            char msg[80];
+            snprintf(msg, sizeof(msg), "expected %ld fields, found %ld",
+                     nfields, i);
+            rc = fail(ps, FNL_ECORRUPT, line, 1, msg);
+            goto out;
+        }
+        rc = emit(ps, f, colidx);
+        if (rc)
+            goto out;
+        eol(ps);
+    }
+out:
+    if (f != fs)
+        fnli_free(&ps->js->mem, f, (size_t)nfields * sizeof(*f));
+    return rc;
+}
+
+int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
+                     const fnl_paths_options *o, fnl_paths_error *err)
+{
+    parser ps;
+    long colidx[NCOLS], nfields = 0;
+    int rc;
+    memset(&ps, 0, sizeof(ps));
+    ps.js = js;
+    ps.p = buf;
+    ps.end = buf + len;
+    ps.line = 1;
+    ps.sep = o->separator;
+    ps.decimals = o->value_decimals;
+    ps.err = err;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        ps.p += 3;
+    ps.line_start = ps.p;
+    if (ps.p == ps.end)
+        return fail(&ps, FNL_ECORRUPT, 1, 1, "empty file: no header");
+    rc = read_header(&ps, colidx, &nfields);
+    if (rc == FNL_OK)
+        rc = parse_rows(&ps, colidx, nfields);
+    fnli_free(&js->mem, ps.unq, ps.unq_cap);
+    fnli_free(&js->mem, ps.ids, ps.ids_cap * sizeof(*ps.ids));
+    return rc;
+}
+
+FNL_API int fnl_paths_options_init(fnl_paths_options *opts, size_t size)
+{
+    fnl_paths_options d = FNL_PATHS_OPTIONS_INIT;
+    if (opts == NULL || size < sizeof(uint32_t))
+        return FNL_EINVAL;
+    if (size > sizeof(d))
+        size = sizeof(d);
+    d.size = (uint32_t)size;
+    memcpy(opts, &d, size);
+    return FNL_OK;
+}
+
+static int paths_opts(fnl_paths_options *o, const fnl_paths_options *in)
+{
+    fnl_paths_options d = FNL_PATHS_OPTIONS_INIT;
+    *o = d;
+    if (in != NULL) {
+        if (in->size < sizeof(uint32_t))
+            return FNL_EINVAL;
+        memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
+    }
+    if (o->value_decimals > 9 || o->separator == '\0' ||
+        o->separator == '"' || o->separator == ',' ||
+        o->separator == '\n' || o->separator == '\r' ||
+        o->separator == ' ' || o->separator == '\t')
+        return FNL_EINVAL;
+    return FNL_OK;
+}
+
+FNL_API int fnl_paths_parse(fnl_journeys **out, const char *buf, size_t len,
+                            const fnl_paths_options *opts,
+                            fnl_paths_error *err)
+{
+    fnl_paths_options o;
+    fnl_journeys *js;
+    int rc;
+    if (out == NULL || (buf == NULL && len != 0))
+        return FNL_EINVAL;
+    rc = paths_opts(&o, opts);
+    if (rc)
+        return rc;
+    rc = fnli_journeys_new(&js, o.allocator, o.value_decimals);
+    if (rc)
+        return rc;
+    rc = fnli_paths_parse(js, buf ? buf : "", len, &o, err);
+    if (rc) {
+        fnl_journeys_free(js);
+        return rc;
+    }
+    *out = js;
+    return FNL_OK;
+}
+
+FNL_API int fnl_paths_read(fnl_journeys **out, const char *filename,
+                           const fnl_paths_options *opts,
+                           fnl_paths_error *err)
+{
+    fnl_paths_options o;
+    fnli_mem m;
+    FILE *fp;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    int rc;
+    if (out == NULL || filename == NULL)
+        return FNL_EINVAL;
+    rc = paths_opts(&o, opts);
+    if (rc)
+        return rc;
+    rc = fnli_mem_init(&m, o.allocator);
+    if (rc)
+        return rc;
+    fp = fopen(filename, "rb");
+    if (fp == NULL)
+        return FNL_EIO;
+    if (fseek(fp, 0, SEEK_END) == 0) {
+        long sz = ftell(fp);
+        if (sz > 0)
+            cap = (size_t)sz + 1;
+        rewind(fp);
+    }
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            rc = fnli_grow(&m, (void **)&buf, &cap, len + 1, 1, 65536);
+            if (rc)
+                goto out;
+        } else if (buf == NULL) {
+            buf = fnli_malloc(&m, cap);
+            if (buf == NULL) {
+                rc = FNL_ENOMEM;
+                goto out;
+            }
+        }
+        got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp))
+                rc = FNL_EIO;
+            break;
+        }
+    }
+    if (rc == FNL_OK)
+        rc = fnl_paths_parse(out, buf, len, &o, err);
+out:
+    fclose(fp);
+    fnli_free(&m, buf, cap);
+    return rc;
+}

@@ -1,0 +1,415 @@
+/* bench_attribution.c -- timings of the attribution core (no assertions).
+ *
+ *   bench_attribution [journeys] [--csv]
+ *
+ * Generates journeys in memory (default 1,000,000; 20 channels, mean length
+ * about 4, about 3 % converting, seeded PRNG) and times: every heuristic
+ * model plus Markov transition counting in one pass; the exact Markov
+ * solve at orders 1 and 3; Shapley over 20 channels; a merge of 8
+ * partitions; and, with --csv, writing the journeys as a paths CSV and the
+ * end-to-end run from that file (parse + heuristics + Markov order 1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "attribution.h"
+
+#define NCH 20
+
+static double now(void)
+{
+    struct timespec ts;
+    /* process CPU time: single-threaded work, steady on a busy machine */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t x = *s += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+typedef struct data {
+    size_t n, nt;
+    uint64_t *start;
+    uint32_t *len;
+    uint32_t *g;       /* channel index 0..NCH-1 */
+    int64_t *t;
+    uint64_t *conv;
+    int64_t *value;
+    int32_t *lead;
+} data;
+
+static void generate(data *d, size_t n, uint64_t seed)
+{
+    size_t i, cap = n * 6 + 64;
+    d->n = n;
+    d->nt = 0;
+    d->start = malloc(n * sizeof(*d->start));
+    d->len = malloc(n * sizeof(*d->len));
+    d->conv = malloc(n * sizeof(*d->conv));
+    d->value = malloc(n * sizeof(*d->value));
+    d->lead = malloc(n * sizeof(*d->lead));
+    d->g = malloc(cap * sizeof(*d->g));
+    d->t = malloc(cap * sizeof(*d->t));
+    for (i = 0; i < n; i++) {
+        uint32_t len = 1, k;
+        int64_t t = (int64_t)(rng(&seed) % 1000000000u);
+        /* geometric length, mean 4, at most 30 */
+        while (len < 30 && rng(&seed) % 4 != 0)
+            len++;
+        if (d->nt + len > cap) {
+            cap *= 2;
+            d->g = realloc(d->g, cap * sizeof(*d->g));
+            d->t = realloc(d->t, cap * sizeof(*d->t));
+        }
+        d->start[i] = d->nt;
+        d->len[i] = len;
+        for (k = 0; k < len; k++) {
+            /* skewed channel popularity */
+            uint64_t r = rng(&seed);
+            d->g[d->nt + k] = (uint32_t)(((r % NCH) + ((r >> 32) % NCH)) / 2);
+            t += (int64_t)(rng(&seed) % 86400000u);
+            d->t[d->nt + k] = t;
+        }
+        d->nt += len;
+        d->conv[i] = rng(&seed) % 100 < 3;
+        d->value[i] = d->conv[i] ? (int64_t)(rng(&seed) % 1000000) : 0;
+        d->lead[i] = d->conv[i] ? (int32_t)(rng(&seed) % len) : -1;
+    }
+}
+
+static void view(const data *d, const uint32_t *ids, size_t i,
+                 fnli_journey *j, uint32_t *buf)
+{
+    uint32_t k;
+    fnli_journey z = FNLI_JOURNEY_INIT;
+    *j = z;
+    if (ids == NULL) {
+        /* the partial's ids are the channel indices: no copy, as an
+         * engine that keeps partial ids would do */
+        j->groups = d->g + d->start[i];
+    } else {
+        for (k = 0; k < d->len[i]; k++)
+            buf[k] = ids[d->g[d->start[i] + k]];
+        j->groups = buf;
+    }
+    j->times = d->t + d->start[i];
+    j->n = d->len[i];
+    j->conversions = d->conv[i];
+    j->nulls = !d->conv[i];
+    j->value = d->value[i];
+    j->lead = d->lead[i];
+}
+
+static const char *chan_name(int c)
+{
+    static char names[NCH][16];
+    if (c == 0)
+        return "direct";
+    snprintf(names[c], sizeof(names[c]), "channel_%02d", c);
+    return names[c];
+}
+
+static int setup(fnli_attr *a, fnli_mem *m, uint32_t models, uint32_t order,
+                 uint32_t *ids)
+{
+    fnl_attribution_options o = FNL_ATTRIBUTION_OPTIONS_INIT;
+    fnli_attr_params par;
+    int c, rc;
+    o.models = models;
+    o.markov_order = order;
+    rc = fnli_attr_params_from(&par, &o);
+    if (rc == FNL_OK)
+        rc = fnli_attr_init(a, m, &par);
+    for (c = 0; rc == FNL_OK && c < NCH; c++)
+        rc = fnli_attr_group(a, chan_name(c), strlen(chan_name(c)), &ids[c]);
+    return rc;
+}
+
+static int accumulate(fnli_attr *a, const data *d, const uint32_t *ids,
+                      size_t lo, size_t hi)
+{
+    uint32_t buf[32];
+    size_t i;
+    int c, identity = 1;
+    for (c = 0; c < NCH; c++)
+        identity &= ids[c] == (uint32_t)c;
+    if (identity)
+        ids = NULL;
+    for (i = lo; i < hi; i++) {
+        fnli_journey j;
+        int rc;
+        view(d, ids, i, &j, buf);
+        rc = fnli_attr_add(a, &j);
+        if (rc)
+            return rc;
+    }
+    return FNL_OK;
+}
+
+#define HEUR_MODELS                                                          \
+    (FNL_ATTR_BIT(FNL_ATTR_FIRST_TOUCH) | FNL_ATTR_BIT(FNL_ATTR_LAST_TOUCH) | \
+     FNL_ATTR_BIT(FNL_ATTR_LAST_NON_DIRECT) | FNL_ATTR_BIT(FNL_ATTR_LINEAR) | \
+     FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY) | FNL_ATTR_BIT(FNL_ATTR_U_SHAPED) |    \
+     FNL_ATTR_BIT(FNL_ATTR_W_SHAPED) | FNL_ATTR_BIT(FNL_ATTR_Z_SHAPED) |      \
+     FNL_ATTR_BIT(FNL_ATTR_J_SHAPED) | FNL_ATTR_BIT(FNL_ATTR_INVERSE_J) |     \
+     FNL_ATTR_BIT(FNL_ATTR_CUSTOM))
+
+static void print_top(const fnl_attribution *r, const char *what)
+{
+    fnl_attribution_row row = FNL_ATTRIBUTION_ROW_INIT;
+    fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+    fnl_attribution_get_info(r, &info);
+    fnl_attribution_row_get(r, 0, &row);
+    printf("    %-18s rows %llu, total %.0f conversions, first row %s %.3f\n",
+           what, (unsigned long long)info.row_count, info.total_conversions,
+           row.key, row.conversions);
+}
+
+static int write_csv(const data *d, const char *name, double *mb)
+{
+    FILE *f = fopen(name, "wb");
+    size_t i, k;
+    long bytes;
+    if (f == NULL)
+        return -1;
+    fputs("path,total_conversions,total_conversion_value,total_null\n", f);
+    for (i = 0; i < d->n; i++) {
+        for (k = 0; k < d->len[i]; k++) {
+            if (k)
+                fputs(" > ", f);
+            fputs(chan_name((int)d->g[d->start[i] + k]), f);
+        }
+        fprintf(f, ",%llu,%lld.%02lld,%llu\n",
+                (unsigned long long)d->conv[i],
+                (long long)(d->value[i] / 100), (long long)(d->value[i] % 100),
+                (unsigned long long)!d->conv[i]);
+    }
+    bytes = ftell(f);
+    fclose(f);
+    *mb = (double)bytes / 1e6;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = 1000000;
+    int csv = 0, i;
+    data d;
+    fnli_mem m;
+    fnli_attr a;
+    uint32_t ids[NCH];
+    double t0, t1;
+    fnl_attribution *r;
+    uint32_t model;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0)
+            csv = 1;
+        else
+            n = (size_t)strtoull(argv[i], NULL, 10);
+    }
+    fnli_mem_init(&m, NULL);
+    t0 = now();
+    generate(&d, n, 12345);
+    printf("generated %zu journeys, %zu touches in %.2f s\n", d.n, d.nt,
+           now() - t0);
+
+    /* 0. the parts of the one pass alone */
+    {
+        static const struct {
+            uint32_t models;
+            const char *what;
+        } parts[3] = {
+            { FNL_ATTR_BIT(FNL_ATTR_LINEAR), "touch counts + linear only" },
+            { HEUR_MODELS, "11 heuristic models only" },
+            { FNL_ATTR_BIT(FNL_ATTR_MARKOV), "Markov order 1 counting only" },
+        };
+        int k;
+        for (k = 0; k < 3; k++) {
+            if (setup(&a, &m, parts[k].models, 1, ids))
+                return 1;
+            t0 = now();
+            if (accumulate(&a, &d, ids, 0, d.n))
+                return 1;
+            t1 = now();
+            printf("%-40s %.3f s, %.1f M touches/s\n", parts[k].what,
+                   t1 - t0, (double)d.nt / (t1 - t0) / 1e6);
+            fnli_attr_free(&a);
+        }
+    }
+
+    /* 1. one pass: all heuristics + Markov order 1 counting */
+    if (setup(&a, &m, HEUR_MODELS | FNL_ATTR_BIT(FNL_ATTR_MARKOV), 1, ids))
+        return 1;
+    t0 = now();
+    if (accumulate(&a, &d, ids, 0, d.n))
+        return 1;
+    t1 = now();
+    printf("one pass, 11 heuristic models + Markov counting: %.3f s, "
+           "%.1f M touches/s, %.1f M journeys/s\n", t1 - t0,
+           (double)d.nt / (t1 - t0) / 1e6, (double)d.n / (t1 - t0) / 1e6);
+    t0 = now();
+    for (model = FNL_ATTR_FIRST_TOUCH; model <= FNL_ATTR_CUSTOM; model++) {
+        if (fnli_attr_finish(&a, model, &r))
+            return 1;
+        if (model == FNL_ATTR_LINEAR)
+            print_top(r, "linear");
+        fnl_attribution_free(r);
+    }
+    printf("finish 11 heuristic results: %.4f s\n", now() - t0);
+    t0 = now();
+    if (fnli_attr_finish(&a, FNL_ATTR_MARKOV, &r))
+        return 1;
+    t1 = now();
+    {
+        fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+        fnl_attribution_get_info(r, &info);
+        printf("Markov order 1 exact solve: %.4f s (%llu states)\n", t1 - t0,
+               (unsigned long long)info.markov_states);
+    }
+    print_top(r, "markov order 1");
+    fnl_attribution_free(r);
+
+    /* 2. merge: 8 partitions of the same data */
+    {
+        fnli_attr parts[8], acc;
+        uint32_t pids[NCH];
+        int k;
+        double tm;
+        if (setup(&acc, &m, HEUR_MODELS | FNL_ATTR_BIT(FNL_ATTR_MARKOV), 1,
+                  pids))
+            return 1;
+        for (k = 0; k < 8; k++) {
+            if (setup(&parts[k], &m,
+                      HEUR_MODELS | FNL_ATTR_BIT(FNL_ATTR_MARKOV), 1, pids) ||
+                accumulate(&parts[k], &d, pids, d.n * (size_t)k / 8,
+                           d.n * (size_t)(k + 1) / 8))
+                return 1;
+        }
+        tm = now();
+        for (k = 0; k < 8; k++) {
+            if (fnli_attr_merge(&acc, &parts[k]))
+                return 1;
+            fnli_attr_free(&parts[k]);
+        }
+        printf("merge of 8 partitions: %.4f s\n", now() - tm);
+        {
+            fnl_attribution *x, *y;
+            fnl_attribution_row rx = FNL_ATTRIBUTION_ROW_INIT,
+                                ry = FNL_ATTRIBUTION_ROW_INIT;
+            fnli_attr_finish(&acc, FNL_ATTR_MARKOV, &x);
+            fnli_attr_finish(&a, FNL_ATTR_MARKOV, &y);
+            fnl_attribution_row_get(x, 3, &rx);
+            fnl_attribution_row_get(y, 3, &ry);
+            printf("    merged == one pass (row 3, Markov): %s\n",
+                   memcmp(&rx.conversions, &ry.conversions, 8) == 0 ? "yes"
+                                                                    : "NO");
+            fnl_attribution_free(x);
+            fnl_attribution_free(y);
+        }
+        fnli_attr_free(&acc);
+    }
+    fnli_attr_free(&a);
+
+    /* 3. Markov order 3 */
+    if (setup(&a, &m, FNL_ATTR_BIT(FNL_ATTR_MARKOV), 3, ids))
+        return 1;
+    t0 = now();
+    if (accumulate(&a, &d, ids, 0, d.n))
+        return 1;
+    t1 = now();
+    printf("Markov order 3 counting: %.3f s, %.1f M touches/s\n", t1 - t0,
+           (double)d.nt / (t1 - t0) / 1e6);
+    t0 = now();
+    if (fnli_attr_finish(&a, FNL_ATTR_MARKOV, &r))
+        return 1;
+    t1 = now();
+    {
+        fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+        fnl_attribution_get_info(r, &info);
+        printf("Markov order 3 exact solve: %.4f s (%llu states)\n", t1 - t0,
+               (unsigned long long)info.markov_states);
+    }
+    fnl_attribution_free(r);
+    fnli_attr_free(&a);
+
+    /* 4. Shapley over 20 channels */
+    if (setup(&a, &m,
+              FNL_ATTR_BIT(FNL_ATTR_SHAPLEY) |
+                  FNL_ATTR_BIT(FNL_ATTR_SHAPLEY_ORDERED),
+              1, ids))
+        return 1;
+    t0 = now();
+    if (accumulate(&a, &d, ids, 0, d.n))
+        return 1;
+    t1 = now();
+    printf("Shapley coalition tallies (set + ordered): %.3f s\n", t1 - t0);
+    t0 = now();
+    if (fnli_attr_finish(&a, FNL_ATTR_SHAPLEY, &r))
+        return 1;
+    t1 = now();
+    printf("Shapley over %d channels, %zu coalitions: %.4f s\n", NCH,
+           a.sets.tab.count, t1 - t0);
+    print_top(r, "shapley");
+    fnl_attribution_free(r);
+    t0 = now();
+    if (fnli_attr_finish(&a, FNL_ATTR_SHAPLEY_ORDERED, &r))
+        return 1;
+    printf("ordered Shapley, %zu sequences: %.4f s\n", a.seqs.tab.count,
+           now() - t0);
+    fnl_attribution_free(r);
+    fnli_attr_free(&a);
+
+    /* 5. paths CSV end to end */
+    if (csv) {
+        const char *name = "/tmp/fnl_bench_paths.csv";
+        fnl_journeys *js;
+        fnl_attribution_partial *p;
+        fnl_attribution_options o = FNL_ATTRIBUTION_OPTIONS_INIT;
+        fnl_paths_error err = FNL_PATHS_ERROR_INIT;
+        double mb, tp, ta;
+        t0 = now();
+        if (write_csv(&d, name, &mb))
+            return 1;
+        printf("wrote %s: %.0f MB in %.2f s\n", name, mb, now() - t0);
+        t0 = now();
+        if (fnl_paths_read(&js, name, NULL, &err)) {
+            fprintf(stderr, "%s\n", err.message);
+            return 1;
+        }
+        tp = now();
+        o.models = HEUR_MODELS & ~FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY);
+        o.models |= FNL_ATTR_BIT(FNL_ATTR_MARKOV);
+        o.value_decimals = 2;
+        if (fnl_attribution_partial_new(&p, &o) ||
+            fnl_attribution_partial_add(p, js, 0, fnl_journeys_count(js)))
+            return 1;
+        for (model = FNL_ATTR_FIRST_TOUCH; model <= FNL_ATTR_MARKOV;
+             model++) {
+            if (model == FNL_ATTR_TIME_DECAY)
+                continue;
+            if (fnl_attribution_partial_finish(p, model, &r))
+                return 1;
+            fnl_attribution_free(r);
+        }
+        ta = now();
+        printf("paths CSV end to end: read+parse %.3f s (%.0f MB/s), "
+               "10 heuristics + Markov 1 %.3f s, total %.3f s\n", tp - t0,
+               mb / (tp - t0), ta - tp, ta - t0);
+        fnl_attribution_partial_free(p);
+        fnl_journeys_free(js);
+        remove(name);
+    }
+    free(d.start);
+    free(d.len);
+    free(d.g);
+    free(d.t);
+    free(d.conv);
+    free(d.value);
+    free(d.lead);
+    return 0;
+}
