@@ -7,6 +7,12 @@ MESON ?= meson
 
 .PHONY: all deps test test-normal test-san bench clean
 
+# Areas add their own targets in mk/*.mk and append test targets to
+# EXTRA_TESTS (bindings, quality checks), so `make test` runs them all.
+.DEFAULT_GOAL := all
+EXTRA_TESTS :=
+-include mk/*.mk
+
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
@@ -20,7 +26,8 @@ $(SAN)/build.ninja: | deps
 	$(MESON) setup $(SAN) --buildtype=debug -Db_sanitize=address,undefined \
 	    -Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dbench=false
 
-test: test-normal test-san
+test: test-normal test-san $(EXTRA_TESTS)
+	@echo "make test: all suites passed"
 
 test-normal: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
