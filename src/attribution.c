@@ -1437,9 +1437,20 @@ int fnli_attr_utf8_ok(const char *str, size_t n)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
+        unsigned c;
         size_t k, len;
         uint32_t cp;
+        uint64_t w;
+        /* ASCII runs, eight bytes at a time */
+        while (n - i >= 8) {
+            memcpy(&w, s + i, 8);
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        c = s[i];
         if (c < 0x80) {
             i++;
             continue;

@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include "funnelcore.h"
 #include "mem.h"
-#include "attribution_api.h"
+#include "funnelcore.h"
 
 /* ---- fixed point --------------------------------------------------------
  * A journey's conversions C are distributed in units of 2^-32 conversion,

@@ -96,8 +96,14 @@ static int read_field(parser *ps, field *f)
         return FNL_OK;
     }
     f->s = p;
-    while (p < end && *p != ',' && *p != '\n' && *p != '\r')
-        p++;
+    while (p < end) {
+        char c = *p;
+        /* one test for the common case: every delimiter is below '-' */
+        if (c > ',' || (c != ',' && c != '\n' && c != '\r'))
+            p++;
+        else
+            break;
+    }
     f->n = (size_t)(p - f->s);
     ps->p = p;
     return FNL_OK;

@@ -7,6 +7,14 @@
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
+/* 1 if the eight bytes at p are all ASCII and none is NUL. */
+static inline int ascii8(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return ((v | ((v - ONES) & ~v)) & HIGHS) == 0;
+}
+
 int fnli_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -17,40 +25,27 @@ int fnli_utf8_valid(const char *s, size_t len)
     if (s == NULL)
         return 0;
     while (p < end) {
-        /* ASCII fast path: sixteen, then eight bytes at a time while none
-         * has its high bit set and none is zero. */
-        while ((size_t)(end - p) >= 16) {
-            uint64_t v, w;
-            memcpy(&v, p, 8);
-            memcpy(&w, p + 8, 8);
-            if ((((v | ((v - ONES) & ~v)) | (w | ((w - ONES) & ~w))) &
-                 HIGHS) != 0)
-                break;
-            p += 16;
-        }
-        while ((size_t)(end - p) >= 8) {
-            uint64_t v;
-            memcpy(&v, p, 8);
-            if (((v | ((v - ONES) & ~v)) & HIGHS) != 0)
-                break;
-            p += 8;
-        }
-        if (p >= end)
-            break;
-        if ((size_t)(end - p) < 8 && len >= 8) {
-            /* A short ASCII tail: check the last eight bytes at once (the
-             * overlap was validated already). */
-            uint64_t v;
-            memcpy(&v, end - 8, 8);
-            if (((v | ((v - ONES) & ~v)) & HIGHS) == 0)
-                break;
-        }
         unsigned c = *p;
         if (c < 0x80) {
-            if (c == 0)
-                return 0;
-            p++;
-            continue;
+            /* ASCII fast path: sixteen, then eight bytes at a time while
+             * none has its high bit set and none is NUL. */
+            while ((size_t)(end - p) >= 16 && ascii8(p) && ascii8(p + 8))
+                p += 16;
+            while ((size_t)(end - p) >= 8 && ascii8(p))
+                p += 8;
+            if (p >= end)
+                break;
+            /* a short tail: check the last eight bytes at once (the
+             * overlap was validated already) */
+            if ((size_t)(end - p) < 8 && len >= 8 && ascii8(end - 8))
+                break;
+            c = *p;
+            if (c < 0x80) {
+                if (c == 0)
+                    return 0;
+                p++;
+                continue;
+            }
         }
         size_t left = (size_t)(end - p);
         if (c < 0xC2) {

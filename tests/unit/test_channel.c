@@ -158,6 +158,8 @@ static const ch_case ch_cases[] = {
     {17, NULL, NULL, NULL, NULL, "about:blank", NULL, "direct"},
     /* 16: tagged but unexplained */
     {16, "acme_partner", NULL, NULL, NULL, NULL, NULL, "other"},
+    {16, "x_promo", NULL, NULL, NULL, NULL, NULL, "other"},
+    {16, "direct_mail", NULL, NULL, NULL, NULL, NULL, "other"},
     {16, NULL, NULL, "spring_launch", NULL, NULL, NULL, "other"},
     {16, "partnerx", NULL, NULL, "visit", NULL, NULL, "other"},
     /* 17: direct */

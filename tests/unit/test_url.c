@@ -224,6 +224,11 @@ TEST(utm_buffer)
     /* the length bounds the URL */
     CHECK_OK(fnli_utm_parse("?utm_source=abcdef", 14, buf, sizeof buf, &u));
     CHECK_STR(u.source, "ab");
+    /* an escape cut by the length stays literal */
+    CHECK_OK(fnli_utm_parse("?utm_source=a%41", 15, buf, sizeof buf, &u));
+    CHECK_STR(u.source, "a%4");
+    CHECK_OK(fnli_utm_parse("?utm_source=a%41", 16, buf, sizeof buf, &u));
+    CHECK_STR(u.source, "aA");
 }
 
 int main(void)
