@@ -147,7 +147,8 @@ typedef enum fnl_event_kind {
     FNL_EVENT_CONTACT_CREATED = 1, /* contact: the new contact */
     FNL_EVENT_CONTACT_MERGED = 2,  /* contact: survivor; other: merged away */
     FNL_EVENT_ACCOUNT_CREATED = 3, /* account: the new account; name: its id */
-    FNL_EVENT_ACCOUNT_ASSIGNED = 4 /* contact joined account */
+    FNL_EVENT_ACCOUNT_ASSIGNED = 4, /* contact joined account */
+    FNL_EVENT_CONTACT_FORGOTTEN = 5 /* contact: the (now stale) handle */
 } fnl_event_kind;
 
 /**
@@ -473,10 +474,26 @@ typedef struct fnl_engine_config {
     /** Host channel rules, tried in order before the built-in grouping. */
     const fnl_channel_rule *channel_rules;
     size_t channel_rule_count;
+    /** Persistence (NULL: memory only).  Every mutation is journaled
+     *  through this storage before it is applied (write-ahead); opening
+     *  loads its snapshot and replays its journal, giving the state that
+     *  wrote them.  Borrowed until fnl_engine_close(); the host closes it
+     *  after the engine. */
+    fnl_storage *storage;
+    /** Where fnl_engine_open() writes the detail of a failure, since no
+     *  engine exists to ask (e.g. "journal record 1234 is malformed");
+     *  NULL: nowhere.  NUL-terminated, truncated to errbuf_size. */
+    char *errbuf;
+    size_t errbuf_size;
+    /** Snapshot compression: 0 none, 1 zlib (FNL_EUNSUPPORTED from
+     *  fnl_engine_checkpoint() when built without zlib).  Snapshots are
+     *  readable whatever this says. */
+    uint32_t snapshot_compression;
 } fnl_engine_config;
 
 #define FNL_ENGINE_CONFIG_INIT \
-    { sizeof(fnl_engine_config), 0, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0 }
+    { sizeof(fnl_engine_config), 0, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, \
+      NULL, NULL, 0, 0 }
 
 /**
  * Reset *cfg to defaults for a caller whose struct is `size` bytes (pass
@@ -506,6 +523,23 @@ FNL_API const char *fnl_errmsg(const fnl_engine *engine);
 /** The engine clock's now (ms).  FNL_EINVAL on NULL arguments. */
 FNL_API int fnl_engine_now(fnl_engine *engine, int64_t *out);
 
+/**
+ * Write a snapshot of the whole state through the storage, then let the
+ * storage drop the journal it covers.  Strings no longer referenced by the
+ * state (such as the personal data of forgotten contacts) are left out of
+ * the snapshot and wiped from memory, so after a checkpoint no erased data
+ * remains in memory, in the snapshot or in the journal.
+ * Errors: FNL_EINVAL (no storage), FNL_EIO (the storage failed: the
+ * previous snapshot and the journal are intact; if only the journal's
+ * compaction failed, the new snapshot is current and fnl_errmsg() says so),
+ * FNL_EUNSUPPORTED (zlib asked for but not built), FNL_ENOMEM, FNL_EBUSY.
+ */
+FNL_API int fnl_engine_checkpoint(fnl_engine *engine);
+
+/** Ask the storage to make every journaled mutation durable (its sync
+ *  callback).  A no-op without storage.  Errors: FNL_EIO. */
+FNL_API int fnl_engine_sync(fnl_engine *engine);
+
 /** Counters of one engine. */
 typedef struct fnl_stats {
     uint32_t size;
@@ -520,9 +554,11 @@ typedef struct fnl_stats {
     uint64_t string_bytes;    /* bytes of interned string text */
     uint64_t memory_bytes;    /* bytes currently allocated by the engine */
     uint64_t memory_peak;     /* high-water mark of memory_bytes */
+    uint64_t forgotten;       /* contacts erased by fnl_contact_forget() */
+    uint64_t journal_seq;     /* records journaled (or replayed) so far */
 } fnl_stats;
 
-#define FNL_STATS_INIT { sizeof(fnl_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define FNL_STATS_INIT { sizeof(fnl_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 FNL_API int fnl_stats_init(fnl_stats *stats, size_t size);
 
 /** Fill *out (whose size field the caller set) with the engine's counters. */
@@ -689,6 +725,19 @@ FNL_API int fnl_contact_tags(const fnl_engine *engine, fnl_contact_id id,
 /** One attribute by name; FNL_ENOTFOUND if the contact lacks it. */
 FNL_API int fnl_contact_attr(const fnl_engine *engine, fnl_contact_id id,
                              const char *name, fnl_attr *out);
+
+/**
+ * Forget a contact (GDPR erasure, PIPL deletion): its identity keys,
+ * attributes, tags and owner are erased (key bytes are overwritten in
+ * memory at once); its touches stay, anonymous, so reports and attribution
+ * totals do not change; it leaves its account's contact list; its handle,
+ * and the handles of contacts merged into it, give FNL_ESTALE from now on.
+ * The journal record of the erasure names only the handle.  Erased strings
+ * disappear from the snapshot and the journal at the next
+ * fnl_engine_checkpoint().  Listeners get FNL_EVENT_CONTACT_FORGOTTEN.
+ * Errors: FNL_ENOTFOUND, FNL_ESTALE, FNL_EIO, FNL_ENOMEM, FNL_EBUSY.
+ */
+FNL_API int fnl_contact_forget(fnl_engine *engine, fnl_contact_id id);
 
 /**
  * Iterate live contacts (merged-away ones are skipped) in creation order:

@@ -126,10 +126,10 @@ FNL_API int fnl_domain_is_freemail(const fnl_engine *e, const char *domain,
 
 /* Domains are compared in lower case; validate and fold into scratch. */
 static int resolve_domains(fnl_engine *e, const char *const *v, size_t n,
-                           fnli_sv **out, fnli_need *need)
+                           fnli_sv **out)
 {
     size_t i, j;
-    int rc = fnli_resolve_strv(e, "account domain", v, n, out, need);
+    int rc = fnli_resolve_strv(e, "account domain", v, n, out);
     if (rc != FNL_OK || n == 0)
         return rc;
     for (i = 0; i < n; i++) {
@@ -154,76 +154,139 @@ static int resolve_domains(fnl_engine *e, const char *const *v, size_t n,
     return FNL_OK;
 }
 
+/* ---- the account mutation ------------------------------------------------ */
+
+typedef struct raccount {
+    fnli_sv id;
+    fnli_sv *doms;
+    size_t ndoms;
+    fnli_rattr *attrs;
+    size_t nattrs;
+    uint8_t set_owner;
+    fnli_sv owner;
+    uint8_t prio;
+    int64_t time;
+    uint32_t result;
+} raccount;
+
+static void account_need(const fnl_engine *e, const void *rv, fnli_need *n)
+{
+    const raccount *r = rv;
+    (void)e;
+    fnli_need_str(n, r->id);
+    fnli_need_str(n, r->owner);
+    fnli_need_strv(n, r->doms, r->ndoms);
+    fnli_need_attrs(n, r->attrs, r->nattrs);
+    n->accounts += 1;
+    n->events += 1;
+}
+
+static void account_encode(fnli_wbuf *w, const void *rv)
+{
+    const raccount *r = rv;
+    fnli_w_str(w, r->id);
+    fnli_w_strv(w, r->doms, r->ndoms);
+    fnli_w_attrs(w, r->attrs, r->nattrs);
+    fnli_w_u8(w, r->set_owner);
+    fnli_w_str(w, r->owner);
+    fnli_w_u8(w, r->prio);
+    fnli_w_sv(w, r->time);
+}
+
+static int account_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
+{
+    raccount *r = out;
+    int rc;
+    r->id = fnli_r_str(rb, FNL_MAX_STRING);
+    if ((rc = fnli_r_strv(e, rb, &r->doms, &r->ndoms)) != FNL_OK ||
+        (rc = fnli_r_attrs(e, rb, &r->attrs, &r->nattrs)) != FNL_OK)
+        return rc;
+    r->set_owner = (uint8_t)fnli_r_u8(rb);
+    r->owner = fnli_r_str(rb, FNL_MAX_STRING);
+    r->prio = (uint8_t)fnli_r_u8(rb);
+    r->time = fnli_r_sv(rb);
+    if (rb->bad || r->id.n == 0 || r->set_owner > 1 ||
+        r->time < FNL_TIME_MIN || r->time > FNL_TIME_MAX)
+        return FNL_ECORRUPT;
+    return FNL_OK;
+}
+
+static void account_apply(fnl_engine *e, void *rv)
+{
+    raccount *r = rv;
+    uint32_t name = fnli_put_str(e, r->id), a;
+    size_t i;
+    a = by_name(e, name);
+    if (a == 0)
+        a = new_account(e, name, r->time);
+    for (i = 0; i < r->ndoms; i++) {
+        uint32_t d = fnli_put_str(e, r->doms[i]);
+        if (by_domain(e, d) == 0)
+            add_domain(e, a, d);
+    }
+    fnli_set_attrs(e, &ACCOUNT(e, a)->attrs, r->attrs, r->nattrs, r->prio,
+                   r->time);
+    if (r->set_owner)
+        ACCOUNT(e, a)->owner = r->owner.n ? fnli_put_str(e, r->owner) : 0;
+    r->result = a;
+}
+
+const fnli_opdef fnli_op_account = {REC_ACCOUNT, account_decode, account_need,
+                                    account_encode, account_apply};
+
 FNL_API int fnl_account_upsert(fnl_engine *e, const fnl_account_update *uu,
                                fnl_account_id *out)
 {
     fnl_account_update u = FNL_ACCOUNT_UPDATE_INIT;
-    fnli_need need;
-    fnli_sv id, owner, source, *doms = NULL;
-    int set_owner;
-    fnli_rattr *attrs = NULL;
-    int64_t time;
+    raccount r;
+    fnli_sv source;
     uint32_t a, name;
     size_t i;
-    int rc;
+    int rc, set_owner;
 
     if (e == NULL || uu == NULL)
         return fnli_fail(e, FNL_EINVAL, "account_upsert: NULL argument");
     if ((rc = fnli_begin(e)) != FNL_OK)
         return rc;
-    memset(&need, 0, sizeof(need));
+    memset(&r, 0, sizeof(r));
     if (fnli_copy_in(&u, sizeof(u), uu, offsetof(fnl_account_update, id)
                                             + sizeof(u.id)) != FNL_OK) {
         rc = fnli_fail(e, FNL_EINVAL, "account_upsert: size not set");
         goto done;
     }
-    if ((rc = fnli_check_str(e, "account id", u.id, 1, &id)) != FNL_OK ||
-        (rc = fnli_check_time(e, "account time", u.time, &time)) != FNL_OK ||
-        (rc = resolve_domains(e, u.domains, u.domain_count, &doms, &need)) !=
+    if ((rc = fnli_check_str(e, "account id", u.id, 1, &r.id)) != FNL_OK ||
+        (rc = fnli_check_time(e, "account time", u.time, &r.time)) != FNL_OK ||
+        (rc = resolve_domains(e, u.domains, u.domain_count, &r.doms)) !=
             FNL_OK ||
-        (rc = fnli_resolve_attrs(e, "account", u.attrs, u.attr_count, &attrs,
-                                 &need)) != FNL_OK ||
+        (rc = fnli_resolve_attrs(e, "account", u.attrs, u.attr_count,
+                                 &r.attrs)) != FNL_OK ||
         (rc = fnli_check_str(e, "account source", u.source, 0, &source)) !=
             FNL_OK ||
         (rc = fnli_check_owner(e, "account owner", u.owner, &set_owner,
-                               &owner)) != FNL_OK)
+                               &r.owner)) != FNL_OK)
         goto done;
+    r.ndoms = u.domain_count;
+    r.nattrs = u.attr_count;
+    r.set_owner = (uint8_t)set_owner;
+    if (r.set_owner && r.owner.p == NULL)
+        r.owner.p = "";
+    r.prio = fnli_source_prio(e, source);
     /* a domain of another account is a conflict, not a silent move */
-    name = fnli_intern_find(&e->strings, id.p, id.n);
+    name = fnli_intern_find(&e->strings, r.id.p, r.id.n);
     a = by_name(e, name);
-    for (i = 0; i < u.domain_count; i++) {
-        uint32_t d = fnli_intern_find(&e->strings, doms[i].p, doms[i].n);
+    for (i = 0; i < r.ndoms; i++) {
+        uint32_t d = fnli_intern_find(&e->strings, r.doms[i].p, r.doms[i].n);
         uint32_t other = by_domain(e, d);
         if (other != 0 && other != a) {
             rc = fnli_fail(e, FNL_EEXIST,
                            "account '%s': domain '%s' belongs to account '%s'",
-                           id.p, doms[i].p,
+                           r.id.p, r.doms[i].p,
                            fnli_str(&e->strings, ACCOUNT(e, other)->name));
             goto done;
         }
     }
-    fnli_need_str(&need, id);
-    fnli_need_str(&need, owner);
-    need.accounts = 1;
-    need.events = 1;
-    if ((rc = fnli_reserve(e, &need)) != FNL_OK)
-        goto done;
-
-    name = fnli_put_str(e, id);
-    a = by_name(e, name);
-    if (a == 0)
-        a = new_account(e, name, time);
-    for (i = 0; i < u.domain_count; i++) {
-        uint32_t d = fnli_put_str(e, doms[i]);
-        if (by_domain(e, d) == 0)
-            add_domain(e, a, d);
-    }
-    fnli_set_attrs(e, &ACCOUNT(e, a)->attrs, attrs, u.attr_count,
-                   fnli_source_prio(e, source), time);
-    if (set_owner)
-        ACCOUNT(e, a)->owner = fnli_put_str(e, owner);
-    if (out != NULL)
-        *out = fnli_handle(ACCOUNT(e, a)->gen, a);
+    if ((rc = fnli_commit(e, &fnli_op_account, &r)) == FNL_OK && out != NULL)
+        *out = fnli_handle(ACCOUNT(e, r.result)->gen, r.result);
 done:
     return fnli_end(e, rc);
 }
@@ -341,4 +404,12 @@ FNL_API int fnl_account_next(const fnl_engine *e, fnl_account_id after,
     *out = fnli_handle(ACCOUNT(e, i)->gen, i);
     fnli_clear(e);
     return FNL_OK;
+}
+
+void fnli_account_index_add(fnl_engine *e, uint32_t a)
+{
+    uint32_t x;
+    fnli_map_insert(&e->accmap, id_hash(ACCOUNT(e, a)->name), a);
+    for (x = ACCOUNT(e, a)->domains; x != 0; x = NAMENODE(e, x)->next)
+        fnli_map_insert(&e->dommap, id_hash(NAMENODE(e, x)->name), a);
 }

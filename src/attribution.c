@@ -442,8 +442,8 @@ FNL_API int fnl_attribution_options_init(fnl_attribution_options *opts,
 
 /* Read a caller's options struct of any (older) size: fields beyond its
  * size keep their defaults. */
-static int copy_options(fnl_attribution_options *o,
-                        const fnl_attribution_options *in)
+int fnli_attr_copy_options(fnl_attribution_options *o,
+                           const fnl_attribution_options *in)
 {
     fnl_attribution_options d = FNL_ATTRIBUTION_OPTIONS_INIT;
     *o = d;
@@ -562,7 +562,7 @@ int fnli_attr_group(fnli_attr *p, const char *name, size_t len, uint32_t *id)
 }
 
 /* Per-group arrays follow the name table. */
-static int grow_groups(fnli_attr *p, size_t need)
+int fnli_attr_grow_groups(fnli_attr *p, size_t need)
 {
     void **arrs[2 + FNLI_MAX_MODELS];
     size_t el[2 + FNLI_MAX_MODELS];
@@ -629,7 +629,7 @@ int fnli_attr_reserve(fnli_attr *p, const fnli_journey *j)
 {
     int rc;
     if (p->groups.count > p->gcap) {
-        rc = grow_groups(p, p->groups.count);
+        rc = fnli_attr_grow_groups(p, p->groups.count);
         if (rc)
             return rc;
     }
@@ -892,7 +892,7 @@ int fnli_attr_merge(fnli_attr *dst, const fnli_attr *src)
         if (rc)
             goto out;
     }
-    rc = grow_groups(dst, dst->groups.count);
+    rc = fnli_attr_grow_groups(dst, dst->groups.count);
     if (rc == FNL_OK && src->scap)
         rc = grow_scratch(dst, src->scap);
     if (rc == FNL_OK && wants(dst, FNL_ATTR_MARKOV))
@@ -1560,11 +1560,6 @@ FNL_API int fnl_journeys_add(fnl_journeys *js, const fnl_journey *in)
  * Public partials and runs
  * ------------------------------------------------------------------------ */
 
-struct fnl_attribution_partial {
-    fnli_mem mem;
-    fnli_attr a;
-};
-
 FNL_API int fnl_attribution_partial_new(fnl_attribution_partial **out,
                                         const fnl_attribution_options *opts)
 {
@@ -1575,7 +1570,7 @@ FNL_API int fnl_attribution_partial_new(fnl_attribution_partial **out,
     int rc;
     if (out == NULL)
         return FNL_EINVAL;
-    rc = copy_options(&o, opts);
+    rc = fnli_attr_copy_options(&o, opts);
     if (rc)
         return rc;
     rc = fnli_attr_params_from(&par, &o);
@@ -1701,7 +1696,7 @@ FNL_API int fnl_attribution_run(fnl_attribution **out,
     int rc;
     if (out == NULL || js == NULL || model == 0 || model > MODEL_MAX)
         return FNL_EINVAL;
-    rc = copy_options(&o, opts);
+    rc = fnli_attr_copy_options(&o, opts);
     if (rc)
         return rc;
     o.models = FNL_ATTR_BIT(model);

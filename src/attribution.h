@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include "funnelcore.h"
 #include "mem.h"
-#include "funnelcore.h"
+#include "attribution_engine_api.h"
 
 /* ---- fixed point --------------------------------------------------------
  * A journey's conversions C are distributed in units of 2^-32 conversion,
@@ -169,6 +169,10 @@ typedef struct fnli_attr_params {
     char direct[FNL_MAX_NAME + 1]; /* "" = none */
 } fnli_attr_params;
 
+/* Read a caller's options struct of any (older) size into *o: fields
+ * beyond its size keep their defaults.  FNL_EINVAL for a bad size. */
+int fnli_attr_copy_options(fnl_attribution_options *o,
+                           const fnl_attribution_options *in);
 /* Validate public options into params.  FNL_EINVAL on any bad field. */
 int fnli_attr_params_from(fnli_attr_params *p,
                           const fnl_attribution_options *opts);
@@ -225,12 +229,20 @@ typedef struct fnli_attr {
     fnli_coal seqs;           /* ordered Shapley: first-occurrence orders */
 } fnli_attr;
 
+/* The public partial: a partial with its own allocator. */
+struct fnl_attribution_partial {
+    fnli_mem mem;
+    fnli_attr a;
+};
+
 /* Start an empty partial using `mem` (borrowed: it must outlive p). */
 int fnli_attr_init(fnli_attr *p, fnli_mem *mem, const fnli_attr_params *par);
 void fnli_attr_free(fnli_attr *p);
 /* The group id of a name (added when new). */
 int fnli_attr_group(fnli_attr *p, const char *name, size_t len,
                     uint32_t *id);
+/* Grow the per-group arrays (touches, wanted credits) to `need`. */
+int fnli_attr_grow_groups(fnli_attr *p, size_t need);
 /* Check a journey against the partial (ids, indices, limits, times). */
 int fnli_attr_check(const fnli_attr *p, const fnli_journey *j);
 /* Validate, reserve, apply.  Atomic. */

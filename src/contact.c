@@ -37,23 +37,102 @@ int fnli_check_owner(const fnl_engine *e, const char *what, const char *s,
     return fnli_check_str(e, what, s, 1, sv);
 }
 
+/* ---- the profile-update mutation ---------------------------------------- */
+
+static void contact_need(const fnl_engine *e, const void *rv, fnli_need *n)
+{
+    const fnli_rcontact *r = rv;
+    (void)e;
+    fnli_need_keys(n, r->keys, r->nkeys);
+    fnli_need_attrs(n, r->attrs, r->nattrs);
+    fnli_need_strv(n, r->tadd, r->ntadd);
+    fnli_need_str(n, r->owner);
+    fnli_need_str(n, r->account);
+    fnli_need_str(n, r->domain);
+    n->contacts += 1;
+    n->accounts += 2;
+    n->names += 2;
+    n->events += 6;
+}
+
+static void contact_encode(fnli_wbuf *w, const void *rv)
+{
+    const fnli_rcontact *r = rv;
+    fnli_w_keys(w, r->keys, r->nkeys);
+    fnli_w_uv(w, r->contact);
+    fnli_w_attrs(w, r->attrs, r->nattrs);
+    fnli_w_strv(w, r->tadd, r->ntadd);
+    fnli_w_strv(w, r->tdel, r->ntdel);
+    fnli_w_u8(w, r->set_owner);
+    fnli_w_str(w, r->owner);
+    fnli_w_str(w, r->account);
+    fnli_w_str(w, r->domain);
+    fnli_w_uv(w, r->role);
+    fnli_w_u8(w, r->prio);
+    fnli_w_sv(w, r->time);
+}
+
+static int contact_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
+{
+    fnli_rcontact *r = out;
+    int rc;
+    if ((rc = fnli_r_keys(e, rb, &r->keys, &r->nkeys)) != FNL_OK ||
+        (rc = fnli_r_contact(e, rb, &r->contact)) != FNL_OK ||
+        (rc = fnli_r_attrs(e, rb, &r->attrs, &r->nattrs)) != FNL_OK ||
+        (rc = fnli_r_strv(e, rb, &r->tadd, &r->ntadd)) != FNL_OK ||
+        (rc = fnli_r_strv(e, rb, &r->tdel, &r->ntdel)) != FNL_OK)
+        return rc;
+    r->set_owner = (uint8_t)fnli_r_u8(rb);
+    r->owner = fnli_r_str(rb, FNL_MAX_STRING);
+    r->account = fnli_r_str(rb, FNL_MAX_STRING);
+    r->domain = fnli_r_str(rb, FNL_MAX_STRING);
+    r->role = (uint32_t)fnli_r_uv(rb);
+    r->prio = (uint8_t)fnli_r_u8(rb);
+    r->time = fnli_r_sv(rb);
+    if (rb->bad || r->set_owner > 1 || (r->nkeys == 0 && r->contact == 0) ||
+        (r->role != FNL_ROLE_KEEP && fnl_role_name(r->role) == NULL) ||
+        r->time < FNL_TIME_MIN || r->time > FNL_TIME_MAX ||
+        (r->account.p != NULL && r->account.n == 0))
+        return FNL_ECORRUPT;
+    return FNL_OK;
+}
+
+static void contact_apply(fnl_engine *e, void *rv)
+{
+    fnli_rcontact *r = rv;
+    uint32_t c = fnli_identify(e, r->keys, r->nkeys, r->contact, r->time);
+    fnli_set_attrs(e, &CONTACT(e, c)->attrs, r->attrs, r->nattrs, r->prio,
+                   r->time);
+    fnli_set_tags(e, &CONTACT(e, c)->tags, r->tadd, r->ntadd, r->tdel,
+                  r->ntdel);
+    if (r->set_owner)
+        CONTACT(e, c)->owner = r->owner.n ? fnli_put_str(e, r->owner) : 0;
+    if (r->role != FNL_ROLE_KEEP)
+        CONTACT(e, c)->role = (uint8_t)r->role;
+    if (r->account.p != NULL)
+        fnli_contact_join(e, c, fnli_account_for(e, r->account, 0, r->time),
+                          r->time);
+    else
+        fnli_join_domain(e, c, r->domain, r->time);
+    r->result = c;
+}
+
+const fnli_opdef fnli_op_contact = {REC_CONTACT, contact_decode, contact_need,
+                                    contact_encode, contact_apply};
+
 FNL_API int fnl_contact_upsert(fnl_engine *e, const fnl_contact_update *uu,
                                fnl_contact_id *out)
 {
     fnl_contact_update u = FNL_CONTACT_UPDATE_INIT;
-    fnli_need need;
-    fnli_rkey *keys = NULL;
-    fnli_rattr *attrs = NULL;
-    fnli_sv *tadd = NULL, *tdel = NULL, owner, account, source;
-    int64_t time;
-    uint32_t handle = 0, c;
+    fnli_rcontact r;
+    fnli_sv source;
     int rc, set_owner;
 
     if (e == NULL || uu == NULL)
         return fnli_fail(e, FNL_EINVAL, "contact_upsert: NULL argument");
     if ((rc = fnli_begin(e)) != FNL_OK)
         return rc;
-    memset(&need, 0, sizeof(need));
+    memset(&r, 0, sizeof(r));
     if (fnli_copy_in(&u, sizeof(u), uu,
                      offsetof(fnl_contact_update, contact) +
                          sizeof(u.contact)) != FNL_OK) {
@@ -71,47 +150,35 @@ FNL_API int fnl_contact_upsert(fnl_engine *e, const fnl_contact_update *uu,
         goto done;
     }
     if ((u.contact != 0 &&
-         (rc = fnli_contact_index(e, u.contact, &handle)) != FNL_OK) ||
-        (rc = fnli_check_time(e, "contact time", u.time, &time)) != FNL_OK ||
-        (rc = fnli_resolve_keys(e, "contact", u.keys, u.key_count, &keys,
-                                &need)) != FNL_OK ||
-        (rc = fnli_resolve_attrs(e, "contact", u.attrs, u.attr_count, &attrs,
-                                 &need)) != FNL_OK ||
-        (rc = fnli_resolve_strv(e, "tag", u.tags_add, u.tags_add_count, &tadd,
-                                &need)) != FNL_OK ||
+         (rc = fnli_contact_index(e, u.contact, &r.contact)) != FNL_OK) ||
+        (rc = fnli_check_time(e, "contact time", u.time, &r.time)) != FNL_OK ||
+        (rc = fnli_resolve_keys(e, "contact", u.keys, u.key_count,
+                                &r.keys)) != FNL_OK ||
+        (rc = fnli_resolve_attrs(e, "contact", u.attrs, u.attr_count,
+                                 &r.attrs)) != FNL_OK ||
+        (rc = fnli_resolve_strv(e, "tag", u.tags_add, u.tags_add_count,
+                                &r.tadd)) != FNL_OK ||
         (rc = fnli_resolve_strv(e, "tag", u.tags_remove, u.tags_remove_count,
-                                &tdel, &need)) != FNL_OK ||
+                                &r.tdel)) != FNL_OK ||
         (rc = fnli_check_owner(e, "contact owner", u.owner, &set_owner,
-                               &owner)) != FNL_OK ||
-        (rc = fnli_check_str(e, "contact account", u.account, 0, &account)) !=
-            FNL_OK ||
+                               &r.owner)) != FNL_OK ||
+        (rc = fnli_check_str(e, "contact account", u.account, 0,
+                             &r.account)) != FNL_OK ||
         (rc = fnli_check_str(e, "contact source", u.source, 0, &source)) !=
             FNL_OK)
         goto done;
-    fnli_need_str(&need, owner);
-    fnli_need_str(&need, account);
-    need.contacts = 1;
-    need.accounts = 2;
-    need.names += 2;
-    need.events = 6 + 2 * (u.key_count + 1);
-    if ((rc = fnli_reserve(e, &need)) != FNL_OK)
-        goto done;
-
-    c = fnli_identify(e, keys, u.key_count, handle, time);
-    fnli_set_attrs(e, &CONTACT(e, c)->attrs, attrs, u.attr_count,
-                   fnli_source_prio(e, source), time);
-    fnli_set_tags(e, &CONTACT(e, c)->tags, tadd, u.tags_add_count, tdel,
-                  u.tags_remove_count);
-    if (set_owner)
-        CONTACT(e, c)->owner = fnli_put_str(e, owner);
-    if (u.role != FNL_ROLE_KEEP)
-        CONTACT(e, c)->role = (uint8_t)u.role;
-    if (account.p != NULL)
-        fnli_contact_join(e, c, fnli_account_for(e, account, 0, time), time);
-    else
-        fnli_account_from_keys(e, c, keys, u.key_count, time);
-    if (out != NULL)
-        *out = fnli_handle(CONTACT(e, c)->gen, c);
+    r.nkeys = u.key_count;
+    r.nattrs = u.attr_count;
+    r.ntadd = u.tags_add_count;
+    r.ntdel = u.tags_remove_count;
+    r.set_owner = (uint8_t)set_owner;
+    if (r.set_owner && r.owner.p == NULL)
+        r.owner.p = ""; /* present and empty: clear */
+    r.role = u.role;
+    r.prio = fnli_source_prio(e, source);
+    r.domain = fnli_business_domain(e, r.keys, r.nkeys);
+    if ((rc = fnli_commit(e, &fnli_op_contact, &r)) == FNL_OK && out != NULL)
+        *out = fnli_handle(CONTACT(e, r.result)->gen, r.result);
 done:
     return fnli_end(e, rc);
 }

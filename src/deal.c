@@ -5,8 +5,19 @@
 typedef struct rdc {
     uint32_t contact;     /* resolved handle index, or 0: use key */
     fnli_rkey *key;
+    fnli_sv domain;       /* the key's business domain, if any */
     uint32_t role;
 } rdc;
+
+typedef struct rdeal {
+    fnli_sv id, account, stage, owner;
+    rdc *dcs;
+    size_t ndcs;
+    int64_t amount, created, closed;
+    uint32_t currency;    /* 0: keep (or USD for a new deal) */
+    uint32_t status;
+    uint32_t result;
+} rdeal;
 
 static int deal_eq(const void *ctx, uint32_t idx, const void *key)
 {
@@ -49,123 +60,98 @@ int fnli_currency(const fnl_engine *e, const char *what, const char *s,
     return FNL_OK;
 }
 
-FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
-                            fnl_deal_id *out)
+/* ---- the deal mutation ---------------------------------------------------- */
+
+static void deal_need(const fnl_engine *e, const void *rv, fnli_need *n)
 {
-    fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
-    fnli_need need;
-    fnli_sv id, account, stage, owner;
-    rdc *dcs = NULL;
-    uint32_t currency, d, name;
-    int64_t created = 0;
+    const rdeal *r = rv;
+    size_t i;
+    (void)e;
+    fnli_need_str(n, r->id);
+    fnli_need_str(n, r->account);
+    fnli_need_str(n, r->stage);
+    fnli_need_str(n, r->owner);
+    for (i = 0; i < r->ndcs; i++) {
+        if (r->dcs[i].key != NULL)
+            fnli_need_keys(n, r->dcs[i].key, 1);
+        fnli_need_str(n, r->dcs[i].domain);
+    }
+    n->deals += 1;
+    n->accounts += 1 + r->ndcs;
+    n->names += 1 + r->ndcs;
+    n->contacts += r->ndcs;
+    n->dcs += r->ndcs;
+    n->events += 2 + 4 * r->ndcs;
+}
+
+static void deal_encode(fnli_wbuf *w, const void *rv)
+{
+    const rdeal *r = rv;
+    size_t i;
+    fnli_w_str(w, r->id);
+    fnli_w_str(w, r->account);
+    fnli_w_str(w, r->stage);
+    fnli_w_str(w, r->owner);
+    fnli_w_uv(w, r->ndcs);
+    for (i = 0; i < r->ndcs; i++) {
+        fnli_w_uv(w, r->dcs[i].contact);
+        fnli_w_keys(w, r->dcs[i].key, r->dcs[i].key ? 1 : 0);
+        fnli_w_str(w, r->dcs[i].domain);
+        fnli_w_uv(w, r->dcs[i].role);
+    }
+    fnli_w_sv(w, r->amount);
+    fnli_w_sv(w, r->created);
+    fnli_w_sv(w, r->closed);
+    fnli_w_uv(w, r->currency);
+    fnli_w_uv(w, r->status);
+}
+
+static int deal_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
+{
+    rdeal *r = out;
     size_t i;
     int rc;
+    r->id = fnli_r_str(rb, FNL_MAX_STRING);
+    r->account = fnli_r_str(rb, FNL_MAX_STRING);
+    r->stage = fnli_r_str(rb, FNL_MAX_STRING);
+    r->owner = fnli_r_str(rb, FNL_MAX_STRING);
+    r->ndcs = fnli_r_count(rb, FNL_MAX_KEYS, 4);
+    if (rb->bad || r->id.n == 0)
+        return FNL_ECORRUPT;
+    if (r->ndcs > 0) {
+        r->dcs = fnli_arena_alloc(&e->scratch, &e->mem, r->ndcs * sizeof(rdc));
+        if (r->dcs == NULL)
+            return FNL_ENOMEM;
+    }
+    for (i = 0; i < r->ndcs; i++) {
+        size_t nk;
+        if ((rc = fnli_r_contact(e, rb, &r->dcs[i].contact)) != FNL_OK ||
+            (rc = fnli_r_keys(e, rb, &r->dcs[i].key, &nk)) != FNL_OK)
+            return rc;
+        r->dcs[i].domain = fnli_r_str(rb, FNL_MAX_STRING);
+        r->dcs[i].role = (uint32_t)fnli_r_uv(rb);
+        if (rb->bad || nk > 1 || (nk == 1) == (r->dcs[i].contact != 0) ||
+            fnl_role_name(r->dcs[i].role) == NULL)
+            return FNL_ECORRUPT;
+    }
+    r->amount = fnli_r_sv(rb);
+    r->created = fnli_r_sv(rb);
+    r->closed = fnli_r_sv(rb);
+    r->currency = (uint32_t)fnli_r_uv(rb);
+    r->status = (uint32_t)fnli_r_uv(rb);
+    if (rb->bad || r->amount < 0 || r->created < FNL_TIME_MIN ||
+        r->created > FNL_TIME_MAX || r->closed < 0 ||
+        r->closed > FNL_TIME_MAX || r->status > FNL_DEAL_LOST ||
+        r->currency > 0xffffff)
+        return FNL_ECORRUPT;
+    return FNL_OK;
+}
 
-    if (e == NULL || uu == NULL)
-        return fnli_fail(e, FNL_EINVAL, "deal_upsert: NULL argument");
-    if ((rc = fnli_begin(e)) != FNL_OK)
-        return rc;
-    memset(&need, 0, sizeof(need));
-    if (fnli_copy_in(&u, sizeof(u), uu,
-                     offsetof(fnl_deal_update, id) + sizeof(u.id)) != FNL_OK) {
-        rc = fnli_fail(e, FNL_EINVAL, "deal_upsert: size not set");
-        goto done;
-    }
-    if ((rc = fnli_check_str(e, "deal id", u.id, 1, &id)) != FNL_OK ||
-        (rc = fnli_check_str(e, "deal account", u.account, 0, &account)) !=
-            FNL_OK ||
-        (rc = fnli_check_str(e, "deal stage", u.stage, 0, &stage)) != FNL_OK ||
-        (rc = fnli_check_str(e, "deal owner", u.owner, 0, &owner)) != FNL_OK ||
-        (rc = fnli_currency(e, "deal currency", u.currency, &currency)) !=
-            FNL_OK)
-        goto done;
-    name = fnli_intern_find(&e->strings, id.p, id.n);
-    d = deal_by_name(e, name);
-    if (u.created != FNL_TIME_NOW || d == 0) {
-        if ((rc = fnli_check_time(e, "deal created", u.created, &created)) !=
-            FNL_OK)
-            goto done;
-    } else {
-        created = DEAL(e, d)->created;
-    }
-    if (u.amount < 0) {
-        rc = fnli_fail(e, FNL_EINVAL, "deal '%s': amount %lld is negative",
-                       id.p, (long long)u.amount);
-        goto done;
-    }
-    if (u.status > FNL_DEAL_LOST) {
-        rc = fnli_fail(e, FNL_EINVAL, "deal '%s': unknown status %u", id.p,
-                       (unsigned)u.status);
-        goto done;
-    }
-    if (u.closed != 0) {
-        int64_t closed;
-        if ((rc = fnli_check_time(e, "deal closed", u.closed, &closed)) !=
-            FNL_OK)
-            goto done;
-        if (closed < created) {
-            rc = fnli_fail(e, FNL_EINVAL,
-                           "deal '%s': closed before it was created", id.p);
-            goto done;
-        }
-        u.closed = closed;
-    } else if (u.status != FNL_DEAL_OPEN) {
-        rc = fnli_fail(e, FNL_EINVAL,
-                       "deal '%s': a won or lost deal needs a close time",
-                       id.p);
-        goto done;
-    }
-    if (d != 0 && DEAL(e, d)->ncontacts + u.contact_count > 4096) {
-        rc = fnli_fail(e, FNL_ELIMIT, "deal '%s': more than 4096 contacts",
-                       id.p);
-        goto done;
-    }
-    if (u.contact_count > 0) {
-        if (u.contacts == NULL || u.contact_count > FNL_MAX_KEYS) {
-            rc = fnli_fail(e, u.contacts ? FNL_ELIMIT : FNL_EINVAL,
-                           "deal '%s': contacts: NULL or more than %d", id.p,
-                           FNL_MAX_KEYS);
-            goto done;
-        }
-        dcs = fnli_arena_alloc(&e->scratch, &e->mem,
-                               u.contact_count * sizeof(*dcs));
-        if (dcs == NULL) {
-            rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
-            goto done;
-        }
-        for (i = 0; i < u.contact_count; i++) {
-            const fnl_deal_contact *dc = &u.contacts[i];
-            dcs[i].contact = 0;
-            dcs[i].key = NULL;
-            dcs[i].role = dc->role;
-            if (fnl_role_name(dc->role) == NULL) {
-                rc = fnli_fail(e, FNL_EINVAL, "deal '%s': contact %zu: "
-                               "unknown role %u", id.p, i, (unsigned)dc->role);
-                goto done;
-            }
-            if (dc->contact != 0)
-                rc = fnli_contact_index(e, dc->contact, &dcs[i].contact);
-            else
-                rc = fnli_resolve_keys(e, "deal contact", &dc->key, 1,
-                                       &dcs[i].key, &need);
-            if (rc != FNL_OK)
-                goto done;
-        }
-    }
-    fnli_need_str(&need, id);
-    fnli_need_str(&need, account);
-    fnli_need_str(&need, stage);
-    fnli_need_str(&need, owner);
-    need.deals = 1;
-    need.accounts = 1 + u.contact_count;
-    need.names = 1 + u.contact_count;
-    need.contacts = u.contact_count;
-    need.dcs = u.contact_count;
-    need.events = 2 + 8 * u.contact_count;
-    if ((rc = fnli_reserve(e, &need)) != FNL_OK)
-        goto done;
-
-    name = fnli_put_str(e, id);
+static void deal_apply(fnl_engine *e, void *rv)
+{
+    rdeal *r = rv;
+    uint32_t name = fnli_put_str(e, r->id), d;
+    size_t i;
     d = deal_by_name(e, name);
     if (d == 0) {
         d = fnli_pool_take(&e->dealpool);
@@ -176,26 +162,26 @@ FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
     }
     {
         fnli_deal *dr = DEAL(e, d);
-        dr->amount = u.amount;
-        dr->created = created;
-        dr->closed = u.closed;
-        dr->status = (uint8_t)u.status;
-        if (currency != 0)
-            dr->currency = currency;
-        if (account.p != NULL)
-            dr->account = fnli_account_for(e, account, 0, created);
-        if (stage.p != NULL)
-            dr->stage = fnli_put_str(e, stage);
-        if (owner.p != NULL)
-            dr->owner = fnli_put_str(e, owner);
+        dr->amount = r->amount;
+        dr->created = r->created;
+        dr->closed = r->closed;
+        dr->status = (uint8_t)r->status;
+        if (r->currency != 0)
+            dr->currency = r->currency;
+        if (r->account.p != NULL)
+            dr->account = fnli_account_for(e, r->account, 0, r->created);
+        if (r->stage.p != NULL)
+            dr->stage = fnli_put_str(e, r->stage);
+        if (r->owner.p != NULL)
+            dr->owner = fnli_put_str(e, r->owner);
     }
-    for (i = 0; i < u.contact_count; i++) {
+    for (i = 0; i < r->ndcs; i++) {
         uint32_t c, x;
-        if (dcs[i].key != NULL) {
-            c = fnli_identify(e, dcs[i].key, 1, 0, created);
-            fnli_account_from_keys(e, c, dcs[i].key, 1, created);
+        if (r->dcs[i].key != NULL) {
+            c = fnli_identify(e, r->dcs[i].key, 1, 0, r->created);
+            fnli_join_domain(e, c, r->dcs[i].domain, r->created);
         } else {
-            c = fnli_find(e, dcs[i].contact);
+            c = fnli_find(e, r->dcs[i].contact);
         }
         for (x = DEAL(e, d)->contacts; x != 0; x = DEALCONTACT(e, x)->next)
             if (fnli_find(e, DEALCONTACT(e, x)->contact) == c)
@@ -209,10 +195,122 @@ FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
             *pp = x;
             DEAL(e, d)->ncontacts++;
         }
-        DEALCONTACT(e, x)->role = dcs[i].role;
+        DEALCONTACT(e, x)->role = r->dcs[i].role;
     }
-    if (out != NULL)
-        *out = fnli_handle(DEAL(e, d)->gen, d);
+    r->result = d;
+}
+
+const fnli_opdef fnli_op_deal = {REC_DEAL, deal_decode, deal_need, deal_encode,
+                                 deal_apply};
+
+FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
+                            fnl_deal_id *out)
+{
+    fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+    rdeal r;
+    uint32_t d, name;
+    size_t i;
+    int rc;
+
+    if (e == NULL || uu == NULL)
+        return fnli_fail(e, FNL_EINVAL, "deal_upsert: NULL argument");
+    if ((rc = fnli_begin(e)) != FNL_OK)
+        return rc;
+    memset(&r, 0, sizeof(r));
+    if (fnli_copy_in(&u, sizeof(u), uu,
+                     offsetof(fnl_deal_update, id) + sizeof(u.id)) != FNL_OK) {
+        rc = fnli_fail(e, FNL_EINVAL, "deal_upsert: size not set");
+        goto done;
+    }
+    if ((rc = fnli_check_str(e, "deal id", u.id, 1, &r.id)) != FNL_OK ||
+        (rc = fnli_check_str(e, "deal account", u.account, 0, &r.account)) !=
+            FNL_OK ||
+        (rc = fnli_check_str(e, "deal stage", u.stage, 0, &r.stage)) !=
+            FNL_OK ||
+        (rc = fnli_check_str(e, "deal owner", u.owner, 0, &r.owner)) !=
+            FNL_OK ||
+        (rc = fnli_currency(e, "deal currency", u.currency, &r.currency)) !=
+            FNL_OK)
+        goto done;
+    name = fnli_intern_find(&e->strings, r.id.p, r.id.n);
+    d = deal_by_name(e, name);
+    if (u.created != FNL_TIME_NOW || d == 0) {
+        if ((rc = fnli_check_time(e, "deal created", u.created,
+                                  &r.created)) != FNL_OK)
+            goto done;
+    } else {
+        r.created = DEAL(e, d)->created;
+    }
+    if (u.amount < 0) {
+        rc = fnli_fail(e, FNL_EINVAL, "deal '%s': amount %lld is negative",
+                       r.id.p, (long long)u.amount);
+        goto done;
+    }
+    if (u.status > FNL_DEAL_LOST) {
+        rc = fnli_fail(e, FNL_EINVAL, "deal '%s': unknown status %u", r.id.p,
+                       (unsigned)u.status);
+        goto done;
+    }
+    if (u.closed != 0) {
+        if ((rc = fnli_check_time(e, "deal closed", u.closed, &r.closed)) !=
+            FNL_OK)
+            goto done;
+        if (r.closed < r.created) {
+            rc = fnli_fail(e, FNL_EINVAL,
+                           "deal '%s': closed before it was created", r.id.p);
+            goto done;
+        }
+    } else if (u.status != FNL_DEAL_OPEN) {
+        rc = fnli_fail(e, FNL_EINVAL,
+                       "deal '%s': a won or lost deal needs a close time",
+                       r.id.p);
+        goto done;
+    }
+    if (d != 0 && DEAL(e, d)->ncontacts + u.contact_count > 4096) {
+        rc = fnli_fail(e, FNL_ELIMIT, "deal '%s': more than 4096 contacts",
+                       r.id.p);
+        goto done;
+    }
+    if (u.contact_count > 0) {
+        if (u.contacts == NULL || u.contact_count > FNL_MAX_KEYS) {
+            rc = fnli_fail(e, u.contacts ? FNL_ELIMIT : FNL_EINVAL,
+                           "deal '%s': contacts: NULL or more than %d", r.id.p,
+                           FNL_MAX_KEYS);
+            goto done;
+        }
+        r.dcs = fnli_arena_alloc(&e->scratch, &e->mem,
+                                 u.contact_count * sizeof(rdc));
+        if (r.dcs == NULL) {
+            rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
+            goto done;
+        }
+        for (i = 0; i < u.contact_count; i++) {
+            const fnl_deal_contact *dc = &u.contacts[i];
+            memset(&r.dcs[i], 0, sizeof(rdc));
+            r.dcs[i].role = dc->role;
+            if (fnl_role_name(dc->role) == NULL) {
+                rc = fnli_fail(e, FNL_EINVAL, "deal '%s': contact %zu: "
+                               "unknown role %u", r.id.p, i,
+                               (unsigned)dc->role);
+                goto done;
+            }
+            if (dc->contact != 0) {
+                rc = fnli_contact_index(e, dc->contact, &r.dcs[i].contact);
+            } else {
+                rc = fnli_resolve_keys(e, "deal contact", &dc->key, 1,
+                                       &r.dcs[i].key);
+                if (rc == FNL_OK)
+                    r.dcs[i].domain = fnli_business_domain(e, r.dcs[i].key, 1);
+            }
+            if (rc != FNL_OK)
+                goto done;
+        }
+        r.ndcs = u.contact_count;
+    }
+    r.amount = u.amount;
+    r.status = u.status;
+    if ((rc = fnli_commit(e, &fnli_op_deal, &r)) == FNL_OK && out != NULL)
+        *out = fnli_handle(DEAL(e, r.result)->gen, r.result);
 done:
     return fnli_end(e, rc);
 }
@@ -341,40 +439,102 @@ FNL_API int fnl_deal_next(const fnl_engine *e, fnl_deal_id after,
 
 /* ---- costs --------------------------------------------------------------- */
 
+typedef struct rcost {
+    fnli_sv channel, campaign, region;
+    uint32_t currency;
+    int64_t start, end, amount;
+    uint32_t result;
+} rcost;
+
+static void cost_need(const fnl_engine *e, const void *rv, fnli_need *n)
+{
+    const rcost *r = rv;
+    (void)e;
+    fnli_need_str(n, r->channel);
+    fnli_need_str(n, r->campaign);
+    fnli_need_str(n, r->region);
+    n->costs += 1;
+}
+
+static void cost_encode(fnli_wbuf *w, const void *rv)
+{
+    const rcost *r = rv;
+    fnli_w_str(w, r->channel);
+    fnli_w_str(w, r->campaign);
+    fnli_w_str(w, r->region);
+    fnli_w_uv(w, r->currency);
+    fnli_w_sv(w, r->start);
+    fnli_w_sv(w, r->end);
+    fnli_w_sv(w, r->amount);
+}
+
+static int cost_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
+{
+    rcost *r = out;
+    (void)e;
+    r->channel = fnli_r_str(rb, FNL_MAX_STRING);
+    r->campaign = fnli_r_str(rb, FNL_MAX_STRING);
+    r->region = fnli_r_str(rb, FNL_MAX_STRING);
+    r->currency = (uint32_t)fnli_r_uv(rb);
+    r->start = fnli_r_sv(rb);
+    r->end = fnli_r_sv(rb);
+    r->amount = fnli_r_sv(rb);
+    if (rb->bad || (r->channel.p == NULL && r->campaign.p == NULL) ||
+        r->start < FNL_TIME_MIN || r->end > FNL_TIME_MAX ||
+        r->end <= r->start || r->amount < 0 || r->currency == 0 ||
+        r->currency > 0xffffff)
+        return FNL_ECORRUPT;
+    return FNL_OK;
+}
+
+static void cost_apply(fnl_engine *e, void *rv)
+{
+    rcost *r = rv;
+    uint32_t x = fnli_pool_take(&e->costs);
+    fnli_costrec *c = COSTREC(e, x);
+    c->channel = fnli_put_str(e, r->channel);
+    c->campaign = fnli_put_str(e, r->campaign);
+    c->region = fnli_put_str(e, r->region);
+    c->currency = r->currency;
+    c->start = r->start;
+    c->end = r->end;
+    c->amount = r->amount;
+    r->result = x;
+}
+
+const fnli_opdef fnli_op_cost = {REC_COST, cost_decode, cost_need, cost_encode,
+                                 cost_apply};
+
 FNL_API int fnl_cost_add(fnl_engine *e, const fnl_cost *cc, uint64_t *index)
 {
     fnl_cost c = FNL_COST_INIT;
-    fnli_need need;
-    fnli_sv channel, campaign, region;
-    uint32_t currency, x;
-    int64_t start, end;
-    fnli_costrec *r;
+    rcost r;
     int rc;
     if (e == NULL || cc == NULL)
         return fnli_fail(e, FNL_EINVAL, "cost_add: NULL argument");
     if ((rc = fnli_begin(e)) != FNL_OK)
         return rc;
-    memset(&need, 0, sizeof(need));
+    memset(&r, 0, sizeof(r));
     if (fnli_copy_in(&c, sizeof(c), cc, sizeof(fnl_cost)) != FNL_OK) {
         rc = fnli_fail(e, FNL_EINVAL, "cost_add: size not set");
         goto done;
     }
-    if ((rc = fnli_check_str(e, "cost channel", c.channel, 0, &channel)) !=
+    if ((rc = fnli_check_str(e, "cost channel", c.channel, 0, &r.channel)) !=
             FNL_OK ||
-        (rc = fnli_check_str(e, "cost campaign", c.campaign, 0, &campaign)) !=
+        (rc = fnli_check_str(e, "cost campaign", c.campaign, 0,
+                             &r.campaign)) != FNL_OK ||
+        (rc = fnli_check_str(e, "cost region", c.region, 0, &r.region)) !=
             FNL_OK ||
-        (rc = fnli_check_str(e, "cost region", c.region, 0, &region)) !=
+        (rc = fnli_currency(e, "cost currency", c.currency, &r.currency)) !=
             FNL_OK ||
-        (rc = fnli_currency(e, "cost currency", c.currency, &currency)) !=
-            FNL_OK ||
-        (rc = fnli_check_time(e, "cost start", c.start, &start)) != FNL_OK ||
-        (rc = fnli_check_time(e, "cost end", c.end, &end)) != FNL_OK)
+        (rc = fnli_check_time(e, "cost start", c.start, &r.start)) != FNL_OK ||
+        (rc = fnli_check_time(e, "cost end", c.end, &r.end)) != FNL_OK)
         goto done;
-    if (channel.p == NULL && campaign.p == NULL) {
+    if (r.channel.p == NULL && r.campaign.p == NULL) {
         rc = fnli_fail(e, FNL_EINVAL, "cost needs a channel or a campaign");
         goto done;
     }
-    if (end <= start) {
+    if (r.end <= r.start) {
         rc = fnli_fail(e, FNL_EINVAL, "cost period: end must follow start");
         goto done;
     }
@@ -383,23 +543,11 @@ FNL_API int fnl_cost_add(fnl_engine *e, const fnl_cost *cc, uint64_t *index)
                        (long long)c.amount);
         goto done;
     }
-    fnli_need_str(&need, channel);
-    fnli_need_str(&need, campaign);
-    fnli_need_str(&need, region);
-    need.costs = 1;
-    if ((rc = fnli_reserve(e, &need)) != FNL_OK)
-        goto done;
-    x = fnli_pool_take(&e->costs);
-    r = COSTREC(e, x);
-    r->channel = fnli_put_str(e, channel);
-    r->campaign = fnli_put_str(e, campaign);
-    r->region = fnli_put_str(e, region);
-    r->currency = currency ? currency : pack_currency("USD");
-    r->start = start;
-    r->end = end;
-    r->amount = c.amount;
-    if (index != NULL)
-        *index = x - 1;
+    r.amount = c.amount;
+    if (r.currency == 0)
+        r.currency = pack_currency("USD");
+    if ((rc = fnli_commit(e, &fnli_op_cost, &r)) == FNL_OK && index != NULL)
+        *index = r.result - 1;
 done:
     return fnli_end(e, rc);
 }
@@ -431,4 +579,9 @@ FNL_API int fnl_cost_get(const fnl_engine *e, uint64_t index, fnl_cost *out,
     memcpy(out, &c, size < sizeof(c) ? size : sizeof(c));
     fnli_clear(e);
     return FNL_OK;
+}
+
+void fnli_deal_index_add(fnl_engine *e, uint32_t d)
+{
+    fnli_map_insert(&e->dealmap, (uint32_t)fnli_hash_u64(DEAL(e, d)->name), d);
 }

@@ -260,12 +260,25 @@ FNL_API int fnl_engine_open(fnl_engine **out, const fnl_engine_config *ucfg)
     fnli_pool_init(&e->costs, sizeof(fnli_costrec), 8);
     fnli_pool_init(&e->classes, sizeof(fnli_tclass), 8);
     e->touches.count = 1;
+    fnli_w_init(&e->rec, &e->mem);
     rc = copy_config(e, &cfg);
+    e->cur_prec = (uint8_t)e->precedence;
+    e->storage = cfg.storage;
+    if (rc == FNL_OK && cfg.snapshot_compression > 1)
+        rc = fnli_fail(e, FNL_EINVAL, "config: unknown snapshot compression");
+    e->snapshot_compression = cfg.snapshot_compression;
+    if (rc == FNL_OK && e->storage != NULL)
+        rc = fnli_recover(e);
     if (rc != FNL_OK) {
+        if (cfg.errbuf != NULL && cfg.errbuf_size > 0)
+            snprintf(cfg.errbuf, cfg.errbuf_size, "%s",
+                     e->errmsg[0] ? e->errmsg : fnl_strerror(rc));
         fnl_engine_close(e);
         return rc;
     }
     fnli_clear(e);
+    if (cfg.errbuf != NULL && cfg.errbuf_size > 0)
+        cfg.errbuf[0] = '\0';
     *out = e;
     return FNL_OK;
 }
@@ -301,6 +314,7 @@ FNL_API void fnl_engine_close(fnl_engine *e)
     fnli_pool_free(&e->classes, &mem);
     fnli_map_free(&e->classmap, &mem);
     fnli_touches_free(e, &mem);
+    fnli_w_free(&e->rec);
     if (e->events != NULL)
         fnli_free(&mem, e->events, e->events_cap * sizeof(fnli_event));
     fnli_free(&mem, e, sizeof(*e));
@@ -335,6 +349,8 @@ FNL_API int fnl_engine_stats(const fnl_engine *e, fnl_stats *out)
     s.string_bytes = e->strings.text_bytes;
     s.memory_bytes = e->mem.bytes;
     s.memory_peak = e->mem.peak;
+    s.forgotten = e->forgotten;
+    s.journal_seq = e->seq;
     s.size = size;
     memcpy(out, &s, size < sizeof(s) ? size : sizeof(s));
     fnli_clear(e);
@@ -411,11 +427,16 @@ int fnli_begin(fnl_engine *e)
                          "mutating call from inside the listener");
     fnli_clear(e);
     e->nevents = 0;
+    fnli_memo_new_call(e);
+    return FNL_OK;
+}
+
+void fnli_memo_new_call(fnl_engine *e)
+{
     if (++e->memo_gen == 0) {
         memset(e->memo, 0, sizeof(e->memo));
         e->memo_gen = 1;
     }
-    return FNL_OK;
 }
 
 fnli_memo *fnli_memo_slot(fnl_engine *e, const char *ptr, uint32_t field,
@@ -462,6 +483,7 @@ void fnli_queue(fnl_engine *e, uint32_t kind, uint32_t contact,
     ev->account = account;
     ev->name = name;
     ev->time = time;
+    ev->handle = 0;
 }
 
 static void deliver(fnl_engine *e)
@@ -477,6 +499,8 @@ static void deliver(fnl_engine *e)
         ev.time = q->time;
         if (q->contact)
             ev.contact = fnli_handle(CONTACT(e, q->contact)->gen, q->contact);
+        else if (q->handle)
+            ev.contact = q->handle;
         if (q->other)
             ev.other = fnli_handle(CONTACT(e, q->other)->gen, q->other);
         if (q->account)

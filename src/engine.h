@@ -171,6 +171,7 @@ typedef struct fnli_event {
     uint32_t contact, other, account;
     uint32_t name;
     int64_t time;
+    uint64_t handle;      /* a contact handle given as is (forget) */
 } fnli_event;
 
 /* Per-call memo of resolved input strings, keyed by the caller's pointer
@@ -241,6 +242,15 @@ struct fnl_engine {
     uint64_t live_contacts;
     uint64_t merges;
     uint64_t identity_keys;
+    uint64_t forgotten;
+
+    /* persistence */
+    fnl_storage *storage; /* borrowed; NULL: memory only */
+    uint64_t seq;         /* last record applied */
+    fnli_wbuf rec;        /* the record being written */
+    uint8_t cur_prec;     /* precedence of the mutation being applied */
+    int replaying;
+    uint32_t snapshot_compression;
 
     char errmsg[512];
 };
@@ -277,6 +287,8 @@ int fnli_check_time(const fnl_engine *e, const char *what, int64_t t,
  * this call; on a miss the caller fills it. */
 fnli_memo *fnli_memo_slot(fnl_engine *e, const char *ptr, uint32_t field,
                           int *hit);
+/* Invalidate the memo: every call that resolves input starts with this. */
+void fnli_memo_new_call(fnl_engine *e);
 void fnli_memo_fill(fnl_engine *e, fnli_memo *m, const char *ptr,
                     uint32_t field, fnli_sv sv, uint32_t id);
 /* Copy bytes into scratch, NUL-terminated (fallible phase only). */

@@ -7,6 +7,7 @@
 #include "text.h"
 
 #define KEY_SEED UINT64_C(0x6b65797365656421)
+#include "freemail.h"
 
 /* The hash of a key depends on the kind's text, not its interned id, so it
  * can be computed while resolving, before anything is interned. */
@@ -72,7 +73,7 @@ int fnli_reserve(fnl_engine *e, const fnli_need *n)
 /* ---- resolve ------------------------------------------------------------- */
 
 int fnli_resolve_keys(fnl_engine *e, const char *what, const fnl_key *keys,
-                      size_t n, fnli_rkey **out, fnli_need *need)
+                      size_t n, fnli_rkey **out)
 {
     fnli_rkey *r;
     size_t i;
@@ -113,8 +114,6 @@ int fnli_resolve_keys(fnl_engine *e, const char *what, const fnl_key *keys,
         }
         r[i].kind = m->sv;
         r[i].kind_id = m->id;
-        if (m->id == 0)
-            fnli_need_str(need, r[i].kind);
         vl = fnli_key_normalize(r[i].kind.p, r[i].kind.n, keys[i].value,
                                 e->cc[0] ? e->cc : NULL, vbuf, sizeof(vbuf),
                                 &why);
@@ -127,21 +126,13 @@ int fnli_resolve_keys(fnl_engine *e, const char *what, const fnl_key *keys,
             return fnli_fail(e, FNL_ENOMEM, "allocation failed");
         r[i].is_email = r[i].kind.n == 5 && memcmp(r[i].kind.p, "email", 5) == 0;
         r[i].hash = (uint32_t)fnli_hash_bytes(vbuf, (size_t)vl, m->hash);
-        need->keys++;
-        if (vl >= KEY_INLINE)
-            need->keybytes += (size_t)vl + 1;
-        if (r[i].is_email) {
-            /* the domain may name an account */
-            need->strings++;
-            need->strbytes += (size_t)vl;
-        }
     }
     *out = r;
     return FNL_OK;
 }
 
 int fnli_resolve_attrs(fnl_engine *e, const char *what, const fnl_attr *a,
-                       size_t n, fnli_rattr **out, fnli_need *need)
+                       size_t n, fnli_rattr **out)
 {
     fnli_rattr *r;
     size_t i;
@@ -182,7 +173,6 @@ int fnli_resolve_attrs(fnl_engine *e, const char *what, const fnl_attr *a,
                 return fnli_fail(e, rc, "%s: attribute '%s': string value "
                                  "missing, empty, too long or invalid UTF-8",
                                  what, nbuf);
-            fnli_need_str(need, r[i].str);
             break;
         case FNL_ATTR_NUMBER:
             if (!isfinite(a[i].num))
@@ -198,15 +188,13 @@ int fnli_resolve_attrs(fnl_engine *e, const char *what, const fnl_attr *a,
                              "%s: attribute '%s': unknown type %u", what,
                              nbuf, (unsigned)a[i].type);
         }
-        fnli_need_str(need, r[i].name);
-        need->attrs++;
     }
     *out = r;
     return FNL_OK;
 }
 
 int fnli_resolve_strv(fnl_engine *e, const char *what, const char *const *v,
-                      size_t n, fnli_sv **out, fnli_need *need)
+                      size_t n, fnli_sv **out)
 {
     fnli_sv *r;
     size_t i;
@@ -225,8 +213,6 @@ int fnli_resolve_strv(fnl_engine *e, const char *what, const char *const *v,
         int rc = fnli_check_str(e, what, v[i], 1, &r[i]);
         if (rc != FNL_OK)
             return rc;
-        fnli_need_str(need, r[i]);
-        need->names++;
     }
     *out = r;
     return FNL_OK;
@@ -244,7 +230,12 @@ int fnli_contact_index(const fnl_engine *e, fnl_contact_id h, uint32_t *idx)
         c->state == CONTACT_FORGOTTEN)
         return fnli_fail(e, FNL_ESTALE, "contact handle %llu is stale",
                          (unsigned long long)h);
-    *idx = fnli_find(e, i);
+    i = fnli_find(e, i);
+    if (CONTACT(e, i)->state == CONTACT_FORGOTTEN)
+        return fnli_fail(e, FNL_ESTALE,
+                         "contact handle %llu was merged into a contact "
+                         "since forgotten", (unsigned long long)h);
+    *idx = i;
     return FNL_OK;
 }
 
@@ -473,7 +464,7 @@ static void merge(fnl_engine *e, uint32_t w, uint32_t l, int64_t time)
             wc->attrs = a;
             continue;
         }
-        if (attr_wins(an->prio, an->time, ATTRNODE(e, x), 0, e->precedence)) {
+        if (attr_wins(an->prio, an->time, ATTRNODE(e, x), 0, e->cur_prec)) {
             fnli_attrnode *xn = ATTRNODE(e, x);
             xn->type = an->type;
             xn->prio = an->prio;
@@ -577,7 +568,7 @@ void fnli_set_attrs(fnl_engine *e, uint32_t *head, const fnli_rattr *a,
                 break;
         x = *pp;
         if (x != 0 && !attr_wins(prio, time, ATTRNODE(e, x), 1,
-                                 e->precedence))
+                                 e->cur_prec))
             continue;
         if (a[i].type == FNL_ATTR_UNSET) {
             if (x != 0) {
@@ -657,12 +648,13 @@ void fnli_contact_join(fnl_engine *e, uint32_t c, uint32_t acct, int64_t time)
     fnli_queue(e, FNL_EVENT_ACCOUNT_ASSIGNED, c, 0, acct, a->name, time);
 }
 
-void fnli_account_from_keys(fnl_engine *e, uint32_t c, const fnli_rkey *k,
-                            size_t n, int64_t time)
+fnli_sv fnli_business_domain(const fnl_engine *e, const fnli_rkey *k,
+                             size_t n)
 {
+    fnli_sv d;
     size_t i;
-    if (CONTACT(e, c)->account != 0)
-        return;
+    d.p = NULL;
+    d.n = 0;
     for (i = 0; i < n; i++) {
         const char *dom;
         size_t dn;
@@ -670,12 +662,249 @@ void fnli_account_from_keys(fnl_engine *e, uint32_t c, const fnli_rkey *k,
             fnli_email_domain(k[i].value.p, k[i].value.n, &dom, &dn) != FNL_OK ||
             fnli_is_freemail(e, dom, dn))
             continue;
-        {
-            fnli_sv d;
-            d.p = dom;
-            d.n = dn;
-            fnli_contact_join(e, c, fnli_account_for(e, d, 1, time), time);
-        }
-        return;
+        d.p = dom;
+        d.n = dn;
+        break;
     }
+    return d;
+}
+
+void fnli_join_domain(fnl_engine *e, uint32_t c, fnli_sv domain, int64_t time)
+{
+    if (domain.p == NULL || CONTACT(e, c)->account != 0)
+        return;
+    fnli_contact_join(e, c, fnli_account_for(e, domain, 1, time), time);
+}
+
+/* ---- codec pieces -------------------------------------------------------- */
+
+void fnli_rkey_finish(const fnl_engine *e, fnli_rkey *k)
+{
+    uint64_t seed = (uint32_t)fnli_hash_bytes(k->kind.p, k->kind.n, KEY_SEED);
+    k->hash = (uint32_t)fnli_hash_bytes(k->value.p, k->value.n, seed);
+    k->kind_id = fnli_intern_find(&e->strings, k->kind.p, k->kind.n);
+    k->is_email = k->kind.n == 5 && memcmp(k->kind.p, "email", 5) == 0;
+}
+
+void fnli_w_keys(fnli_wbuf *w, const fnli_rkey *k, size_t n)
+{
+    size_t i;
+    fnli_w_uv(w, n);
+    for (i = 0; i < n; i++) {
+        fnli_w_str(w, k[i].kind);
+        fnli_w_str(w, k[i].value);
+    }
+}
+
+int fnli_r_keys(fnl_engine *e, fnli_rbuf *r, fnli_rkey **out, size_t *n)
+{
+    size_t i, cnt = fnli_r_count(r, FNL_MAX_KEYS, 2);
+    fnli_rkey *k = NULL;
+    *out = NULL;
+    *n = 0;
+    if (r->bad)
+        return FNL_ECORRUPT;
+    if (cnt > 0) {
+        k = fnli_arena_alloc(&e->scratch, &e->mem, cnt * sizeof(*k));
+        if (k == NULL)
+            return FNL_ENOMEM;
+    }
+    for (i = 0; i < cnt; i++) {
+        k[i].kind = fnli_r_str(r, FNL_MAX_NAME);
+        k[i].value = fnli_r_str(r, FNL_MAX_STRING + 32);
+        if (r->bad || k[i].kind.n == 0 || k[i].value.n == 0)
+            return FNL_ECORRUPT;
+        fnli_rkey_finish(e, &k[i]);
+    }
+    *out = k;
+    *n = cnt;
+    return FNL_OK;
+}
+
+void fnli_w_attrs(fnli_wbuf *w, const fnli_rattr *a, size_t n)
+{
+    size_t i;
+    fnli_w_uv(w, n);
+    for (i = 0; i < n; i++) {
+        fnli_w_str(w, a[i].name);
+        fnli_w_u8(w, a[i].type);
+        if (a[i].type == FNL_ATTR_STRING)
+            fnli_w_str(w, a[i].str);
+        else if (a[i].type == FNL_ATTR_NUMBER)
+            fnli_w_f64(w, a[i].num);
+    }
+}
+
+int fnli_r_attrs(fnl_engine *e, fnli_rbuf *r, fnli_rattr **out, size_t *n)
+{
+    size_t i, cnt = fnli_r_count(r, FNL_MAX_ATTRS, 3);
+    fnli_rattr *a = NULL;
+    *out = NULL;
+    *n = 0;
+    if (r->bad)
+        return FNL_ECORRUPT;
+    if (cnt > 0) {
+        a = fnli_arena_alloc(&e->scratch, &e->mem, cnt * sizeof(*a));
+        if (a == NULL)
+            return FNL_ENOMEM;
+    }
+    for (i = 0; i < cnt; i++) {
+        a[i].name = fnli_r_str(r, FNL_MAX_NAME);
+        a[i].type = fnli_r_u8(r);
+        a[i].str.p = NULL;
+        a[i].str.n = 0;
+        a[i].num = 0;
+        if (a[i].type == FNL_ATTR_STRING)
+            a[i].str = fnli_r_str(r, FNL_MAX_STRING);
+        else if (a[i].type == FNL_ATTR_NUMBER)
+            a[i].num = fnli_r_f64(r);
+        else if (a[i].type != FNL_ATTR_UNSET)
+            return FNL_ECORRUPT;
+        if (r->bad || a[i].name.n == 0 ||
+            (a[i].type == FNL_ATTR_STRING && a[i].str.n == 0) ||
+            (a[i].type == FNL_ATTR_NUMBER && !isfinite(a[i].num)))
+            return FNL_ECORRUPT;
+    }
+    *out = a;
+    *n = cnt;
+    return FNL_OK;
+}
+
+void fnli_w_strv(fnli_wbuf *w, const fnli_sv *v, size_t n)
+{
+    size_t i;
+    fnli_w_uv(w, n);
+    for (i = 0; i < n; i++)
+        fnli_w_str(w, v[i]);
+}
+
+int fnli_r_strv(fnl_engine *e, fnli_rbuf *r, fnli_sv **out, size_t *n)
+{
+    size_t i, cnt = fnli_r_count(r, FNL_MAX_ATTRS, 2);
+    fnli_sv *v = NULL;
+    *out = NULL;
+    *n = 0;
+    if (r->bad)
+        return FNL_ECORRUPT;
+    if (cnt > 0) {
+        v = fnli_arena_alloc(&e->scratch, &e->mem, cnt * sizeof(*v));
+        if (v == NULL)
+            return FNL_ENOMEM;
+    }
+    for (i = 0; i < cnt; i++) {
+        v[i] = fnli_r_str(r, FNL_MAX_STRING);
+        if (r->bad || v[i].n == 0)
+            return FNL_ECORRUPT;
+    }
+    *out = v;
+    *n = cnt;
+    return FNL_OK;
+}
+
+int fnli_r_contact(const fnl_engine *e, fnli_rbuf *r, uint32_t *idx)
+{
+    uint64_t i = fnli_r_uv(r);
+    *idx = 0;
+    if (r->bad)
+        return FNL_ECORRUPT;
+    if (i == 0)
+        return FNL_OK;
+    if (i >= e->contacts.count ||
+        CONTACT(e, (uint32_t)i)->state == CONTACT_FORGOTTEN ||
+        CONTACT(e, fnli_find(e, (uint32_t)i))->state != CONTACT_LIVE)
+        return FNL_ECORRUPT;
+    *idx = fnli_find(e, (uint32_t)i);
+    return FNL_OK;
+}
+
+void fnli_need_keys(fnli_need *n, const fnli_rkey *k, size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        n->keys++;
+        if (k[i].value.n >= KEY_INLINE)
+            n->keybytes += k[i].value.n + 1;
+        if (k[i].kind_id == 0)
+            fnli_need_str(n, k[i].kind);
+    }
+    /* a merge can queue an event per key, and may move an account */
+    n->events += 2 * (count + 1);
+}
+
+void fnli_need_attrs(fnli_need *n, const fnli_rattr *a, size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        fnli_need_str(n, a[i].name);
+        fnli_need_str(n, a[i].str);
+        n->attrs++;
+    }
+}
+
+void fnli_need_strv(fnli_need *n, const fnli_sv *v, size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        fnli_need_str(n, v[i]);
+        n->names++;
+    }
+}
+
+/* ---- erasure ------------------------------------------------------------- */
+
+void fnli_contact_erase(fnl_engine *e, uint32_t c, int64_t time)
+{
+    fnli_contact *cr = CONTACT(e, c);
+    uint32_t k, next;
+    uint16_t old_gen = cr->gen;
+    for (k = cr->keys; k != 0; k = next) {
+        fnli_keynode *kn = KEYNODE(e, k);
+        const char *kind = fnli_str(&e->strings, kn->kind);
+        char *v = (char *)fnli_key_value(kn);
+        next = kn->next;
+        fnli_map_remove(&e->keymap,
+                        key_hash(kind, fnli_str_len(&e->strings, kn->kind), v,
+                                 kn->len),
+                        k);
+        memset(v, 0, kn->len); /* long values live in the key arena */
+        fnli_pool_put(&e->keys, k);
+        e->identity_keys--;
+    }
+    for (k = cr->attrs; k != 0; k = next) {
+        next = ATTRNODE(e, k)->next;
+        fnli_pool_put(&e->attrs, k);
+    }
+    for (k = cr->tags; k != 0; k = next) {
+        next = NAMENODE(e, k)->next;
+        fnli_pool_put(&e->names, k);
+    }
+    cr->keys = cr->attrs = cr->tags = 0;
+    cr->owner = 0;
+    cr->role = FNL_ROLE_NONE;
+    /* The account keeps counting the touches (aggregates stay right) but
+     * no longer lists the person. */
+    if (cr->account != 0) {
+        uint32_t acct = cr->account;
+        account_unlink(e, c);
+        cr->account = acct;
+    }
+    cr->state = CONTACT_FORGOTTEN;
+    cr->gen = (uint16_t)(old_gen + 1 ? old_gen + 1 : 1);
+    e->live_contacts--;
+    e->forgotten++;
+    if (e->has_listener) {
+        /* the event names the handle the host knew, now stale */
+        fnli_queue(e, FNL_EVENT_CONTACT_FORGOTTEN, 0, 0, 0, 0, time);
+        e->events[e->nevents - 1].handle = fnli_handle(old_gen, c);
+    }
+}
+
+void fnli_key_index_add(fnl_engine *e, uint32_t k)
+{
+    const fnli_keynode *kn = KEYNODE(e, k);
+    fnli_map_insert(&e->keymap,
+                    key_hash(fnli_str(&e->strings, kn->kind),
+                             fnli_str_len(&e->strings, kn->kind),
+                             fnli_key_value(kn), kn->len),
+                    k);
 }

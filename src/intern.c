@@ -83,6 +83,30 @@ uint32_t fnli_intern_put(fnli_intern *t, const char *s, size_t n)
     return id;
 }
 
+uint32_t fnli_intern_put_dead(fnli_intern *t)
+{
+    uint32_t zero = 0, id;
+    char *p = fnli_arena_take(&t->text, sizeof(uint32_t) + 1, 0);
+    memcpy(p, &zero, sizeof(zero));
+    p += sizeof(uint32_t);
+    p[0] = '\0';
+    id = fnli_pool_take(&t->ptrs);
+    memcpy(fnli_pool_at(&t->ptrs, id), &p, sizeof(p));
+    return id;
+}
+
+void fnli_intern_wipe(fnli_intern *t, uint32_t id)
+{
+    char *p = (char *)fnli_str(t, id);
+    uint32_t n = fnli_str_len(t, id), zero = 0;
+    if (n == 0)
+        return;
+    fnli_map_remove(&t->map, hash(p, n), id);
+    memset(p, 0, n);
+    memcpy(p - sizeof(uint32_t), &zero, sizeof(zero));
+    t->text_bytes -= n;
+}
+
 uint32_t fnli_intern_add(fnli_intern *t, fnli_mem *mem, const char *s, size_t n)
 {
     uint32_t id = fnli_intern_find(t, s, n);

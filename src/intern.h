@@ -29,6 +29,13 @@ uint32_t fnli_intern_put(fnli_intern *t, const char *s, size_t n);
 /* Reserve and put in one fallible step: 0 on failure. */
 uint32_t fnli_intern_add(fnli_intern *t, fnli_mem *mem, const char *s, size_t n);
 
+/* A tombstone id (a string erased at a checkpoint): reads as "", is never
+ * found.  Room must have been reserved. */
+uint32_t fnli_intern_put_dead(fnli_intern *t);
+/* Erase a string: its bytes are zeroed, it reads as "" and is never found
+ * again; its id stays allocated. */
+void fnli_intern_wipe(fnli_intern *t, uint32_t id);
+
 static inline const char *fnli_str(const fnli_intern *t, uint32_t id)
 {
     const char *p;

@@ -33,4 +33,12 @@ char *fnli_strndup(fnli_mem *m, const char *s, size_t len);
 int fnli_grow(fnli_mem *m, void **items, size_t *cap, size_t need,
               size_t elem, size_t min_cap);
 
+/* A growable byte buffer that remembers an allocation failure (record.c). */
+typedef struct fnli_wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    fnli_mem *mem;
+    int failed;
+} fnli_wbuf;
+
 #endif

@@ -22,12 +22,6 @@ enum {
 };
 #define REC_VERSION 1
 
-typedef struct fnli_wbuf {
-    unsigned char *p;
-    size_t n, cap;
-    fnli_mem *mem;
-    int failed;
-} fnli_wbuf;
 
 void fnli_w_init(fnli_wbuf *w, fnli_mem *mem);
 void fnli_w_free(fnli_wbuf *w);

@@ -5,6 +5,7 @@
 #define FNL_STORE_H
 
 #include "engine.h"
+#include "record.h"
 
 /* A normalised identity key (strings in scratch, NUL-terminated). */
 typedef struct fnli_rkey {
@@ -39,14 +40,81 @@ static inline void fnli_need_str(fnli_need *n, fnli_sv s)
 
 int fnli_reserve(fnl_engine *e, const fnli_need *n);
 
+/* ---- the mutation road (ingest.c) ----------------------------------------
+ *
+ * Each mutation kind has a resolved form (built by validating the caller's
+ * input, or by decoding a journal record) and four functions over it.  The
+ * live road is resolve -> need -> reserve -> encode -> append -> apply; a
+ * replay is decode -> need -> reserve -> apply.  apply is the one place a
+ * mutation changes the engine, for live calls and replays alike. */
+typedef struct fnli_opdef {
+    uint8_t kind;                 /* REC_* */
+    int (*decode)(fnl_engine *e, fnli_rbuf *r, void *out);
+    void (*need)(const fnl_engine *e, const void *r, fnli_need *n);
+    void (*encode)(fnli_wbuf *w, const void *r);
+    void (*apply)(fnl_engine *e, void *r);
+} fnli_opdef;
+
+/* Reserve, journal and apply a resolved mutation.  FNL_EIO when the
+ * storage refuses the record: nothing is applied. */
+int fnli_commit(fnl_engine *e, const fnli_opdef *op, void *r);
+/* Apply one journal record (replay); FNL_ECORRUPT for malformed bytes. */
+int fnli_replay_record(fnl_engine *e, const void *rec, size_t len);
+
+/* A resolved profile update. */
+typedef struct fnli_rcontact {
+    fnli_rkey *keys;
+    size_t nkeys;
+    uint32_t contact;     /* handle index, 0: none */
+    fnli_rattr *attrs;
+    size_t nattrs;
+    fnli_sv *tadd, *tdel;
+    size_t ntadd, ntdel;
+    uint8_t set_owner;
+    fnli_sv owner;
+    fnli_sv account;      /* explicit account id */
+    fnli_sv domain;       /* business e-mail domain to join when the
+                             contact has no account (decided when
+                             resolving: the free-mail list is config) */
+    uint32_t role;        /* FNL_ROLE_KEEP or a role */
+    uint8_t prio;
+    int64_t time;
+    uint32_t result;      /* set by apply: the contact */
+} fnli_rcontact;
+
+extern const fnli_opdef fnli_op_contact;
+extern const fnli_opdef fnli_op_touches;
+extern const fnli_opdef fnli_op_account;
+extern const fnli_opdef fnli_op_deal;
+extern const fnli_opdef fnli_op_cost;
+extern const fnli_opdef fnli_op_forget;
+
+/* Codec pieces shared by several record kinds. */
+void fnli_w_keys(fnli_wbuf *w, const fnli_rkey *k, size_t n);
+int fnli_r_keys(fnl_engine *e, fnli_rbuf *r, fnli_rkey **out, size_t *n);
+void fnli_w_attrs(fnli_wbuf *w, const fnli_rattr *a, size_t n);
+int fnli_r_attrs(fnl_engine *e, fnli_rbuf *r, fnli_rattr **out, size_t *n);
+void fnli_w_strv(fnli_wbuf *w, const fnli_sv *v, size_t n);
+int fnli_r_strv(fnl_engine *e, fnli_rbuf *r, fnli_sv **out, size_t *n);
+/* A contact index from a record: must name a live or merged contact. */
+int fnli_r_contact(const fnl_engine *e, fnli_rbuf *r, uint32_t *idx);
+void fnli_need_keys(fnli_need *n, const fnli_rkey *k, size_t count);
+void fnli_need_attrs(fnli_need *n, const fnli_rattr *a, size_t count);
+void fnli_need_strv(fnli_need *n, const fnli_sv *v, size_t count);
+/* Fill hash, kind id and is_email of a key whose kind and value are set. */
+void fnli_rkey_finish(const fnl_engine *e, fnli_rkey *k);
+/* The first business e-mail domain among k (absent when none). */
+fnli_sv fnli_business_domain(const fnl_engine *e, const fnli_rkey *k,
+                             size_t n);
+
 /* ---- resolve (fallible, touches only scratch) ----------------------------- */
 
 int fnli_resolve_keys(fnl_engine *e, const char *what, const fnl_key *keys,
-                      size_t n, fnli_rkey **out, fnli_need *need);
+                      size_t n, fnli_rkey **out);
 int fnli_resolve_attrs(fnl_engine *e, const char *what, const fnl_attr *a,
-                       size_t n, fnli_rattr **out, fnli_need *need);
+                       size_t n, fnli_rattr **out);
 int fnli_resolve_strv(fnl_engine *e, const char *what, const char *const *v,
-                      size_t n, fnli_sv **out, fnli_need *need);
+                      size_t n, fnli_sv **out);
 /* A live contact's index from a handle, following merges. */
 int fnli_contact_index(const fnl_engine *e, fnl_contact_id h, uint32_t *idx);
 int fnli_account_index(const fnl_engine *e, fnl_account_id h, uint32_t *idx);
@@ -83,10 +151,23 @@ uint32_t fnli_account_for(fnl_engine *e, fnli_sv id, int is_domain,
                           int64_t time);
 void fnli_contact_join(fnl_engine *e, uint32_t c, uint32_t acct,
                        int64_t time);
-/* Join the account of the first business e-mail domain among k, if the
- * contact has no account yet. */
-void fnli_account_from_keys(fnl_engine *e, uint32_t c, const fnli_rkey *k,
-                            size_t n, int64_t time);
+/* Join the account of a business domain (absent: nothing), if the contact
+ * has no account yet. */
+void fnli_join_domain(fnl_engine *e, uint32_t c, fnli_sv domain,
+                      int64_t time);
+/* Erase a contact's personal data (keys, attributes, tags, owner); its
+ * touches stay, anonymous.  Infallible. */
+void fnli_contact_erase(fnl_engine *e, uint32_t c, int64_t time);
+/* Re-index a record after a snapshot load (maps reserved beforehand). */
+void fnli_key_index_add(fnl_engine *e, uint32_t k);
+void fnli_account_index_add(fnl_engine *e, uint32_t a);
+void fnli_deal_index_add(fnl_engine *e, uint32_t d);
+void fnli_class_index_add(fnl_engine *e, uint32_t c);
+/* snapshot.c */
+int fnli_snapshot_write(fnl_engine *e, uint32_t compression);
+int fnli_snapshot_load(fnl_engine *e, uint64_t *seq);
+/* journal.c: load the storage's snapshot and replay its journal. */
+int fnli_recover(fnl_engine *e);
 void fnli_touches_free(fnl_engine *e, fnli_mem *mem);
 int fnli_touches_reserve(fnl_engine *e, size_t n);
 

@@ -19,7 +19,15 @@ typedef struct rtouch {
     uint32_t fid[TF_COUNT]; /* string ids known at resolve time, 0: intern
                                at apply */
     fnli_sv account;
+    fnli_sv domain;        /* business e-mail domain (see fnli_rcontact) */
 } rtouch;
+
+/* A batch: one journal record, all or nothing. */
+typedef struct rtouches {
+    rtouch *t;
+    size_t n;
+    uint32_t *result;      /* per touch: the contact (scratch) */
+} rtouches;
 
 /* ---- column store -------------------------------------------------------- */
 
@@ -166,8 +174,7 @@ static int resolve_field(fnl_engine *e, int i, const char *what,
     return FNL_OK;
 }
 
-static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r,
-                         fnli_need *need)
+static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r)
 {
     static const char *const what[TF_COUNT] = {
         "touch type", "touch channel", "touch campaign", "touch content",
@@ -190,10 +197,11 @@ static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r,
     if (t->contact != 0 &&
         (rc = fnli_contact_index(e, t->contact, &r->contact)) != FNL_OK)
         return rc;
-    if ((rc = fnli_resolve_keys(e, "touch", t->keys, t->key_count, &r->keys,
-                                need)) != FNL_OK)
+    if ((rc = fnli_resolve_keys(e, "touch", t->keys, t->key_count,
+                                &r->keys)) != FNL_OK)
         return rc;
     r->nkeys = t->key_count;
+    r->domain = fnli_business_domain(e, r->keys, r->nkeys);
 
     in[TF_TYPE] = t->type;
     in[TF_CHANNEL] = t->channel;
@@ -264,16 +272,85 @@ static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r,
         r->fid[TF_CHANNEL] = m->id;
     }
 
-    for (i = 0; i < TF_COUNT; i++)
-        if (r->fid[i] == 0)
-            fnli_need_str(need, r->f[i]);
-    fnli_need_str(need, r->account);
-    need->contacts++;
-    need->accounts += 2;
-    need->names += 2;
-    need->classes++;
-    need->touches++;
-    need->events += 6 + 2 * (r->nkeys + 1);
+    return FNL_OK;
+}
+
+/* ---- the touch-batch mutation -------------------------------------------- */
+
+static void touches_need(const fnl_engine *e, const void *rv, fnli_need *n)
+{
+    const rtouches *b = rv;
+    size_t k;
+    int i;
+    (void)e;
+    for (k = 0; k < b->n; k++) {
+        const rtouch *r = &b->t[k];
+        for (i = 0; i < TF_COUNT; i++)
+            if (r->fid[i] == 0)
+                fnli_need_str(n, r->f[i]);
+        fnli_need_str(n, r->account);
+        fnli_need_str(n, r->domain);
+        fnli_need_keys(n, r->keys, r->nkeys);
+    }
+    n->contacts += b->n;
+    n->accounts += 2 * b->n;
+    n->names += 2 * b->n;
+    n->classes += b->n;
+    n->touches += b->n;
+    n->events += 6 * b->n;
+}
+
+static void touches_encode(fnli_wbuf *w, const void *rv)
+{
+    const rtouches *b = rv;
+    size_t k;
+    int i;
+    fnli_w_uv(w, b->n);
+    for (k = 0; k < b->n; k++) {
+        const rtouch *r = &b->t[k];
+        fnli_w_sv(w, r->time);
+        fnli_w_uv(w, (uint64_t)r->value);
+        fnli_w_keys(w, r->keys, r->nkeys);
+        fnli_w_uv(w, r->contact);
+        for (i = 0; i < TF_COUNT; i++)
+            fnli_w_str(w, r->f[i]);
+        fnli_w_str(w, r->account);
+        fnli_w_str(w, r->domain);
+    }
+}
+
+static int touches_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
+{
+    rtouches *b = out;
+    size_t k;
+    int i, rc;
+    b->n = fnli_r_count(rb, (size_t)1 << 24, 14);
+    if (rb->bad || b->n == 0)
+        return FNL_ECORRUPT;
+    b->t = fnli_arena_alloc(&e->scratch, &e->mem, b->n * sizeof(rtouch));
+    b->result = fnli_arena_alloc(&e->scratch, &e->mem,
+                                 b->n * sizeof(uint32_t));
+    if (b->t == NULL || b->result == NULL)
+        return FNL_ENOMEM;
+    memset(b->t, 0, b->n * sizeof(rtouch));
+    for (k = 0; k < b->n; k++) {
+        rtouch *r = &b->t[k];
+        uint64_t v;
+        r->time = fnli_r_sv(rb);
+        v = fnli_r_uv(rb);
+        if ((rc = fnli_r_keys(e, rb, &r->keys, &r->nkeys)) != FNL_OK ||
+            (rc = fnli_r_contact(e, rb, &r->contact)) != FNL_OK)
+            return rc;
+        for (i = 0; i < TF_COUNT; i++)
+            r->f[i] = fnli_r_str(rb, FNL_MAX_STRING);
+        r->account = fnli_r_str(rb, FNL_MAX_STRING);
+        r->domain = fnli_r_str(rb, FNL_MAX_STRING);
+        if (rb->bad || v > (uint64_t)INT64_MAX || r->time < FNL_TIME_MIN ||
+            r->time > FNL_TIME_MAX || (r->nkeys == 0 && r->contact == 0) ||
+            r->f[TF_TYPE].n == 0 || r->f[TF_CHANNEL].n == 0)
+            return FNL_ECORRUPT;
+        r->value = (int64_t)v;
+    }
     return FNL_OK;
 }
 
@@ -291,7 +368,7 @@ static uint32_t apply_touch(fnl_engine *e, const rtouch *r)
         fnli_contact_join(e, c, fnli_account_for(e, r->account, 0, r->time),
                           r->time);
     else
-        fnli_account_from_keys(e, c, r->keys, r->nkeys, r->time);
+        fnli_join_domain(e, c, r->domain, r->time);
     for (i = 0; i < TF_COUNT; i++)
         f[i] = r->fid[i] ? r->fid[i] : fnli_put_str(e, r->f[i]);
 
@@ -319,6 +396,29 @@ static int load_touch(const fnl_engine *e, const fnl_touch *src, size_t i,
     return FNL_OK;
 }
 
+/* A three-stage prefetch pipeline: index slot, key node, contact.  Memory
+ * latency, not instructions, bounds ingest at millions of contacts;
+ * overlapping the misses of touches i+6..i+32 with the work on touch i is
+ * what makes batches fast. */
+static void touches_apply(fnl_engine *e, void *rv)
+{
+    rtouches *b = rv;
+    rtouch *r = b->t;
+    size_t i, count = b->n;
+    for (i = 0; i < count; i++) {
+        if (i + 32 < count && r[i + 32].nkeys > 0)
+            fnli_key_prefetch(e, &r[i + 32].keys[0], 0);
+        if (i + 16 < count && r[i + 16].nkeys > 0)
+            fnli_key_prefetch(e, &r[i + 16].keys[0], 1);
+        if (i + 6 < count && r[i + 6].nkeys > 0)
+            fnli_key_prefetch(e, &r[i + 6].keys[0], 2);
+        b->result[i] = apply_touch(e, &r[i]);
+    }
+}
+
+const fnli_opdef fnli_op_touches = {REC_TOUCHES, touches_decode, touches_need,
+                                    touches_encode, touches_apply};
+
 FNL_API int fnl_touch_add(fnl_engine *e, const fnl_touch *t,
                           fnl_contact_id *contact)
 {
@@ -328,8 +428,7 @@ FNL_API int fnl_touch_add(fnl_engine *e, const fnl_touch *t,
 FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
                                 size_t count, fnl_contact_id *contacts)
 {
-    fnli_need need;
-    rtouch *r = NULL;
+    rtouches b;
     uint32_t size;
     size_t i;
     int rc;
@@ -338,7 +437,6 @@ FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
         return fnli_fail(e, FNL_EINVAL, "touch_add: NULL argument");
     if ((rc = fnli_begin(e)) != FNL_OK)
         return rc;
-    memset(&need, 0, sizeof(need));
     memcpy(&size, touches, sizeof(size));
     if (count == 0)
         goto done;
@@ -346,8 +444,11 @@ FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
         rc = fnli_fail(e, FNL_ELIMIT, "touch batch larger than 16777216");
         goto done;
     }
-    r = fnli_arena_alloc(&e->scratch, &e->mem, count * sizeof(*r));
-    if (r == NULL) {
+    b.n = count;
+    b.t = fnli_arena_alloc(&e->scratch, &e->mem, count * sizeof(rtouch));
+    b.result = fnli_arena_alloc(&e->scratch, &e->mem,
+                                count * sizeof(uint32_t));
+    if (b.t == NULL || b.result == NULL) {
         rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
         goto done;
     }
@@ -366,7 +467,7 @@ FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
         }
         if ((rc = load_touch(e, src, i, &t)) != FNL_OK)
             goto done;
-        if ((rc = resolve_touch(e, &t, &r[i], &need)) != FNL_OK) {
+        if ((rc = resolve_touch(e, &t, &b.t[i])) != FNL_OK) {
             if (count > 1) {
                 char detail[sizeof(e->errmsg)];
                 memcpy(detail, e->errmsg, sizeof(detail));
@@ -375,24 +476,12 @@ FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
             goto done;
         }
     }
-    if ((rc = fnli_reserve(e, &need)) != FNL_OK)
+    if ((rc = fnli_commit(e, &fnli_op_touches, &b)) != FNL_OK)
         goto done;
-    /* A three-stage prefetch pipeline: index slot, key node, contact.
-     * Memory latency, not instructions, bounds ingest at millions of
-     * contacts; overlapping the misses of touches i+6..i+32 with the work
-     * on touch i is what makes batches fast. */
-    for (i = 0; i < count; i++) {
-        uint32_t c;
-        if (i + 32 < count && r[i + 32].nkeys > 0)
-            fnli_key_prefetch(e, &r[i + 32].keys[0], 0);
-        if (i + 16 < count && r[i + 16].nkeys > 0)
-            fnli_key_prefetch(e, &r[i + 16].keys[0], 1);
-        if (i + 6 < count && r[i + 6].nkeys > 0)
-            fnli_key_prefetch(e, &r[i + 6].keys[0], 2);
-        c = apply_touch(e, &r[i]);
-        if (contacts != NULL)
-            contacts[i] = fnli_handle(CONTACT(e, c)->gen, c);
-    }
+    if (contacts != NULL)
+        for (i = 0; i < count; i++)
+            contacts[i] = fnli_handle(CONTACT(e, b.result[i])->gen,
+                                      b.result[i]);
 done:
     return fnli_end(e, rc);
 }
@@ -401,21 +490,20 @@ FNL_API int fnl_touch_channel(fnl_engine *e, const fnl_touch *tt,
                               const char **out)
 {
     fnl_touch t;
-    fnli_need need;
     rtouch r;
     int rc;
     if (e == NULL || tt == NULL || out == NULL)
         return fnli_fail(e, FNL_EINVAL, "touch_channel: NULL argument");
     /* A pure question: no fnli_begin(), so the listener may ask it too. */
     fnli_clear(e);
-    memset(&need, 0, sizeof(need));
+    fnli_memo_new_call(e);
     if ((rc = load_touch(e, tt, 0, &t)) == FNL_OK) {
         /* the grouping reads no identity: a placeholder passes the check */
         static const fnl_key placeholder = {"x", "x"};
         t.keys = &placeholder;
         t.key_count = 1;
         t.contact = 0;
-        rc = resolve_touch(e, &t, &r, &need);
+        rc = resolve_touch(e, &t, &r);
     }
     /* The channel is the caller's own string, a static built-in name or a
      * host rule's interned name: none lives in scratch. */
@@ -497,4 +585,9 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
     fnli_free((fnli_mem *)&e->mem, refs, c->touch_count * sizeof(tref));
     fnli_clear(e);
     return FNL_OK;
+}
+
+void fnli_class_index_add(fnl_engine *e, uint32_t c)
+{
+    fnli_map_insert(&e->classmap, class_hash(TCLASS(e, c)->f), c);
 }

@@ -10,6 +10,7 @@
  * the same steps without faults.  At the end nothing is left allocated. */
 #include "../dump.h"
 #include "../failalloc.h"
+#include "../teststore.h"
 #include "../test.h"
 #include "funnelcore.h"
 
@@ -183,14 +184,32 @@ static int step_many_new_strings(fnl_engine *e)
     return fnl_touch_add_batch(e, t, 300, NULL);
 }
 
+static int step_forget(fnl_engine *e)
+{
+    fnl_contact_id c;
+    int rc = fnl_contact_find(e, "email", "bob@beta.io", &c);
+    if (rc == FNL_ENOTFOUND) {
+        /* alone on a fresh engine: make someone to forget */
+        fnl_contact_update u = FNL_CONTACT_UPDATE_INIT;
+        fnl_key k = {"email", "bob@beta.io"};
+        u.keys = &k;
+        u.key_count = 1;
+        u.time = 1;
+        if ((rc = fnl_contact_upsert(e, &u, &c)) != FNL_OK)
+            return rc;
+    }
+    return rc != FNL_OK ? rc : fnl_contact_forget(e, c);
+}
+
 static const step_fn steps[] = {
     step_contact, step_anonymous_touches, step_merging_touch,
     step_contact_merge_attrs, step_join_everything, step_account, step_deal,
-    step_cost, step_many_new_strings};
+    step_cost, step_many_new_strings, step_forget};
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
-static void run_sticky(int sticky)
+static void run_sticky_on(int sticky, int with_storage)
 {
+    teststore ts;
     failalloc fa = {-1, 0, 0, 0, 0};
     fnl_allocator a = fa_table(&fa);
     fnl_listener l = {FNL_LISTENER_VERSION, NULL, count_event};
@@ -201,6 +220,9 @@ static void run_sticky(int sticky)
 
     cfg.allocator = &a;
     cfg.listener = &l;
+    ts_init(&ts);
+    if (with_storage)
+        cfg.storage = &ts.table;
     CHECK_OK(fnl_engine_open(&e, &cfg));
     CHECK_OK(fnl_engine_open(&ref, NULL));
     for (s = 0; s < NSTEPS; s++) {
@@ -239,12 +261,38 @@ static void run_sticky(int sticky)
         free(before);
     }
     /* every step needed allocations, so faults must have fired */
-    printf("# %s: %ld injected allocation failures over %zu steps\n",
-           sticky ? "sticky" : "once", failures, NSTEPS);
+    printf("# %s%s: %ld injected allocation failures over %zu steps\n",
+           sticky ? "sticky" : "once", with_storage ? ", journaled" : "",
+           failures, NSTEPS);
     CHECK(failures >= (long)NSTEPS);
+    if (with_storage) {
+        /* every acknowledged step, and nothing else, was journaled */
+        fnl_engine *re;
+        char *d1, *d2;
+        fnl_engine_config rc2 = FNL_ENGINE_CONFIG_INIT;
+        rc2.storage = &ts.table;
+        CHECK_OK(fnl_engine_open(&re, &rc2));
+        d1 = dump_engine(re);
+        d2 = dump_engine(e);
+        CHECK_STR(d1, d2);
+        free(d1);
+        free(d2);
+        fnl_engine_close(re);
+    }
     fnl_engine_close(e);
     fnl_engine_close(ref);
+    ts_free(&ts);
     CHECK_INT(fa.outstanding, 0);
+}
+
+static void run_sticky(int sticky)
+{
+    run_sticky_on(sticky, 0);
+}
+
+TEST(every_allocation_failure_of_a_journaled_engine_changes_nothing)
+{
+    run_sticky_on(1, 1);
 }
 
 TEST(every_allocation_failure_changes_nothing_once)
@@ -309,5 +357,6 @@ int main(void)
     RUN(every_allocation_failure_changes_nothing_once);
     RUN(every_allocation_failure_changes_nothing_sticky);
     RUN(each_step_on_a_fresh_engine_fails_cleanly);
+    RUN(every_allocation_failure_of_a_journaled_engine_changes_nothing);
     TEST_MAIN_END();
 }

@@ -1,0 +1,354 @@
+'use strict';
+// Low-level koffi mirror of include/funnelcore.h: loading, struct types,
+// callback prototypes and function declarations.  Private: the idiomatic
+// API is in engine.js, attribution.js and storage.js.
+//
+// Adding a function: declare its structs below in header order (size-first
+// structs begin with `size: 'uint32_t'`; fields are only ever appended) and
+// add its prototype to PROTOTYPES (OPTIONAL if older libraries may lack
+// it).  test/layout.test.js compares every struct with the C compiler's
+// sizeof/offsetof.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const koffi = require('koffi');
+
+const LIB_MAJOR = 0;
+const TIME_NOW = -9223372036854775808n; // FNL_TIME_NOW (INT64_MIN)
+const ROLE_KEEP = 255;
+
+const NAMES = ['libfunnelcore.so.0', 'libfunnelcore.so', 'libfunnelcore.dylib',
+  'funnelcore.dll'];
+
+/** Where the library is looked for, in order. */
+function candidates() {
+  const env = process.env.FUNNELCORE_LIB;
+  if (env) {
+    let isDir = false;
+    try { isDir = fs.statSync(env).isDirectory(); } catch { /* a name */ }
+    return isDir ? NAMES.map((n) => path.join(env, n)) : [env];
+  }
+  const out = [];
+  const build = path.resolve(__dirname, '..', '..', '..', 'build', 'src');
+  for (const n of NAMES) {
+    const p = path.join(build, n);
+    if (fs.existsSync(p)) out.push(p);
+  }
+  out.push('libfunnelcore.so.0', 'libfunnelcore.so');
+  return out;
+}
+
+function load() {
+  const errors = [];
+  for (const p of candidates()) {
+    try {
+      return { lib: koffi.load(p), path: p };
+    } catch (e) {
+      errors.push(`${p}: ${e.message}`);
+    }
+  }
+  throw new Error('funnelcore: cannot load the shared library (set ' +
+    'FUNNELCORE_LIB to the path of libfunnelcore.so); tried:\n  ' +
+    errors.join('\n  '));
+}
+
+const { lib, path: libPath } = load();
+
+// ---- types ---------------------------------------------------------------
+
+const S = 'const char *';
+const T = {};
+T.engine = koffi.opaque('fnl_engine');
+T.journeys = koffi.opaque('fnl_journeys');
+T.attribution = koffi.opaque('fnl_attribution');
+T.partial = koffi.opaque('fnl_attribution_partial');
+
+T.fnl_allocator = koffi.struct('fnl_allocator', {
+  version: 'uint32_t', ctx: 'void *', malloc: 'void *', realloc: 'void *',
+  free: 'void *',
+});
+T.now_fn = koffi.proto('int64_t fnl_now_fn(void *ctx)');
+T.fnl_clock = koffi.struct('fnl_clock', {
+  version: 'uint32_t', ctx: 'void *', now: 'fnl_now_fn *',
+});
+T.fnl_event = koffi.struct('fnl_event', {
+  size: 'uint32_t', kind: 'uint32_t', time: 'int64_t', contact: 'uint64_t',
+  other: 'uint64_t', account: 'uint64_t', name: S,
+});
+T.event_fn = koffi.proto('void fnl_event_fn(void *ctx, const fnl_event *ev)');
+T.fnl_listener = koffi.struct('fnl_listener', {
+  version: 'uint32_t', ctx: 'void *', on_event: 'fnl_event_fn *',
+});
+T.fnl_storage = koffi.struct('fnl_storage', {
+  version: 'uint32_t', ctx: 'void *', append: 'void *', sync: 'void *',
+  replay: 'void *', snapshot_begin: 'void *', snapshot_write: 'void *',
+  snapshot_commit: 'void *', snapshot_abort: 'void *',
+  snapshot_open: 'void *', snapshot_read: 'void *', snapshot_close: 'void *',
+  truncate: 'void *', close: 'void *',
+});
+T.fnl_storage_file_options = koffi.struct('fnl_storage_file_options', {
+  size: 'uint32_t', sync_policy: 'uint32_t', allocator: 'void *',
+  sync_every_records: 'uint32_t', sync_every_ms: 'uint32_t', clock: 'void *',
+  create_if_missing: 'uint32_t', recovery: 'uint32_t', errbuf: 'void *',
+  errbuf_size: 'size_t',
+});
+T.fnl_storage_file_info = koffi.struct('fnl_storage_file_info', {
+  size: 'uint32_t', dropped_bytes: 'uint64_t', dropped_records: 'uint64_t',
+  dropped_offset: 'uint64_t', records: 'uint64_t', first_seq: 'uint64_t',
+  last_seq: 'uint64_t', journal_bytes: 'uint64_t', snapshot_seq: 'uint64_t',
+  has_snapshot: 'uint32_t', failed: 'uint32_t', syncs: 'uint64_t',
+});
+T.fnl_channel_rule = koffi.struct('fnl_channel_rule', {
+  field: 'uint32_t', pattern: S, channel: S,
+});
+T.fnl_engine_config = koffi.struct('fnl_engine_config', {
+  size: 'uint32_t', precedence: 'uint32_t', allocator: 'void *',
+  clock: 'const fnl_clock *', listener: 'const fnl_listener *',
+  source_priority: 'const char **', source_priority_count: 'size_t',
+  freemail_domains: 'const char **', freemail_domain_count: 'size_t',
+  default_country_code: S, channel_rules: 'const fnl_channel_rule *',
+  channel_rule_count: 'size_t', storage: 'void *', errbuf: 'void *',
+  errbuf_size: 'size_t', snapshot_compression: 'uint32_t',
+});
+const STATS = ['contacts', 'merges', 'accounts', 'touches', 'deals', 'costs',
+  'identity_keys', 'strings', 'string_bytes', 'memory_bytes', 'memory_peak',
+  'forgotten', 'journal_seq'];
+T.fnl_stats = koffi.struct('fnl_stats', Object.fromEntries(
+  [['size', 'uint32_t'], ...STATS.map((n) => [n, 'uint64_t'])]));
+T.fnl_key = koffi.struct('fnl_key', { kind: S, value: S });
+T.fnl_attr = koffi.struct('fnl_attr', {
+  name: S, type: 'uint32_t', str: S, num: 'double',
+});
+T.fnl_contact_update = koffi.struct('fnl_contact_update', {
+  size: 'uint32_t', keys: 'const fnl_key *', key_count: 'size_t',
+  contact: 'uint64_t', attrs: 'const fnl_attr *', attr_count: 'size_t',
+  tags_add: 'const char **', tags_add_count: 'size_t',
+  tags_remove: 'const char **', tags_remove_count: 'size_t', owner: S,
+  account: S, role: 'uint32_t', source: S, time: 'int64_t',
+});
+T.fnl_contact_info = koffi.struct('fnl_contact_info', {
+  size: 'uint32_t', id: 'uint64_t', account: 'uint64_t', owner: S,
+  role: 'uint32_t', key_count: 'uint32_t', attr_count: 'uint32_t',
+  tag_count: 'uint32_t', touch_count: 'uint64_t', created: 'int64_t',
+  first_touch: 'int64_t', last_touch: 'int64_t',
+});
+T.fnl_account_update = koffi.struct('fnl_account_update', {
+  size: 'uint32_t', id: S, domains: 'const char **', domain_count: 'size_t',
+  attrs: 'const fnl_attr *', attr_count: 'size_t', owner: S, source: S,
+  time: 'int64_t',
+});
+T.fnl_account_info = koffi.struct('fnl_account_info', {
+  size: 'uint32_t', id: 'uint64_t', name: S, owner: S,
+  domain_count: 'uint32_t', attr_count: 'uint32_t',
+  contact_count: 'uint64_t', created: 'int64_t',
+});
+const TOUCH_STR = ['type', 'channel', 'campaign', 'content', 'url',
+  'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term',
+  'utm_content', 'account'];
+T.fnl_touch = koffi.struct('fnl_touch', Object.fromEntries([
+  ['size', 'uint32_t'], ['time', 'int64_t'], ['keys', 'const fnl_key *'],
+  ['key_count', 'size_t'], ['contact', 'uint64_t'],
+  ...TOUCH_STR.map((n) => [n, S]), ['value', 'int64_t']]));
+const TOUCH_INFO_STR = ['type', 'channel', 'campaign', 'content',
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+T.fnl_touch_info = koffi.struct('fnl_touch_info', Object.fromEntries([
+  ['size', 'uint32_t'], ['time', 'int64_t'], ['contact', 'uint64_t'],
+  ...TOUCH_INFO_STR.map((n) => [n, S]), ['value', 'int64_t']]));
+T.fnl_deal_contact = koffi.struct('fnl_deal_contact', {
+  contact: 'uint64_t', key: 'fnl_key', role: 'uint32_t',
+});
+T.fnl_deal_update = koffi.struct('fnl_deal_update', {
+  size: 'uint32_t', id: S, account: S, contacts: 'const fnl_deal_contact *',
+  contact_count: 'size_t', amount: 'int64_t', currency: S,
+  created: 'int64_t', closed: 'int64_t', status: 'uint32_t', stage: S,
+  owner: S,
+});
+T.fnl_deal_info = koffi.struct('fnl_deal_info', {
+  size: 'uint32_t', id: 'uint64_t', name: S, account: 'uint64_t',
+  amount: 'int64_t', currency: 'char[4]', created: 'int64_t',
+  closed: 'int64_t', status: 'uint32_t', stage: S, owner: S,
+  contact_count: 'uint32_t',
+});
+T.fnl_cost = koffi.struct('fnl_cost', {
+  size: 'uint32_t', channel: S, campaign: S, region: S, start: 'int64_t',
+  end: 'int64_t', amount: 'int64_t', currency: S,
+});
+// attribution (src/attribution_api.h, moving into funnelcore.h)
+T.fnl_attribution_options = koffi.struct('fnl_attribution_options', {
+  size: 'uint32_t', models: 'uint32_t', markov_order: 'uint32_t',
+  shapley_value: 'uint32_t', half_life_ms: 'int64_t', direct_group: S,
+  custom_first: 'double', custom_middle: 'double', custom_last: 'double',
+  value_decimals: 'uint32_t', allocator: 'void *',
+});
+T.fnl_journey = koffi.struct('fnl_journey', {
+  size: 'uint32_t', groups: 'const char **', times: 'const int64_t *',
+  touch_count: 'size_t', conversions: 'uint64_t', nulls: 'uint64_t',
+  value: 'int64_t', conversion_time: 'int64_t', lead_index: 'int32_t',
+  opportunity_index: 'int32_t', close_index: 'int32_t',
+});
+T.fnl_paths_options = koffi.struct('fnl_paths_options', {
+  size: 'uint32_t', value_decimals: 'uint32_t', separator: 'char',
+  allocator: 'void *',
+});
+T.fnl_paths_error = koffi.struct('fnl_paths_error', {
+  size: 'uint32_t', line: 'uint64_t', column: 'uint64_t',
+  message: 'char[160]',
+});
+T.fnl_attribution_info = koffi.struct('fnl_attribution_info', {
+  size: 'uint32_t', model: 'uint32_t', markov_order: 'uint32_t',
+  shapley_value: 'uint32_t', half_life_ms: 'int64_t', direct_group: S,
+  custom_first: 'double', custom_middle: 'double', custom_last: 'double',
+  value_decimals: 'uint32_t', row_count: 'uint64_t', journeys: 'uint64_t',
+  touches: 'uint64_t', total_conversions: 'double', total_value: 'double',
+  total_nulls: 'double', markov_conversion_probability: 'double',
+  markov_states: 'uint64_t', positions: 'uint32_t',
+});
+T.fnl_attribution_row = koffi.struct('fnl_attribution_row', {
+  size: 'uint32_t', key: S, conversions: 'double', value: 'double',
+  touches: 'uint64_t', removal_effect: 'double',
+  value_removal_effect: 'double',
+});
+
+/** Every C struct mirrored here (name -> koffi type), for the layout test. */
+const STRUCTS = Object.fromEntries(Object.entries(T)
+  .filter(([k]) => k.startsWith('fnl_')));
+
+// ---- functions -----------------------------------------------------------
+
+const PROTOTYPES = [
+  'const char *fnl_version(void)',
+  'int fnl_version_number(void)',
+  'const char *fnl_strerror(int code)',
+  'const char *fnl_errmsg(fnl_engine *e)',
+  'const char *fnl_role_name(uint32_t role)',
+  'int fnl_role_parse(const char *name, _Out_ uint32_t *out)',
+  // storage
+  'void fnl_storage_close(void *st)',
+  'int fnl_storage_mem_open(_Out_ void **out, void *alloc)',
+  'int fnl_storage_file_options_init(_Inout_ fnl_storage_file_options *o, size_t n)',
+  'int fnl_storage_file_open(_Out_ void **out, const char *dir, const fnl_storage_file_options *o)',
+  'int fnl_storage_file_info_init(_Inout_ fnl_storage_file_info *i, size_t n)',
+  'int fnl_storage_file_stats(void *st, _Inout_ fnl_storage_file_info *i)',
+  'const char *fnl_storage_file_errmsg(void *st)',
+  // engine
+  'int fnl_engine_config_init(_Inout_ fnl_engine_config *c, size_t n)',
+  'int fnl_engine_open(_Out_ fnl_engine **out, const fnl_engine_config *c)',
+  'void fnl_engine_close(fnl_engine *e)',
+  'int fnl_engine_now(fnl_engine *e, _Out_ int64_t *out)',
+  'int fnl_stats_init(_Inout_ fnl_stats *s, size_t n)',
+  'int fnl_engine_stats(fnl_engine *e, _Inout_ fnl_stats *s)',
+  // contacts
+  'int fnl_contact_update_init(_Inout_ fnl_contact_update *u, size_t n)',
+  'int fnl_contact_upsert(fnl_engine *e, const fnl_contact_update *u, _Out_ uint64_t *out)',
+  'int fnl_contact_find(fnl_engine *e, const char *kind, const char *value, _Out_ uint64_t *out)',
+  'int fnl_contact_resolve(fnl_engine *e, uint64_t id, _Out_ uint64_t *out)',
+  'int fnl_contact_info_init(_Inout_ fnl_contact_info *i, size_t n)',
+  'int fnl_contact_get(fnl_engine *e, uint64_t id, _Inout_ fnl_contact_info *out)',
+  'int fnl_contact_keys(fnl_engine *e, uint64_t id, _Out_ fnl_key *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_contact_attrs(fnl_engine *e, uint64_t id, _Out_ fnl_attr *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_contact_tags(fnl_engine *e, uint64_t id, _Out_ const char **out, size_t cap, _Out_ size_t *count)',
+  'int fnl_contact_attr(fnl_engine *e, uint64_t id, const char *name, _Out_ fnl_attr *out)',
+  'int fnl_contact_next(fnl_engine *e, uint64_t after, _Out_ uint64_t *out)',
+  // accounts
+  'int fnl_account_update_init(_Inout_ fnl_account_update *u, size_t n)',
+  'int fnl_account_upsert(fnl_engine *e, const fnl_account_update *u, _Out_ uint64_t *out)',
+  'int fnl_account_find(fnl_engine *e, const char *id, _Out_ uint64_t *out)',
+  'int fnl_account_info_init(_Inout_ fnl_account_info *i, size_t n)',
+  'int fnl_account_get(fnl_engine *e, uint64_t id, _Inout_ fnl_account_info *out)',
+  'int fnl_account_domains(fnl_engine *e, uint64_t id, _Out_ const char **out, size_t cap, _Out_ size_t *count)',
+  'int fnl_account_attrs(fnl_engine *e, uint64_t id, _Out_ fnl_attr *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_account_contacts(fnl_engine *e, uint64_t id, _Out_ uint64_t *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_account_next(fnl_engine *e, uint64_t after, _Out_ uint64_t *out)',
+  'int fnl_domain_is_freemail(fnl_engine *e, const char *domain, _Out_ int *out)',
+  // touches
+  'int fnl_touch_init(_Inout_ fnl_touch *t, size_t n)',
+  'int fnl_touch_add(fnl_engine *e, const fnl_touch *t, _Out_ uint64_t *out)',
+  'int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *t, size_t n, _Out_ uint64_t *out)',
+  'int fnl_contact_touches(fnl_engine *e, uint64_t id, _Out_ fnl_touch_info *out, size_t es, size_t cap, _Out_ size_t *count)',
+  'int fnl_touch_channel(fnl_engine *e, const fnl_touch *t, _Out_ const char **out)',
+  // deals and costs
+  'int fnl_deal_update_init(_Inout_ fnl_deal_update *u, size_t n)',
+  'int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *u, _Out_ uint64_t *out)',
+  'int fnl_deal_find(fnl_engine *e, const char *id, _Out_ uint64_t *out)',
+  'int fnl_deal_get(fnl_engine *e, uint64_t id, _Inout_ fnl_deal_info *out)',
+  'int fnl_deal_contacts(fnl_engine *e, uint64_t id, _Out_ fnl_deal_contact *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_deal_next(fnl_engine *e, uint64_t after, _Out_ uint64_t *out)',
+  'int fnl_cost_init(_Inout_ fnl_cost *c, size_t n)',
+  'int fnl_cost_add(fnl_engine *e, const fnl_cost *c, _Out_ uint64_t *out)',
+  'int fnl_cost_get(fnl_engine *e, uint64_t index, _Inout_ fnl_cost *out, uint8_t *cur)',
+];
+const OPTIONAL = [
+  'int fnl_engine_checkpoint(fnl_engine *e)',
+  'int fnl_engine_sync(fnl_engine *e)',
+  'int fnl_contact_forget(fnl_engine *e, uint64_t id)',
+  'const char *fnl_attr_model_name(uint32_t model)',
+  'int fnl_attr_model_parse(const char *name, _Out_ uint32_t *out)',
+  'int fnl_attribution_options_init(_Inout_ fnl_attribution_options *o, size_t n)',
+  'int fnl_journeys_new(_Out_ fnl_journeys **out, uint32_t value_decimals, void *alloc)',
+  'void fnl_journeys_free(fnl_journeys *j)',
+  'int fnl_journey_init(_Inout_ fnl_journey *j, size_t n)',
+  'int fnl_journeys_add(fnl_journeys *js, const fnl_journey *j)',
+  'size_t fnl_journeys_count(fnl_journeys *js)',
+  'size_t fnl_journeys_group_count(fnl_journeys *js)',
+  'int fnl_paths_options_init(_Inout_ fnl_paths_options *o, size_t n)',
+  'int fnl_paths_parse(_Out_ fnl_journeys **out, const uint8_t *buf, size_t len, const fnl_paths_options *o, _Inout_ fnl_paths_error *err)',
+  'int fnl_paths_read(_Out_ fnl_journeys **out, const char *file, const fnl_paths_options *o, _Inout_ fnl_paths_error *err)',
+  'int fnl_attribution_run(_Out_ fnl_attribution **out, fnl_journeys *js, uint32_t model, const fnl_attribution_options *o)',
+  'void fnl_attribution_free(fnl_attribution *r)',
+  'int fnl_attribution_info_init(_Inout_ fnl_attribution_info *i, size_t n)',
+  'int fnl_attribution_get_info(fnl_attribution *r, _Inout_ fnl_attribution_info *i)',
+  'int fnl_attribution_row_init(_Inout_ fnl_attribution_row *r, size_t n)',
+  'size_t fnl_attribution_row_count(fnl_attribution *r)',
+  'int fnl_attribution_row_get(fnl_attribution *r, size_t i, _Inout_ fnl_attribution_row *row)',
+  'int fnl_attribution_positions(fnl_attribution *r, size_t i, _Out_ double *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_attribution_partial_new(_Out_ fnl_attribution_partial **out, const fnl_attribution_options *o)',
+  'void fnl_attribution_partial_free(fnl_attribution_partial *p)',
+  'int fnl_attribution_partial_add(fnl_attribution_partial *p, fnl_journeys *js, size_t first, size_t count)',
+  'int fnl_attribution_partial_merge(fnl_attribution_partial *dst, fnl_attribution_partial *src)',
+  'int fnl_attribution_partial_finish(fnl_attribution_partial *p, uint32_t model, _Out_ fnl_attribution **out)',
+];
+
+const fn = {};
+const missing = new Set();
+function declare(proto, optional) {
+  const name = /(fnl_\w+)\s*\(/.exec(proto)[1];
+  try {
+    fn[name] = lib.func(proto);
+  } catch (e) {
+    if (!optional) {
+      throw new Error(`funnelcore: ${libPath} lacks ${name}; the library is ` +
+        `older than these bindings (${e.message})`);
+    }
+    missing.add(name);
+  }
+}
+for (const p of PROTOTYPES) declare(p, false);
+for (const p of OPTIONAL) declare(p, true);
+
+const version = fn.fnl_version();
+const versionNumber = fn.fnl_version_number();
+if (Math.floor(versionNumber / 10000) !== LIB_MAJOR) {
+  throw new Error(`funnelcore: ${libPath} is version ${version}; these ` +
+    `bindings need major version ${LIB_MAJOR}`);
+}
+
+/** A size-first struct reset by its *_init() function (defaults come from
+ *  the library), as a plain object. */
+function init(type, initName) {
+  const obj = { size: koffi.sizeof(type) };
+  if (initName && fn[initName]) {
+    const rc = fn[initName](obj, koffi.sizeof(type));
+    if (rc !== 0) throw new Error(`${initName} failed: ${rc}`);
+  }
+  return obj;
+}
+
+function has(name) {
+  return name in fn;
+}
+
+module.exports = {
+  koffi, lib, libPath, fn, T, STRUCTS, STATS, TOUCH_STR, TOUCH_INFO_STR,
+  TIME_NOW, ROLE_KEEP, version, versionNumber, init, has, missing,
+  candidates,
+};

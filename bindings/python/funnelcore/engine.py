@@ -1,0 +1,827 @@
+"""The Engine: one tenant's funnel (contacts, accounts, touches, deals,
+costs), with Python callables as clock and listener.
+
+Callback rule: an exception raised inside a clock or listener callable never
+crosses into C.  It is caught, kept, and re-raised (unchanged, with a note
+naming the callback) when the library call that triggered it returns:
+
+* clock: the clock answers an invalid time to the library instead, so the
+  call fails and changes nothing; then the clock's exception is raised.
+* listener: events are delivered after the mutation has completed, so the
+  mutation is kept; the listener is not called again for the rest of that
+  call, and the listener's exception is raised from the mutating method.
+"""
+from __future__ import annotations
+
+import ctypes
+import weakref
+from ctypes import byref, c_char, c_int, c_int64, c_size_t, c_uint64, sizeof
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    Optional, Sequence, Tuple, Union)
+
+from . import _lib
+from ._convert import (KeysLike, TimeLike, attr_array, attr_value, dec, enc,
+                       error, invalid, key_pairs, role_code, role_name,
+                       str_array, to_int, to_ms)
+from ._types import (DEAL_STATUSES, EVENT_KINDS, PRECEDENCES, TOUCH_FIELDS,
+                     AccountInfo, Cost, ContactInfo, DealContact, DealInfo,
+                     Event, Stats, Touch)
+from .errors import ENOTFOUND, ERANGE, EUNSUPPORTED, Error, InvalidArgument
+
+__all__ = ["Engine", "Contact", "Account", "Deal"]
+
+Id = int  # a contact / account / deal handle (Contact, Account, Deal are ints)
+
+# String fields of fnl_touch, in header order.
+_TOUCH_STR = ("type", "channel", "campaign", "content", "url", "referrer",
+              "utm_source", "utm_medium", "utm_campaign", "utm_term",
+              "utm_content", "account")
+_TOUCH_STR_SET = frozenset(_TOUCH_STR)
+_TOUCH_INFO_STR = ("type", "channel", "campaign", "content", "utm_source",
+                   "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_KEY_SIZE = sizeof(_lib.fnl_key)
+_COMPRESSION = {"none": 0, "zlib": 1}
+_INV_PREFIX = "invalid argument: "
+
+
+def _bare(exc: Error) -> str:
+    d = exc.detail
+    return d[len(_INV_PREFIX):] if d.startswith(_INV_PREFIX) else d
+
+
+class _Handle(int):
+    """An int handle that remembers its engine."""
+
+    def __new__(cls, value: int, engine: "Engine"):
+        obj = int.__new__(cls, value)
+        obj._engine = engine
+        return obj
+
+    @property
+    def engine(self) -> "Engine":
+        return self._engine
+
+    def __reduce__(self):  # pickles / copies as a plain int
+        return (int, (int(self),))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({int(self)})"
+
+
+class Contact(_Handle):
+    """A contact handle: an int (pass it wherever an id is expected) with
+    shortcuts to the engine's readers."""
+
+    def info(self, touches: bool = True) -> ContactInfo:
+        return self._engine.contact(self, touches=touches)
+
+    def resolve(self) -> "Contact":
+        return self._engine.resolve(self)
+
+    def keys(self) -> List[Tuple[str, str]]:
+        return self._engine.contact_keys(self)
+
+    def attrs(self) -> Dict[str, Any]:
+        return self._engine.contact_attrs(self)
+
+    def tags(self) -> List[str]:
+        return self._engine.contact_tags(self)
+
+    def touches(self) -> List[Touch]:
+        return self._engine.touches(self)
+
+
+class Account(_Handle):
+    """An account handle (an int)."""
+
+    def info(self) -> AccountInfo:
+        return self._engine.account(self)
+
+
+class Deal(_Handle):
+    """A deal handle (an int)."""
+
+    def info(self) -> DealInfo:
+        return self._engine.deal(self)
+
+
+def _id(v: Any, what: str) -> int:
+    return to_int(v, what, 0, 2 ** 64 - 1)
+
+
+class Engine:
+    """An in-memory funnelcore engine.
+
+    Args:
+        clock: callable returning now (int ms since the epoch, or a
+            datetime); default: the system clock.
+        listener: callable taking one :class:`Event`; called after each
+            mutation completes.  It may read from the engine; mutating from
+            inside it raises :class:`funnelcore.Busy`.
+        precedence: "latest" (default) or "source": how attribute values of
+            updated and merged contacts are chosen.
+        source_priority: sources in decreasing priority (for "source").
+        freemail_domains: extra free-mail domains (never make accounts).
+        default_country_code: digits (e.g. "86") applied to national phone
+            numbers.
+        channel_rules: host channel rules tried before the built-in
+            grouping: (field, pattern, channel) tuples or dicts, field one of
+            "utm_source", "utm_medium", "utm_campaign", "referrer_host",
+            "type", "url_host".
+        storage: a :class:`MemoryStore` or :class:`FileStore`: every
+            mutation is journaled through it first; opening replays it.
+            The store stays attached (and cannot be closed or used
+            directly) until the engine closes.
+        snapshot_compression: "none" or "zlib" for :meth:`checkpoint`.
+
+    One engine is used by one thread at a time.  Use it as a context manager
+    or call :meth:`close`; a forgotten engine is closed when collected.
+    """
+
+    def __init__(self, *, clock: Optional[Callable[[], Any]] = None,
+                 listener: Optional[Callable[[Event], Any]] = None,
+                 precedence: Union[str, int] = "latest",
+                 source_priority: Optional[Sequence[str]] = None,
+                 freemail_domains: Optional[Sequence[str]] = None,
+                 default_country_code: Optional[str] = None,
+                 channel_rules: Optional[Iterable[Any]] = None,
+                 storage: Optional[Any] = None,
+                 snapshot_compression: Union[str, int] = "none") -> None:
+        self._ptr: Optional[int] = None
+        self._storage = None
+        self._pending: Optional[BaseException] = None
+        self._pending_where = ""
+        self._keep: List[Any] = []  # callback objects C points at
+        cfg = _lib.init(_lib.fnl_engine_config, "fnl_engine_config_init")
+        keep: List[Any] = []
+        if isinstance(precedence, str):
+            if precedence not in PRECEDENCES:
+                raise invalid(f"precedence must be one of "
+                              f"{sorted(PRECEDENCES)}, not '{precedence}'")
+            cfg.precedence = PRECEDENCES[precedence]
+        else:
+            cfg.precedence = to_int(precedence, "precedence", 0, 2 ** 32 - 1)
+        arr, n, k = str_array(source_priority, "source_priority")
+        cfg.source_priority, cfg.source_priority_count = arr, n
+        keep += [arr, k]
+        arr, n, k = str_array(freemail_domains, "freemail_domains")
+        cfg.freemail_domains, cfg.freemail_domain_count = arr, n
+        keep += [arr, k]
+        cc = enc(default_country_code, "default_country_code")
+        cfg.default_country_code = cc
+        rules = self._rules(channel_rules, keep)
+        if rules is not None:
+            cfg.channel_rules, cfg.channel_rule_count = rules, len(rules)
+        wself = weakref.ref(self)
+        if clock is not None:
+            cfg.clock = ctypes.pointer(self._clock_table(clock, wself))
+        if listener is not None:
+            cfg.listener = ctypes.pointer(self._listener_table(listener,
+                                                               wself))
+        if isinstance(snapshot_compression, str):
+            if snapshot_compression not in _COMPRESSION:
+                raise invalid("snapshot_compression must be 'none' or 'zlib'")
+            snapshot_compression = _COMPRESSION[snapshot_compression]
+        if snapshot_compression:
+            cfg.snapshot_compression = to_int(snapshot_compression,
+                                              "snapshot_compression", 0, 1)
+        if storage is not None:
+            cfg.storage = storage._attach(self)
+        errbuf = ctypes.create_string_buffer(512)
+        cfg.errbuf, cfg.errbuf_size = ctypes.addressof(errbuf), len(errbuf)
+        self._touch_init = bytes(_lib.init(_lib.fnl_touch, "fnl_touch_init"))
+        out = ctypes.c_void_p()
+        rc = _lib.fnl_engine_open(byref(out), byref(cfg))
+        if rc != 0 or self._pending is not None:
+            if storage is not None:
+                storage._detach(self)
+            if rc == 0:  # a callback raised while the journal was replayed
+                _lib.fnl_engine_close(out.value)
+            self._check(rc, errbuf.value)
+        self._ptr = out.value
+        self._storage = storage
+
+    # -- configuration helpers ------------------------------------------
+
+    @staticmethod
+    def _rules(rules: Optional[Iterable[Any]], keep: List[Any]):
+        if rules is None:
+            return None
+        items = []
+        for r in rules:
+            if isinstance(r, Mapping):
+                field, pattern, channel = (r.get("field"), r.get("pattern"),
+                                           r.get("channel"))
+            else:
+                field, pattern, channel = r
+            if isinstance(field, str):
+                if field not in TOUCH_FIELDS:
+                    raise invalid(f"channel rule field must be one of "
+                                  f"{sorted(TOUCH_FIELDS)}, not '{field}'")
+                field = TOUCH_FIELDS[field]
+            pb, cb = enc(pattern, "channel rule pattern"), enc(
+                channel, "channel rule channel")
+            keep += [pb, cb]
+            items.append((to_int(field, "channel rule field", 0,
+                                 2 ** 32 - 1), pb, cb))
+        if not items:
+            return None
+        arr = (_lib.fnl_channel_rule * len(items))(*items)
+        keep.append(arr)
+        return arr
+
+    def _set_pending(self, exc: BaseException, where: str) -> None:
+        if self._pending is None:
+            self._pending, self._pending_where = exc, where
+
+    def _clock_table(self, clock: Callable[[], Any], wself) -> Any:
+        if not callable(clock):
+            raise TypeError("clock must be callable")
+
+        def now(_ctx):
+            try:
+                v = clock()
+                if v is None:
+                    raise TypeError("clock returned None; expected int ms "
+                                    "or a datetime")
+                return to_ms(v, "clock")
+            except BaseException as exc:  # never let it reach C
+                eng = wself()
+                if eng is not None:
+                    eng._set_pending(exc, "clock")
+                return -1  # outside the valid range: the call fails cleanly
+
+        fn = _lib.NOW_FN(now)
+        table = _lib.fnl_clock(1, None, fn)
+        self._keep += [fn, table]
+        return table
+
+    def _listener_table(self, listener: Callable[[Event], Any], wself):
+        if not callable(listener):
+            raise TypeError("listener must be callable")
+
+        def on_event(_ctx, evp):
+            eng = wself()
+            if eng is None or eng._pending is not None:
+                return
+            try:
+                e = evp.contents
+                listener(Event(EVENT_KINDS.get(e.kind, f"event_{e.kind}"),
+                               e.kind, e.time, e.contact, e.other, e.account,
+                               dec(e.name)))
+            except BaseException as exc:  # never let it reach C
+                eng._set_pending(exc, "listener")
+
+        fn = _lib.EVENT_FN(on_event)
+        table = _lib.fnl_listener(1, None, fn)
+        self._keep += [fn, table]
+        return table
+
+    # -- lifetime ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Free the engine and everything it owns (idempotent)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            _lib.fnl_engine_close(ptr)
+        if self._storage is not None:
+            self._storage._detach(self)
+            self._storage = None
+        self._keep = []
+
+    @property
+    def closed(self) -> bool:
+        return self._ptr is None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __repr__(self) -> str:
+        return f"<funnelcore.Engine {'closed' if self.closed else 'open'}>"
+
+    @property
+    def _p(self) -> int:
+        if self._ptr is None:
+            raise invalid("engine is closed")
+        return self._ptr
+
+    def _check(self, rc: int, detail: Optional[bytes] = None) -> None:
+        """Raise a callback's kept exception, else the call's error."""
+        exc = self._pending
+        if exc is not None:
+            self._pending = None
+            note = f"raised inside the funnelcore {self._pending_where} callback"
+            if rc != 0:
+                note += "; the call failed: " + (dec(
+                    detail if self._ptr is None else
+                    _lib.fnl_errmsg(self._ptr)) or str(rc))
+            if hasattr(exc, "add_note"):
+                exc.add_note(note)
+            raise exc
+        if rc != 0:
+            raise error(rc, _lib.fnl_errmsg(self._ptr) if self._ptr else detail)
+
+    def _find(self, rc: int, out: c_uint64) -> Optional[int]:
+        if rc == ENOTFOUND and self._pending is None:
+            return None
+        self._check(rc)
+        return out.value
+
+    def _read(self, fn, ctype, *args, cap: int = 8) -> list:
+        """Call a copy-out reader, growing the buffer on FNL_ERANGE."""
+        count = c_size_t()
+        while True:
+            buf = (ctype * cap)()
+            rc = fn(self._p, *args, buf, cap, byref(count))
+            if rc == ERANGE and count.value > cap:
+                cap = count.value
+                continue
+            self._check(rc)
+            return buf[:count.value]
+
+    # -- engine -----------------------------------------------------------
+
+    def now(self) -> int:
+        """The engine clock's now, in ms."""
+        out = c_int64()
+        self._check(_lib.fnl_engine_now(self._p, byref(out)))
+        return out.value
+
+    def checkpoint(self) -> None:
+        """Write a snapshot through the storage and let it drop the journal
+        it covers (erased data of forgotten contacts is gone afterwards).
+        InvalidArgument without a storage."""
+        self._need("fnl_engine_checkpoint")
+        self._check(_lib.fnl_engine_checkpoint(self._p))
+
+    def sync(self) -> None:
+        """Make every journaled mutation durable (no-op without storage)."""
+        self._need("fnl_engine_sync")
+        self._check(_lib.fnl_engine_sync(self._p))
+
+    @staticmethod
+    def _need(name: str) -> None:
+        if not _lib.has(name):
+            raise error(EUNSUPPORTED, f"unsupported: this libfunnelcore "
+                                      f"has no {name}".encode())
+
+    def stats(self) -> Stats:
+        s = _lib.init(_lib.fnl_stats, "fnl_stats_init")
+        self._check(_lib.fnl_engine_stats(self._p, byref(s)))
+        return Stats(*(getattr(s, f) for f, _ in _lib.fnl_stats._fields_[1:]))
+
+    # -- contacts -----------------------------------------------------------
+
+    def upsert_contact(self, keys: KeysLike = None, *,
+                       contact: Optional[Id] = None,
+                       attrs: Optional[Mapping[str, Any]] = None,
+                       tags_add: Optional[Iterable[str]] = None,
+                       tags_remove: Optional[Iterable[str]] = None,
+                       owner: Optional[str] = None,
+                       account: Optional[str] = None,
+                       role: Union[str, int, None] = None,
+                       source: Optional[str] = None,
+                       time: TimeLike = None) -> Contact:
+        """Create or update a contact found by its identity keys ({kind:
+        value} or [(kind, value), ...]) and/or handle; keys of several
+        contacts merge them.  Attribute value None removes it; owner ""
+        clears it; role is a name ("decision_maker") or None to keep.
+        Returns the contact's (surviving) handle."""
+        u = _lib.init(_lib.fnl_contact_update, "fnl_contact_update_init")
+        pairs = key_pairs(keys)
+        karr = (_lib.fnl_key * len(pairs))(*pairs) if pairs else None
+        u.keys, u.key_count = karr, len(pairs)
+        if contact is not None:
+            u.contact = _id(contact, "contact")
+        aarr, u.attr_count, akeep = attr_array(attrs)
+        u.attrs = aarr
+        tarr, u.tags_add_count, tkeep = str_array(tags_add, "tag")
+        u.tags_add = tarr
+        rarr, u.tags_remove_count, rkeep = str_array(tags_remove, "tag")
+        u.tags_remove = rarr
+        u.owner = enc(owner, "owner")
+        u.account = enc(account, "account")
+        u.role = role_code(role, _lib.ROLE_KEEP)
+        u.source = enc(source, "source")
+        u.time = to_ms(time)
+        out = c_uint64()
+        rc = _lib.fnl_contact_upsert(self._p, byref(u), byref(out))
+        del pairs, akeep, tkeep, rkeep  # alive until here
+        self._check(rc)
+        return Contact(out.value, self)
+
+    def find_contact(self, kind: str, value: str) -> Optional[Contact]:
+        """The contact with this identity key (normalised as on input), or
+        None."""
+        out = c_uint64()
+        rc = _lib.fnl_contact_find(self._p, enc(kind, "key kind"),
+                                   enc(value, "key value"), byref(out))
+        v = self._find(rc, out)
+        return None if v is None else Contact(v, self)
+
+    def resolve(self, contact: Id) -> Contact:
+        """The current handle of a contact (the survivor after merges).
+        Raises NotFound / Stale."""
+        out = c_uint64()
+        self._check(_lib.fnl_contact_resolve(self._p, _id(contact, "contact"),
+                                             byref(out)))
+        return Contact(out.value, self)
+
+    def contact(self, contact: Id, *, touches: bool = True) -> ContactInfo:
+        """Everything about one contact: summary, keys, attributes, tags and
+        (unless touches=False) its timeline."""
+        cid = _id(contact, "contact")
+        i = _lib.init(_lib.fnl_contact_info, "fnl_contact_info_init")
+        self._check(_lib.fnl_contact_get(self._p, cid, byref(i)))
+        return ContactInfo(
+            id=i.id, account=i.account or None, owner=dec(i.owner),
+            role=role_name(i.role), created=i.created,
+            first_touch=i.first_touch if i.touch_count else None,
+            last_touch=i.last_touch if i.touch_count else None,
+            touch_count=i.touch_count, keys=self.contact_keys(i.id),
+            attrs=self.contact_attrs(i.id), tags=self.contact_tags(i.id),
+            touches=self.touches(i.id) if touches else [])
+
+    def contact_keys(self, contact: Id) -> List[Tuple[str, str]]:
+        rows = self._read(_lib.fnl_contact_keys, _lib.fnl_key,
+                          _id(contact, "contact"))
+        return [(dec(k.kind), dec(k.value)) for k in rows]
+
+    def contact_attrs(self, contact: Id) -> Dict[str, Any]:
+        rows = self._read(_lib.fnl_contact_attrs, _lib.fnl_attr,
+                          _id(contact, "contact"))
+        return dict(attr_value(a) for a in rows)
+
+    def contact_attr(self, contact: Id, name: str) -> Any:
+        """One attribute's value; raises NotFound when the contact lacks
+        it."""
+        a = _lib.fnl_attr()
+        self._check(_lib.fnl_contact_attr(self._p, _id(contact, "contact"),
+                                          enc(name, "attribute name"),
+                                          byref(a)))
+        return attr_value(a)[1]
+
+    def contact_tags(self, contact: Id) -> List[str]:
+        rows = self._read(_lib.fnl_contact_tags, ctypes.c_char_p,
+                          _id(contact, "contact"))
+        return [dec(t) for t in rows]
+
+    def forget(self, contact: Id) -> None:
+        """Erase a contact's personal data (GDPR / PIPL): keys, attributes,
+        tags and owner go; its touches stay, anonymous, so totals do not
+        change.  Its handle gives Stale afterwards."""
+        self._need("fnl_contact_forget")
+        self._check(_lib.fnl_contact_forget(self._p, _id(contact, "contact")))
+
+    def contact_ids(self) -> Iterator[Contact]:
+        """Handles of live contacts in creation order (lazy)."""
+        after = 0
+        out = c_uint64()
+        while True:
+            rc = _lib.fnl_contact_next(self._p, after, byref(out))
+            if self._find(rc, out) is None:
+                return
+            after = out.value
+            yield Contact(after, self)
+
+    def contacts(self, *, touches: bool = False) -> Iterator[ContactInfo]:
+        """ContactInfo of every live contact in creation order (lazy)."""
+        for c in self.contact_ids():
+            yield self.contact(c, touches=touches)
+
+    # -- accounts -----------------------------------------------------------
+
+    def upsert_account(self, id: str, *, domains: Optional[Iterable[str]] = None,
+                       attrs: Optional[Mapping[str, Any]] = None,
+                       owner: Optional[str] = None,
+                       source: Optional[str] = None,
+                       time: TimeLike = None) -> Account:
+        """Create or update an account by its id (host id or domain)."""
+        u = _lib.init(_lib.fnl_account_update, "fnl_account_update_init")
+        idb = enc(id, "account id")
+        u.id = idb
+        darr, u.domain_count, dkeep = str_array(domains, "domain")
+        u.domains = darr
+        aarr, u.attr_count, akeep = attr_array(attrs)
+        u.attrs = aarr
+        u.owner = enc(owner, "owner")
+        u.source = enc(source, "source")
+        u.time = to_ms(time)
+        out = c_uint64()
+        rc = _lib.fnl_account_upsert(self._p, byref(u), byref(out))
+        del idb, dkeep, akeep
+        self._check(rc)
+        return Account(out.value, self)
+
+    def find_account(self, id_or_domain: str) -> Optional[Account]:
+        out = c_uint64()
+        rc = _lib.fnl_account_find(self._p, enc(id_or_domain, "account"),
+                                   byref(out))
+        v = self._find(rc, out)
+        return None if v is None else Account(v, self)
+
+    def account(self, account: Id) -> AccountInfo:
+        aid = _id(account, "account")
+        i = _lib.init(_lib.fnl_account_info, "fnl_account_info_init")
+        self._check(_lib.fnl_account_get(self._p, aid, byref(i)))
+        info = AccountInfo(id=i.id, name=dec(i.name) or "",
+                           owner=dec(i.owner), created=i.created,
+                           contact_count=i.contact_count)
+        info.domains = [dec(d) for d in self._read(
+            _lib.fnl_account_domains, ctypes.c_char_p, aid)]
+        info.attrs = dict(attr_value(a) for a in self._read(
+            _lib.fnl_account_attrs, _lib.fnl_attr, aid))
+        info.contacts = list(self._read(_lib.fnl_account_contacts, c_uint64,
+                                        aid))
+        return info
+
+    def accounts(self) -> Iterator[AccountInfo]:
+        """Every account in creation order (lazy)."""
+        after = 0
+        out = c_uint64()
+        while True:
+            rc = _lib.fnl_account_next(self._p, after, byref(out))
+            if self._find(rc, out) is None:
+                return
+            after = out.value
+            yield self.account(after)
+
+    def is_freemail(self, domain: str) -> bool:
+        out = c_int()
+        self._check(_lib.fnl_domain_is_freemail(self._p,
+                                                enc(domain, "domain"),
+                                                byref(out)))
+        return bool(out.value)
+
+    # -- touches ------------------------------------------------------------
+
+    def _fill(self, t, row: Mapping[str, Any], flat: list, cache: dict) -> int:
+        """Copy one touch dict into struct t; its keys go to `flat`.
+        Returns the number of keys."""
+        start = len(flat)
+        for name, v in row.items():
+            if v is None:
+                continue
+            if name in _TOUCH_STR_SET:
+                b = cache.get(v) if type(v) is str else None
+                if b is None:
+                    b = enc(v, name)
+                    if type(v) is str:
+                        cache[v] = b
+                setattr(t, name, b)
+            elif name == "keys":
+                flat.extend(key_pairs(v))
+            elif name == "time":
+                t.time = to_ms(v)
+            elif name == "contact":
+                t.contact = _id(v, "contact")
+            elif name == "value":
+                t.value = to_int(v, "value")
+            else:
+                raise invalid(f"unknown touch field '{name}'")
+        return len(flat) - start
+
+    def add_touch(self, *, keys: KeysLike = None, contact: Optional[Id] = None,
+                  time: TimeLike = None, type: Optional[str] = None,
+                  channel: Optional[str] = None,
+                  campaign: Optional[str] = None,
+                  content: Optional[str] = None, url: Optional[str] = None,
+                  referrer: Optional[str] = None,
+                  utm_source: Optional[str] = None,
+                  utm_medium: Optional[str] = None,
+                  utm_campaign: Optional[str] = None,
+                  utm_term: Optional[str] = None,
+                  utm_content: Optional[str] = None,
+                  account: Optional[str] = None, value: int = 0) -> Contact:
+        """Record one touch; returns the contact it was attributed to.  A
+        missing channel is derived from the UTM fields (given or parsed from
+        url), the referrer and the type."""
+        row = dict(keys=keys, contact=contact, time=time, type=type,
+                   channel=channel, campaign=campaign, content=content,
+                   url=url, referrer=referrer, utm_source=utm_source,
+                   utm_medium=utm_medium, utm_campaign=utm_campaign,
+                   utm_term=utm_term, utm_content=utm_content,
+                   account=account, value=value or None)
+        t = _lib.fnl_touch.from_buffer_copy(self._touch_init)
+        flat: list = []
+        n = self._fill(t, row, flat, {})
+        karr = (_lib.fnl_key * n)(*flat) if n else None
+        if n:
+            t.keys, t.key_count = ctypes.addressof(karr), n
+        out = c_uint64()
+        rc = _lib.fnl_touch_add(self._p, byref(t), byref(out))
+        del flat, karr
+        self._check(rc)
+        return Contact(out.value, self)
+
+    def add_touches(self, touches: Iterable[Mapping[str, Any]]) -> List[int]:
+        """Record many touches in ONE library call, all or nothing.
+
+        Each item is a dict with the keyword arguments of :meth:`add_touch`.
+        Returns the contact handle of each touch, in order.  On failure
+        nothing is recorded and the error names the first bad touch
+        ("touch 3: ..."; 0-based).  Batches of 1,000-10,000 are best.
+        """
+        rows = touches if isinstance(touches, (list, tuple)) else list(touches)
+        n = len(rows)
+        if n == 0:
+            return []
+        arr = (_lib.fnl_touch * n).from_buffer_copy(self._touch_init * n)
+        flat: list = []
+        spans = []
+        cache: dict = {}
+        fill = self._fill
+        for i, row in enumerate(rows):
+            t = arr[i]
+            try:
+                k = fill(t, row, flat, cache)
+            except InvalidArgument as exc:
+                raise invalid(f"touch {i}: {_bare(exc)}") from None
+            except (AttributeError, TypeError) as exc:
+                raise invalid(f"touch {i}: expected a dict of touch fields "
+                              f"({exc})") from None
+            if k:
+                spans.append((t, len(flat) - k, k))
+        karr = (_lib.fnl_key * len(flat))(*flat) if flat else None
+        if flat:
+            base = ctypes.addressof(karr)
+            for t, start, k in spans:
+                t.keys, t.key_count = base + start * _KEY_SIZE, k
+        out = (c_uint64 * n)()
+        rc = _lib.fnl_touch_add_batch(self._p, arr, n, out)
+        del flat, karr, cache  # the C call is over: let the bytes go
+        self._check(rc)
+        return list(out)
+
+    def touches(self, contact: Id) -> List[Touch]:
+        """A contact's touches in time order (its timeline)."""
+        cid = _id(contact, "contact")
+        count = c_size_t()
+        cap = 16
+        es = sizeof(_lib.fnl_touch_info)
+        while True:
+            buf = (_lib.fnl_touch_info * cap)()
+            rc = _lib.fnl_contact_touches(self._p, cid, buf, es, cap,
+                                          byref(count))
+            if rc == ERANGE and count.value > cap:
+                cap = count.value
+                continue
+            self._check(rc)
+            break
+        return [Touch(t.time, t.contact,
+                      *(dec(getattr(t, f)) for f in _TOUCH_INFO_STR),
+                      value=t.value) for t in buf[:count.value]]
+
+    def touch_channel(self, **fields: Any) -> str:
+        """The channel the grouping gives a touch with these fields (only
+        type, url, referrer and utm_* matter)."""
+        t = _lib.fnl_touch.from_buffer_copy(self._touch_init)
+        try:
+            self._fill(t, fields, [], {})
+        except InvalidArgument:
+            raise
+        out = ctypes.c_char_p()
+        self._check(_lib.fnl_touch_channel(self._p, byref(t), byref(out)))
+        return dec(out.value) or ""
+
+    # -- deals ------------------------------------------------------------
+
+    def upsert_deal(self, id: str, *, account: Optional[str] = None,
+                    contacts: Optional[Iterable[Any]] = None,
+                    amount: int = 0, currency: Optional[str] = None,
+                    created: TimeLike = None, closed: TimeLike = 0,
+                    status: Union[str, int] = "open",
+                    stage: Optional[str] = None,
+                    owner: Optional[str] = None) -> Deal:
+        """Create or update a deal by id.  An update replaces every field
+        (amount, created, closed, status, ...); contacts are added.
+
+        contacts: items of the form ``contact_id``, ``(contact_id, role)``,
+        ``((kind, value), role)`` or ``{"contact": id | "key": (kind,
+        value), "role": "decision_maker"}``.  A key naming no contact
+        creates one.  ``closed=0`` means not closed."""
+        u = _lib.init(_lib.fnl_deal_update, "fnl_deal_update_init")
+        keep: list = [enc(id, "deal id"), enc(account, "account"),
+                      enc(currency, "currency"), enc(stage, "stage"),
+                      enc(owner, "owner")]
+        u.id, u.account, u.currency, u.stage, u.owner = keep
+        dcs = [self._deal_contact(c, keep) for c in (contacts or ())]
+        if dcs:
+            arr = (_lib.fnl_deal_contact * len(dcs))(*dcs)
+            keep.append(arr)
+            u.contacts, u.contact_count = arr, len(dcs)
+        u.amount = to_int(amount, "amount")
+        u.created = to_ms(created, "created")
+        u.closed = 0 if closed in (None, 0) else to_ms(closed, "closed")
+        if isinstance(status, str):
+            codes = {v: k for k, v in DEAL_STATUSES.items()}
+            if status not in codes:
+                raise invalid(f"deal status must be open, won or lost, "
+                              f"not '{status}'")
+            u.status = codes[status]
+        else:
+            u.status = to_int(status, "status", 0, 2 ** 32 - 1)
+        out = c_uint64()
+        rc = _lib.fnl_deal_upsert(self._p, byref(u), byref(out))
+        del keep
+        self._check(rc)
+        return Deal(out.value, self)
+
+    @staticmethod
+    def _deal_contact(item: Any, keep: list):
+        role: Any = None
+        who: Any = item
+        if isinstance(item, Mapping):
+            role = item.get("role")
+            who = item.get("contact")
+            if who is None and item.get("key") is not None:
+                who = tuple(item["key"])
+        elif isinstance(item, tuple) and len(item) == 2 and not isinstance(
+                item[0], str):
+            who, role = item
+        dc = _lib.fnl_deal_contact()
+        dc.role = role_code(role, 0)
+        if isinstance(who, tuple):
+            (kind, value), = key_pairs([who], "deal contact key")
+            keep += [kind, value]
+            dc.key.kind, dc.key.value = kind, value
+        else:
+            dc.contact = _id(who, "deal contact")
+        return dc
+
+    def find_deal(self, id: str) -> Optional[Deal]:
+        out = c_uint64()
+        rc = _lib.fnl_deal_find(self._p, enc(id, "deal id"), byref(out))
+        v = self._find(rc, out)
+        return None if v is None else Deal(v, self)
+
+    def deal(self, deal: Id) -> DealInfo:
+        did = _id(deal, "deal")
+        i = _lib.fnl_deal_info()  # no fnl_deal_info_init in the library
+        i.size = sizeof(i)
+        self._check(_lib.fnl_deal_get(self._p, did, byref(i)))
+        rows = self._read(_lib.fnl_deal_contacts, _lib.fnl_deal_contact, did)
+        return DealInfo(
+            id=i.id, name=dec(i.name) or "", account=i.account or None,
+            amount=i.amount, currency=i.currency.decode("ascii", "replace"),
+            created=i.created, closed=i.closed,
+            status=DEAL_STATUSES.get(i.status, str(i.status)),
+            stage=dec(i.stage), owner=dec(i.owner),
+            contacts=[DealContact(r.contact, role_name(r.role))
+                      for r in rows])
+
+    def deals(self) -> List[DealInfo]:
+        """Every deal in creation order."""
+        out, after, res = c_uint64(), 0, []
+        while True:
+            rc = _lib.fnl_deal_next(self._p, after, byref(out))
+            if self._find(rc, out) is None:
+                return res
+            after = out.value
+            res.append(self.deal(after))
+
+    # -- costs ------------------------------------------------------------
+
+    def add_cost(self, *, amount: int, start: TimeLike, end: TimeLike,
+                 channel: Optional[str] = None,
+                 campaign: Optional[str] = None,
+                 region: Optional[str] = None,
+                 currency: Optional[str] = None) -> int:
+        """Record spend on a channel and/or campaign over [start, end);
+        amount in minor units.  Returns the cost's index."""
+        c = _lib.init(_lib.fnl_cost, "fnl_cost_init")
+        keep = [enc(channel, "channel"), enc(campaign, "campaign"),
+                enc(region, "region"), enc(currency, "currency")]
+        c.channel, c.campaign, c.region, c.currency = keep
+        if start is None or end is None:
+            raise invalid("cost: start and end are required")
+        c.start, c.end = to_ms(start, "start"), to_ms(end, "end")
+        c.amount = to_int(amount, "amount")
+        out = c_uint64()
+        rc = _lib.fnl_cost_add(self._p, byref(c), byref(out))
+        del keep
+        self._check(rc)
+        return out.value
+
+    def cost(self, index: int) -> Cost:
+        c = _lib.init(_lib.fnl_cost, "fnl_cost_init")
+        cur = (c_char * 4)()
+        self._check(_lib.fnl_cost_get(self._p, _id(index, "index"), byref(c),
+                                      cur))
+        return Cost(index=int(index), channel=dec(c.channel),
+                    campaign=dec(c.campaign), region=dec(c.region),
+                    start=c.start, end=c.end, amount=c.amount,
+                    currency=cur.value.decode("ascii", "replace"))
+
+    def costs(self) -> List[Cost]:
+        """Every cost in the order added."""
+        return [self.cost(i) for i in range(self.stats().costs)]

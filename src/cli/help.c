@@ -1,0 +1,165 @@
+/* help.c -- the texts of `funnelcore --help` and `funnelcore help CMD`. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char main_help[] =
+"usage: funnelcore COMMAND [options]\n"
+"\n"
+"The command-line tool of funnelcore, the B2B funnel and marketing-ROI\n"
+"library: import CSV exports, attribute revenue to channels, look at\n"
+"contacts, and write reports as text, JSON, CSV or one HTML page.\n"
+"\n"
+"Commands:\n"
+"  import      read CSV files, check them and print what was imported\n"
+"  attribute   multi-touch attribution over a paths file or imported data\n"
+"  show        show contact KIND VALUE: keys, attributes, tags, account,\n"
+"              deals and timeline of one contact\n"
+"  stats       engine counters after an import\n"
+"  report      funnel, deals, attribution and ROI sections (--html FILE)\n"
+"  help CMD    the options of one command\n"
+"\n"
+"Input (every command that reads data):\n"
+"  --touches F  --contacts F  --deals F  --costs F  --accounts F\n"
+"                       CSV files (repeatable); see `funnelcore help import`\n"
+"  --map FIELD=COLUMN,...     read FIELD from a differently named column\n"
+"  --values FIELD:FROM=TO,... rewrite values (status:Won=won,...)\n"
+"  --join FILE:COLUMN         add the columns of FILE where COLUMN matches\n"
+"  --date-format FMT          %d-%m-%y, %m/%d/%Y, ... (default: ISO 8601\n"
+"                             or epoch milliseconds)\n"
+"  --amount-scale N           amounts are major units x N (default 100)\n"
+"  --amount-decimals D        the same as --amount-scale 10^D\n"
+"  --currency CODE            when a row names none (default USD)\n"
+"  --strict                   stop at the first bad row (default: skip\n"
+"                             bad rows, report each, and count them)\n"
+"  --now TIME                 the engine clock (default: the system clock)\n"
+"  --store DIR                the file store (see below)\n"
+"\n"
+"Output:\n"
+"  -f, --format text|json|csv   (default text: aligned tables)\n"
+"  -o, --output FILE            write there instead of stdout\n"
+"  -q, --quiet                  no import summary, no progress bar\n"
+"\n"
+"  funnelcore --version   prints `funnelcore X.Y.Z`\n"
+"\n"
+"Persistence: --store DIR opens (and creates) the library's file store\n"
+"and locks it.  The engine does not journal through a store yet, so each\n"
+"invocation works on an in-memory engine filled from the files named on\n"
+"its command line: give the input files to the command that reports.\n"
+"\n"
+"A progress bar is drawn on stderr when it is a terminal.  Ctrl-C stops\n"
+"between batches.\n"
+"\n"
+"Exit status: 0 ok; 1 data errors (bad rows were skipped, or --strict\n"
+"stopped, or a file could not be read); 2 usage errors; 130 interrupted.\n"
+"Errors name FILE:LINE:COLUMN.\n";
+
+static const char import_help[] =
+"usage: funnelcore import [--store DIR] --deals F [--touches F] ... [options]\n"
+"\n"
+"Read CSV files into the engine and print, per file, rows read, imported\n"
+"and skipped, with notes (deals without created date, without account,\n"
+"...).  Files: UTF-8 (BOM or not), RFC 4180 quoting, LF or CRLF, a header\n"
+"row; header names are matched case-insensitively, column order is free.\n"
+"\n"
+"Fields per kind (other columns: contacts and accounts keep them as\n"
+"attributes, deals as report dimensions, touches ignore them):\n"
+"  touches   time, identity keys, account, channel, campaign, content,\n"
+"            type, url (UTM parsed), referrer, utm_*, value\n"
+"  contacts  identity keys, account, owner, role, tags (a;b), source, time\n"
+"  deals     deal_id, account, contact (or identity keys), role, amount,\n"
+"            currency, created, closed, status (open/won/lost), stage, owner\n"
+"  costs     channel, campaign, region, start + end (or quarter 2025-Q1,\n"
+"            or month 2025-03), amount, currency\n"
+"  accounts  account, domain (a;b), owner; the rest are attributes\n"
+"Identity keys: email, phone, wechat_id, wecom_id, cookie_id, device_id,\n"
+"crm_id, plus --key-columns a,b.\n"
+"\n"
+"  --map deal_id=opportunity_id,owner=sales_agent,status=deal_stage\n"
+"  --values status:Won=won,Lost=lost,Engaging=open,Prospecting=open\n"
+"            (the original status is kept as the deal's stage)\n"
+"  --join sales_teams.csv:sales_agent   adds manager, regional_office\n"
+"  --join accounts.csv:account          adds sector, ... as account attributes\n"
+"            (a join on the account column sets account attributes; keys\n"
+"            match exactly, else ignoring case, spaces and punctuation)\n"
+"  --date-format %d-%m-%y   --amount-scale 100   --strict\n"
+"  --format json: the import summary as JSON\n";
+
+static const char attribute_help[] =
+"usage: funnelcore attribute --paths FILE --model MODEL[,MODEL...]\n"
+"                            [--order K] [--format text|json|csv]\n"
+"       funnelcore attribute --touches F --deals F [--by channel] ...\n"
+"\n"
+"Multi-touch attribution.  --paths reads a ChannelAttribution-compatible\n"
+"file (path \"a > b > c\", total_conversions, total_conversion_value,\n"
+"total_null).  Without --paths, journeys are built from the imported\n"
+"touches and deals: each won deal converts (value: its amount), each lost\n"
+"deal and each account without a closed deal does not.\n"
+"\n"
+"  -m, --model LIST     first, last, last_non_direct, linear, u_shaped,\n"
+"                       w_shaped, z_shaped, j_shaped, inverse_j, custom,\n"
+"                       markov, shapley, shapley_ordered, time_decay (not\n"
+"                       with --paths); default: first,last,linear,u_shaped,\n"
+"                       markov,shapley\n"
+"  --order K            Markov order 1..4 (default 1)\n"
+"  --value-decimals D   decimals kept of path values (default 2)\n"
+"  --separator C        channel separator in paths (default '>')\n"
+"  --by FIELD           group touches by channel, campaign, content, type\n"
+"\n"
+"--format json with one model prints exactly\n"
+"  {\"model\": \"markov\", \"total_conversions\": N, \"total_value\": V,\n"
+"   \"rows\": [{\"key\": \"channel\", \"conversions\": c, \"value\": v}, ...]}\n"
+"(rows sum to the totals); with several models {\"results\": [...]}.\n"
+"--format csv prints model,key,conversions,value rows.\n";
+
+static const char show_help[] =
+"usage: funnelcore show contact KIND VALUE --touches F [--contacts F] ...\n"
+"\n"
+"One contact found by an identity key (e.g. `show contact email\n"
+"ana@acme.com`): its keys, attributes, tags, owner, role, account,\n"
+"deals and its touches in time order.  --format json for a JSON object.\n";
+
+static const char stats_help[] =
+"usage: funnelcore stats --touches F ... [--format json]\n"
+"\n"
+"The engine's counters after importing the files: contacts, merges,\n"
+"accounts, touches, deals, costs, identity keys, strings, memory.\n";
+
+static const char report_help[] =
+"usage: funnelcore report --deals F [--touches F] [--costs F] ...\n"
+"                         [--format text|json|csv] [--html FILE]\n"
+"\n"
+"Sections: overview (engine counters), funnel, deals (count, won, lost,\n"
+"open, win rate, pipeline, won amount, average won deal, median days to\n"
+"close), deals by stage, by owner and by each --group-by dimension,\n"
+"attribution by model side by side (when there are touches and closed\n"
+"deals), and ROI by channel (when there are costs).\n"
+"\n"
+"  --html FILE        also write one self-contained HTML page with SVG\n"
+"                     charts (funnel, attribution, ROI)\n"
+"  -m, --model LIST   attribution models (default first,last,linear,\n"
+"                     u_shaped,markov,shapley)\n"
+"  --roi-model M      the model whose value ROI uses (default linear)\n"
+"  --group-by LIST    deal dimensions and account attributes to break deals\n"
+"                     down by (e.g. product,regional_office,sector)\n"
+"  --by FIELD         attribution groups: channel (default), campaign, ...\n"
+"  --title TEXT       the report's title\n"
+"--format json: one object, schema in docs/cli.md; --format csv: rows of\n"
+"section,key,metric,value.\n";
+
+void cli_help_main(FILE *out) { fputs(main_help, out); }
+
+int cli_help_cmd(const char *cmd, FILE *out)
+{
+    static const struct {
+        const char *name, *text;
+    } h[] = {{"import", import_help},   {"attribute", attribute_help},
+             {"show", show_help},       {"stats", stats_help},
+             {"report", report_help},   {NULL, NULL}};
+    for (int i = 0; h[i].name; i++)
+        if (strcmp(h[i].name, cmd) == 0) {
+            fputs(h[i].text, out);
+            return 0;
+        }
+    return -1;
+}
