@@ -625,9 +625,25 @@ int fnli_attr_check(const fnli_attr *p, const fnli_journey *j)
     return FNL_OK;
 }
 
+/* Whether j fits without growing anything: the common case of a pass
+ * (touch counts, heuristics, order-1 Markov in the dense matrix). */
+static int has_room(const fnli_attr *p, const fnli_journey *j)
+{
+    size_t gc = p->groups.count;
+    const fnli_markov *mk = &p->mk;
+    if (gc > p->gcap || j->n > p->scap ||
+        (p->par.models & (FNL_ATTR_BIT(FNL_ATTR_SHAPLEY) |
+                          FNL_ATTR_BIT(FNL_ATTR_SHAPLEY_ORDERED))))
+        return 0;
+    return !wants(p, FNL_ATTR_MARKOV) ||
+           (mk->dense != NULL && gc < mk->ddim && gc < mk->scap);
+}
+
 int fnli_attr_reserve(fnli_attr *p, const fnli_journey *j)
 {
     int rc;
+    if (has_room(p, j))
+        return FNL_OK;
     if (p->groups.count > p->gcap) {
         rc = fnli_attr_grow_groups(p, p->groups.count);
         if (rc)
@@ -826,10 +842,35 @@ static void apply_heuristics(fnli_attr *p, const fnli_journey *j, int neg)
     }
 }
 
+/* The hot loop of a pass: every touch adds the journey's weight to its
+ * group and, for order-1 Markov with the dense matrix, the transition from
+ * the previous distinct group; one loop over the touches does both. */
+static void count_dense(fnli_attr *p, const fnli_journey *j, uint64_t w)
+{
+    fnli_markov *mk = &p->mk;
+    uint64_t *d = mk->dense, *touches = p->touches;
+    const uint32_t *g = j->groups;
+    size_t dim = mk->ddim, prev = 0;
+    uint32_t i, n = j->n;
+    for (i = 0; i < n; i++) {
+        size_t s = (size_t)g[i] + 1;
+        touches[s - 1] += w;
+        if (s != prev) {
+            d[prev * dim + s] += w;
+            prev = s;
+        }
+    }
+    mk->conv[prev] += j->conversions;
+    mk->nulls[prev] += j->nulls;
+    if (j->value)
+        fnli_u128_add(&mk->value[prev], (uint64_t)j->value, 0);
+}
+
 void fnli_attr_apply(fnli_attr *p, const fnli_journey *j, int neg)
 {
     uint64_t w = j->conversions + j->nulls;
     uint32_t i;
+    int markov = wants(p, FNL_ATTR_MARKOV), counted = 0;
     if (w == 0)
         return;
     if (neg) {
@@ -844,13 +885,19 @@ void fnli_attr_apply(fnli_attr *p, const fnli_journey *j, int neg)
         p->conversions += j->conversions;
         p->nulls += j->nulls;
         p->touch_total += w * j->n;
-        for (i = 0; i < j->n; i++)
-            p->touches[j->groups[i]] += w;
+        if (markov && p->mk.dense != NULL) {
+            count_dense(p, j, w);
+            counted = 1;
+        } else {
+            for (i = 0; i < j->n; i++)
+                p->touches[j->groups[i]] += w;
+        }
     }
-    fnli_u128_add(&p->value, (uint64_t)j->value, neg);
+    if (j->value)
+        fnli_u128_add(&p->value, (uint64_t)j->value, neg);
     if (j->conversions)
         apply_heuristics(p, j, neg);
-    if (wants(p, FNL_ATTR_MARKOV))
+    if (markov && !counted)
         fnli_markov_apply(p, j, w, neg);
     if (wants(p, FNL_ATTR_SHAPLEY) || wants(p, FNL_ATTR_SHAPLEY_ORDERED))
         fnli_shapley_apply(p, j, w, neg);

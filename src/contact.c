@@ -202,7 +202,7 @@ FNL_API int fnl_contact_get(const fnl_engine *e, fnl_contact_id id,
 {
     fnl_contact_info info = FNL_CONTACT_INFO_INIT;
     const fnli_contact *c;
-    uint32_t i, x, size;
+    uint32_t i, x, size, k;
     int rc;
     if (e == NULL || out == NULL)
         return fnli_fail(e, FNL_EINVAL, "contact_get: NULL argument");
@@ -226,7 +226,8 @@ FNL_API int fnl_contact_get(const fnl_engine *e, fnl_contact_id id,
         info.tag_count++;
     info.touch_count = c->touch_count;
     info.created = c->created;
-    for (x = c->touch_head; x != 0; x = T_NEXT(&e->touches, x)) {
+    for (x = c->touch_head, k = 0; x != 0 && k < c->touch_count;
+         x = T_NEXT(&e->touches, x), k++) {
         int64_t t = T_TIME(&e->touches, x);
         if (info.first_touch == 0 || t < info.first_touch)
             info.first_touch = t;

@@ -438,16 +438,26 @@ static void merge(fnl_engine *e, uint32_t w, uint32_t l, int64_t time)
         KEYNODE(e, k)->next = lc->keys;
     }
 
-    /* touches: relabel, then put l's list in front of w's (timelines are
-     * sorted when read, so list order carries no meaning) */
+    /* touches: relabel, then merge the two lists.  Every touch list is
+     * kept strictly decreasing by touch index (arrival order, newest
+     * first), an invariant that lets a snapshot load prove the lists
+     * acyclic with one linear scan. */
     if (lc->touch_head != 0) {
-        uint32_t last = 0;
-        for (t = lc->touch_head; t != 0; t = T_NEXT(&e->touches, t)) {
+        uint32_t a = wc->touch_head, b = lc->touch_head, *tail = &wc->touch_head;
+        for (t = b; t != 0; t = T_NEXT(&e->touches, t))
             T_CONTACT(&e->touches, t) = w;
-            last = t;
+        while (a != 0 && b != 0) {
+            if (a > b) {
+                *tail = a;
+                tail = &T_NEXT(&e->touches, a);
+                a = *tail;
+            } else {
+                *tail = b;
+                tail = &T_NEXT(&e->touches, b);
+                b = *tail;
+            }
         }
-        T_NEXT(&e->touches, last) = wc->touch_head;
-        wc->touch_head = lc->touch_head;
+        *tail = a != 0 ? a : b;
         wc->touch_count += lc->touch_count;
     }
 

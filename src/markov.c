@@ -210,20 +210,22 @@ void fnli_markov_apply(fnli_attr *p, const fnli_journey *j, uint64_t w,
 {
     fnli_markov *mk = &p->mk;
     uint32_t len, i, prev = 0;
-    if (mk->dense && !neg) {
-        /* order 1, dense counts: the hot path, in one loop */
+    if (mk->dense) {
+        /* order 1, dense counts (needs no state scratch, so a rollback
+         * needs no room either) */
         uint64_t *d = mk->dense;
         size_t dim = mk->ddim;
+        uint64_t dw = neg ? (uint64_t)0 - w : w;
         for (i = 0; i < j->n; i++) {
             uint32_t s = j->groups[i] + 1;
             if (s != prev) {
-                d[(size_t)prev * dim + s] += w;
+                d[(size_t)prev * dim + s] += dw;
                 prev = s;
             }
         }
-        mk->conv[prev] += j->conversions;
-        mk->nulls[prev] += j->nulls;
-        fnli_u128_add(&mk->value[prev], (uint64_t)j->value, 0);
+        mk->conv[prev] += neg ? (uint64_t)0 - j->conversions : j->conversions;
+        mk->nulls[prev] += neg ? (uint64_t)0 - j->nulls : j->nulls;
+        fnli_u128_add(&mk->value[prev], (uint64_t)j->value, neg);
         return;
     }
     len = journey_states(mk, j);

@@ -59,7 +59,7 @@ int fnli_report_create(fnl_report **out, const fnl_allocator *alloc,
     if (ncols != 0 && ncells > SIZE_MAX / sizeof(fnli_cell) / ncols)
         goto nomem;
     r->cols = fnli_calloc(&r->mem, ncols ? ncols : 1, sizeof(fnli_rcol));
-    r->cells = fnli_calloc(&r->mem, ncells * ncols ? ncells * ncols : 1,
+    r->cells = fnli_calloc(&r->mem, (ncells * ncols) != 0 ? ncells * ncols : 1,
                            sizeof(fnli_cell));
     r->sumcols = fnli_calloc(&r->mem, nsum ? nsum : 1, sizeof(fnli_rcol));
     r->sum = fnli_calloc(&r->mem, nsum ? nsum : 1, sizeof(fnli_cell));

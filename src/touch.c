@@ -556,7 +556,7 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
     if (refs == NULL)
         return fnli_fail(e, FNL_ENOMEM, "allocation failed");
     ts = &e->touches;
-    for (x = c->touch_head; x != 0; x = T_NEXT(ts, x)) {
+    for (x = c->touch_head; x != 0 && n < c->touch_count; x = T_NEXT(ts, x)) {
         refs[n].time = T_TIME(ts, x);
         refs[n].idx = x;
         n++;
