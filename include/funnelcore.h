@@ -148,7 +148,9 @@ typedef enum fnl_event_kind {
     FNL_EVENT_CONTACT_MERGED = 2,  /* contact: survivor; other: merged away */
     FNL_EVENT_ACCOUNT_CREATED = 3, /* account: the new account; name: its id */
     FNL_EVENT_ACCOUNT_ASSIGNED = 4, /* contact joined account */
-    FNL_EVENT_CONTACT_FORGOTTEN = 5 /* contact: the (now stale) handle */
+    FNL_EVENT_CONTACT_FORGOTTEN = 5, /* contact: the (now stale) handle */
+    FNL_EVENT_KEY_EVENT = 6 /* contact; model: the model's name; name: the
+                               key event's name; time: when it fired */
 } fnl_event_kind;
 
 /**
@@ -163,7 +165,21 @@ typedef struct fnl_event {
     uint64_t other;    /* second contact (merges) */
     uint64_t account;  /* fnl_account_id */
     const char *name;  /* e.g. the account id */
+    const char *model; /* key events: the scoring model's name */
 } fnl_event;
+
+#define FNL_PROGRESS_VERSION 1
+/**
+ * Progress of a long operation (rescoring, attribution, loading): report
+ * is called now and then with work done out of total; returning non-zero
+ * cancels the operation, which then fails with FNL_ECANCELED and changes
+ * nothing.
+ */
+typedef struct fnl_progress {
+    uint32_t version; /* FNL_PROGRESS_VERSION */
+    void *ctx;
+    int (*report)(void *ctx, uint64_t done, uint64_t total);
+} fnl_progress;
 
 #define FNL_LISTENER_VERSION 1
 /**
@@ -573,7 +589,9 @@ FNL_API int fnl_engine_stats(const fnl_engine *engine, fnl_stats *out);
  * folded.  Values are normalised per kind: "email" is trimmed and lower-
  * cased and must look like local@domain; "phone" keeps digits only (with a
  * leading '+' or "00" meaning an international number, and the engine's
- * default country code applied to national ones, giving "+<digits>"); every
+ * default country code applied to national ones, giving "+<digits>"; an
+ * extension written "x123", "ext. 123", "#123" or "转123" is kept as
+ * ";ext=123", so desk phones behind one switchboard stay apart); every
  * other kind is trimmed of surrounding white space.
  *
  * When one call carries keys that belong to different contacts, those
@@ -1354,6 +1372,1382 @@ FNL_API int fnl_attribution_partial_merge(fnl_attribution_partial *dst,
 FNL_API int fnl_attribution_partial_finish(
     const fnl_attribution_partial *partial, uint32_t model,
     fnl_attribution **out);
+
+/* ------------------------------------------------------------------------
+ * Lead scoring (text format and semantics: docs/scoring.md)
+ *
+ * Everything here is meant to move, as is, into include/funnelcore.h
+ * (section "Lead scoring"); until then the library's .c files include it
+ * and export these symbols with FNL_API.  The model language, the exact
+ * semantics of caps, windows, key events and decay, and worked examples
+ * are in docs/scoring.md.
+ *
+ * Overview.  A scoring model is built with the builder calls below or
+ * parsed from its text format, and compiled into an immutable fnl_model.
+ * A model gives every contact:
+ *
+ *   fit         the sum of the points of the fit rules its profile
+ *               attributes match (no decay);
+ *   engagement  the points its touches earned through engagement rules
+ *               and key events, each decaying with the model's half-life
+ *               from the time it was earned;
+ *   total       fit + engagement;
+ *   grade       'A'..'D' from fit, band 1..4 from engagement, and the
+ *               matrix cell "A1".."D4" (A1 best);
+ *   thresholds  named boolean expressions ("mql when score >= 60 and
+ *               grade >= B") a stage machine can use as guards.
+ *
+ * The functions below need no engine: memory comes from the allocator
+ * given to the builder or parser (NULL: libc), which the model keeps.  A
+ * model is immutable, so one model may be read from several threads at
+ * once; builders and expressions are used by one thread at a time.
+ * ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------
+ * Limits
+ * ------------------------------------------------------------------------ */
+
+/** Most engagement rules, key events and thresholds in one model (each). */
+#define FNL_MODEL_MAX_ENGAGE 64
+#define FNL_MODEL_MAX_KEY_EVENTS 64
+#define FNL_MODEL_MAX_THRESHOLDS 64
+/** Most fit rules in one model. */
+#define FNL_MODEL_MAX_FIT 1024
+/** Most conditions in one rule, and values in one `in (...)` list. */
+#define FNL_MODEL_MAX_CONDS 16
+#define FNL_MODEL_MAX_VALUES 256
+/** Largest N of "per_window N in W" and of a key event's "count N". */
+#define FNL_MODEL_MAX_WINDOW 256
+/** Longest half-life, window or key-event period: 100 years of 365 days. */
+#define FNL_MODEL_MAX_DURATION INT64_C(3153600000000)
+/** Largest magnitude of points, caps and thresholds. */
+#define FNL_MODEL_MAX_POINTS 1e12
+/** Largest top-N of an account roll-up. */
+#define FNL_MODEL_MAX_TOP_N 64
+
+/* ------------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------------ */
+
+typedef struct fnl_model fnl_model;
+typedef struct fnl_model_builder fnl_model_builder;
+
+/**
+ * Where and why parsing failed.  line and column count from 1 (column in
+ * bytes); message is an English, NUL-terminated description ("unknown
+ * keyword 'fitt'", "points need a sign, e.g. +10 or -5").  On an
+ * allocation failure line and column are 0 and message is "out of
+ * memory".  On success line and column are 0 and message is "".
+ */
+typedef struct fnl_parse_error {
+    uint32_t size;
+    uint32_t line;
+    uint32_t column;
+    char message[256];
+} fnl_parse_error;
+
+#define FNL_PARSE_ERROR_INIT { sizeof(fnl_parse_error), 0, 0, { 0 } }
+/** Reset *err for a caller whose struct is `size` bytes.  FNL_EINVAL if
+ *  err is NULL or size is smaller than the size field. */
+FNL_API int fnl_parse_error_init(fnl_parse_error *err, size_t size);
+
+/**
+ * Parse a model from its text format (docs/scoring.md) and compile it.
+ * text[0..len) need not be NUL-terminated; it must be UTF-8.  alloc (NULL:
+ * libc) is copied and used for everything the model holds.  err may be
+ * NULL; when given, its size field must be set.
+ *
+ * On success *out owns a new model, freed with fnl_model_free().  On
+ * failure *out is not written and no model exists: there are no partial
+ * models.  Attribute names the model refers to need not exist anywhere
+ * (a contact lacking one simply does not match); unknown keywords, fields,
+ * units and key-event names are errors.
+ * Errors: FNL_EINVAL (out or text NULL, bad allocator; or a syntax or
+ * semantic error, described in *err), FNL_ELIMIT (a limit above exceeded,
+ * described in *err), FNL_EVERSION (allocator table too new), FNL_ENOMEM.
+ */
+FNL_API int fnl_model_parse(fnl_model **out, const char *text, size_t len,
+                            const fnl_allocator *alloc, fnl_parse_error *err);
+
+/** Free a model.  NULL is a no-op.  Strings borrowed from it die with it. */
+FNL_API void fnl_model_free(fnl_model *model);
+
+/** The model's name, borrowed until fnl_model_free(); "" for NULL. */
+FNL_API const char *fnl_model_name(const fnl_model *model);
+
+/** Facts about a model. */
+typedef struct fnl_model_info {
+    uint32_t size;
+    const char *name;        /* borrowed from the model */
+    uint32_t version;
+    int64_t half_life;       /* ms; 0: no decay */
+    uint32_t fit_rules;
+    uint32_t engage_rules;
+    uint32_t key_events;
+    uint32_t thresholds;
+    uint64_t fingerprint;    /* hash of the canonical text */
+} fnl_model_info;
+
+#define FNL_MODEL_INFO_INIT \
+    { sizeof(fnl_model_info), NULL, 0, 0, 0, 0, 0, 0, 0 }
+FNL_API int fnl_model_info_init(fnl_model_info *info, size_t size);
+/** Fill *out (whose size the caller set).  FNL_EINVAL on NULL. */
+FNL_API int fnl_model_get_info(const fnl_model *model, fnl_model_info *out);
+
+/**
+ * The model in canonical text form: parsing it gives the same model, and
+ * printing that model gives the same text byte for byte.  Writes the text
+ * and a NUL to buf when cap > the text's length; *len (required) receives
+ * the length without the NUL.  When cap is too small nothing is written
+ * and FNL_ERANGE is returned with *len set, so a caller can size a buffer
+ * (len + 1) and call again.  buf may be NULL when cap is 0.
+ * The text is built when the model is compiled, so this never allocates.
+ */
+FNL_API int fnl_model_to_text(const fnl_model *model, char *buf, size_t cap,
+                              size_t *len);
+
+/** The name of key event `index` (0-based, in definition order), borrowed
+ *  from the model; NULL when out of range. */
+FNL_API const char *fnl_model_key_event_name(const fnl_model *model,
+                                             uint32_t index);
+/** The name of threshold `index`, borrowed; NULL when out of range. */
+FNL_API const char *fnl_model_threshold_name(const fnl_model *model,
+                                             uint32_t index);
+/** The index of the threshold called `name` (ASCII case ignored).
+ *  FNL_ENOTFOUND when there is none; FNL_EINVAL on NULL. */
+FNL_API int fnl_model_threshold_find(const fnl_model *model, const char *name,
+                                     uint32_t *index);
+
+/* ------------------------------------------------------------------------
+ * Building a model through the API
+ *
+ * Each add call validates its input completely and either adds the rule
+ * or changes nothing (FNL_EINVAL, FNL_ELIMIT, FNL_ENOMEM).  Strings and
+ * arrays are copied.  Rules keep the order in which they were added.
+ * ------------------------------------------------------------------------ */
+
+/** Match operators (values stable). */
+typedef enum fnl_match_op {
+    FNL_MATCH_EQUALS = 1,      /* string equal to values[0] (ASCII case
+                                  ignored) */
+    FNL_MATCH_IN = 2,          /* equal to one of values[] */
+    FNL_MATCH_CONTAINS = 3,    /* contains values[0] (case ignored) */
+    FNL_MATCH_PREFIX = 4,      /* starts with values[0] */
+    FNL_MATCH_SUFFIX = 5,      /* ends with values[0] */
+    FNL_MATCH_EXISTS = 6,      /* present (and not empty) */
+    FNL_MATCH_MISSING = 7,     /* absent or empty */
+    FNL_MATCH_NUM_EQ = 8,      /* number == num1 */
+    FNL_MATCH_GE = 9,          /* number >= num1 */
+    FNL_MATCH_GT = 10,         /* number >  num1 */
+    FNL_MATCH_LE = 11,         /* number <= num1 */
+    FNL_MATCH_LT = 12,         /* number <  num1 */
+    FNL_MATCH_BETWEEN = 13,    /* num1 <= number <= num2 */
+    FNL_MATCH_FREEMAIL = 14,   /* fit only: an e-mail address or domain on
+                                  the free-mail list */
+    FNL_MATCH_DOMAIN = 15      /* fit only: the e-mail domain (or the value
+                                  itself) is one of values[] or a subdomain
+                                  of one */
+} fnl_match_op;
+
+/**
+ * One condition.  In a fit rule `name` is a profile attribute name
+ * ([a-z0-9_.-], case folded); in an engagement rule or key event it is a
+ * touch field: "type", "channel", "campaign", "content", "utm_source",
+ * "utm_medium", "utm_campaign", "utm_term", "utm_content" (string
+ * operators) or "value" (numeric operators only).  negate (0 or 1) inverts
+ * the string operators EQUALS..SUFFIX, FREEMAIL and DOMAIN; an absent value
+ * matches nothing but MISSING, negated or not.  Numbers must be finite,
+ * |x| <= FNL_MODEL_MAX_POINTS, with at most 9 decimals (so that the text
+ * form is exact).
+ */
+typedef struct fnl_match {
+    const char *name;
+    uint32_t op;                 /* fnl_match_op */
+    uint32_t negate;
+    const char *const *values;   /* EQUALS..SUFFIX: 1; IN, DOMAIN: >= 1 */
+    size_t value_count;
+    double num1;
+    double num2;
+} fnl_match;
+
+/** A fit rule: `points` when every condition holds. */
+typedef struct fnl_fit_rule {
+    uint32_t size;
+    const fnl_match *conds;      /* 1..FNL_MODEL_MAX_CONDS */
+    size_t cond_count;
+    double points;
+} fnl_fit_rule;
+
+#define FNL_FIT_RULE_INIT { sizeof(fnl_fit_rule), NULL, 0, 0.0 }
+FNL_API int fnl_fit_rule_init(fnl_fit_rule *r, size_t size);
+
+/**
+ * An engagement rule: `points` per matching touch, counted in time order.
+ * window_count > 0: at most window_count touches are counted in any
+ * window of window_ms (docs/scoring.md: the window of a touch at t is
+ * (t - window_ms, t]).  cap > 0: the rule's current value (decayed) never
+ * exceeds cap in magnitude.
+ */
+typedef struct fnl_engage_rule {
+    uint32_t size;
+    const fnl_match *conds;      /* 1..FNL_MODEL_MAX_CONDS */
+    size_t cond_count;
+    double points;
+    double cap;                  /* 0: none */
+    uint32_t window_count;       /* 0: none; else 1..FNL_MODEL_MAX_WINDOW */
+    int64_t window_ms;           /* > 0 when window_count > 0 */
+} fnl_engage_rule;
+
+#define FNL_ENGAGE_RULE_INIT { sizeof(fnl_engage_rule), NULL, 0, 0.0, 0.0, 0, 0 }
+FNL_API int fnl_engage_rule_init(fnl_engage_rule *r, size_t size);
+
+/**
+ * A key event: fires at a matching touch when it and the count - 1
+ * matching touches before it lie within `within_ms` (0: any time), and
+ * the event has not fired within the last within_ms (within_ms 0: fires
+ * once per contact, ever).  Each firing adds `points` of engagement.
+ */
+typedef struct fnl_key_event_rule {
+    uint32_t size;
+    const char *name;            /* required, unique in the model */
+    const fnl_match *conds;
+    size_t cond_count;
+    uint32_t count;              /* 1..FNL_MODEL_MAX_WINDOW (0 means 1) */
+    int64_t within_ms;           /* 0: no window */
+    double points;
+} fnl_key_event_rule;
+
+#define FNL_KEY_EVENT_RULE_INIT \
+    { sizeof(fnl_key_event_rule), NULL, NULL, 0, 1, 0, 0.0 }
+FNL_API int fnl_key_event_rule_init(fnl_key_event_rule *r, size_t size);
+
+/** Account roll-up modes. */
+typedef enum fnl_rollup {
+    FNL_ROLLUP_SUM = 1,   /* sum of the contacts' totals (the default) */
+    FNL_ROLLUP_MAX = 2,   /* the best contact's total */
+    FNL_ROLLUP_TOP = 3    /* mean of the top_n best totals */
+} fnl_rollup;
+
+/**
+ * Start a model called `name` (non-empty UTF-8, at most FNL_MAX_NAME
+ * bytes, copied).  alloc (NULL: libc) is copied and becomes the model's.
+ * *out owns the builder; free it with fnl_model_builder_free().
+ * Errors: FNL_EINVAL, FNL_EVERSION, FNL_ENOMEM.
+ */
+FNL_API int fnl_model_builder_new(fnl_model_builder **out, const char *name,
+                                  const fnl_allocator *alloc);
+/** Free a builder (and whatever it holds).  NULL is a no-op. */
+FNL_API void fnl_model_builder_free(fnl_model_builder *b);
+/** Set the model's version number (default 1). */
+FNL_API int fnl_model_builder_version(fnl_model_builder *b, uint32_t version);
+/** Engagement half-life in ms, 1..FNL_MODEL_MAX_DURATION; 0: no decay
+ *  (the default). */
+FNL_API int fnl_model_builder_decay(fnl_model_builder *b, int64_t half_life);
+/** Add a fit rule.  FNL_ELIMIT past FNL_MODEL_MAX_FIT rules. */
+FNL_API int fnl_model_builder_fit(fnl_model_builder *b, const fnl_fit_rule *r);
+/** Add an engagement rule.  FNL_ELIMIT past FNL_MODEL_MAX_ENGAGE rules. */
+FNL_API int fnl_model_builder_engage(fnl_model_builder *b,
+                                     const fnl_engage_rule *r);
+/** Add a key event.  FNL_EEXIST when the name is taken (ASCII case
+ *  ignored); FNL_ELIMIT past FNL_MODEL_MAX_KEY_EVENTS. */
+FNL_API int fnl_model_builder_key_event(fnl_model_builder *b,
+                                        const fnl_key_event_rule *r);
+/** Grade `grade` ('A', 'B' or 'C') is given when fit >= min_fit.  Below
+ *  every defined threshold the grade is 'D'.  At finish, A >= B >= C must
+ *  hold among those defined. */
+FNL_API int fnl_model_builder_grade(fnl_model_builder *b, char grade,
+                                    double min_fit);
+/** Band `band` (1, 2 or 3) is given when engagement >= min_engagement;
+ *  below every defined threshold the band is 4.  At finish, 1 >= 2 >= 3
+ *  must hold among those defined. */
+FNL_API int fnl_model_builder_band(fnl_model_builder *b, uint32_t band,
+                                   double min_engagement);
+/**
+ * Add a named threshold: `expr` in the expression language of
+ * docs/scoring.md ("score >= 60 and grade >= B"); key events it names must
+ * have been added before.  name is [a-z0-9_], unique.  err may be NULL.
+ * Errors: FNL_EINVAL (bad name or expression, see *err), FNL_EEXIST,
+ * FNL_ELIMIT, FNL_ENOMEM.
+ */
+FNL_API int fnl_model_builder_threshold(fnl_model_builder *b, const char *name,
+                                        const char *expr, fnl_parse_error *err);
+/** How account scores roll up (fnl_rollup); top_n (1..FNL_MODEL_MAX_TOP_N)
+ *  is used by FNL_ROLLUP_TOP only and must be 0 otherwise. */
+FNL_API int fnl_model_builder_rollup(fnl_model_builder *b, uint32_t mode,
+                                     uint32_t top_n);
+/** When a contact counts as engaged for buying-group coverage: an
+ *  expression as for thresholds.  Default: engagement > 0. */
+FNL_API int fnl_model_builder_engaged(fnl_model_builder *b, const char *expr,
+                                      fnl_parse_error *err);
+/** The buying-group roles coverage is measured against: a mask of
+ *  (1 << fnl_role) for roles 1..6.  Default: user, influencer, decision
+ *  maker, economic buyer. */
+FNL_API int fnl_model_builder_roles(fnl_model_builder *b, uint32_t role_mask);
+/**
+ * Check and compile.  On success *out owns the model and the builder is
+ * spent: every later call on it but fnl_model_builder_free() is
+ * FNL_EINVAL.  On failure the builder is unchanged.
+ * Errors: FNL_EINVAL (grades or bands out of order; spent builder),
+ * FNL_ELIMIT (per-contact state larger than 64 KiB), FNL_ENOMEM.
+ */
+FNL_API int fnl_model_builder_finish(fnl_model_builder *b, fnl_model **out);
+
+/* ------------------------------------------------------------------------
+ * Scoring one contact (standalone: no engine needed)
+ * ------------------------------------------------------------------------ */
+
+/** A contact's score under one model at one time. */
+typedef struct fnl_score_result {
+    uint32_t size;
+    int64_t time;            /* the time it was evaluated at */
+    double fit;
+    double engagement;       /* decayed to `time` */
+    double total;            /* fit + engagement */
+    char grade[4];           /* "A".."D" */
+    uint32_t band;           /* 1..4 */
+    char cell[4];            /* "A1".."D4" */
+    uint64_t key_events;     /* bit i: key event i has fired (by `time`) */
+    uint32_t firings;        /* key-event firings so far (saturates) */
+    uint64_t thresholds;     /* bit i: threshold i holds */
+} fnl_score_result;
+
+#define FNL_SCORE_RESULT_INIT \
+    { sizeof(fnl_score_result), 0, 0.0, 0.0, 0.0, { 0 }, 0, { 0 }, 0, 0, 0 }
+FNL_API int fnl_score_result_init(fnl_score_result *r, size_t size);
+
+/**
+ * Score a contact from scratch at time t: its profile `attrs` (names
+ * compared ignoring ASCII case; when a name repeats, the first wins) and
+ * its touches, in any order (sorted by time here, ties kept in array
+ * order).  Touches later than t are ignored.  touches is an array of
+ * fnl_touch_info whose element size is elem_size (>= the size of the
+ * fnl_touch_info of the first release); only time, the dimension strings
+ * and value are read.  Free-mail tests use the built-in list.
+ * Errors: FNL_EINVAL (NULL model or out, NULL array with a non-zero count,
+ * t outside [FNL_TIME_MIN, FNL_TIME_MAX], bad elem_size), FNL_ENOMEM
+ * (scratch memory, from the model's allocator).
+ */
+FNL_API int fnl_model_score(const fnl_model *model, const fnl_attr *attrs,
+                            size_t attr_count, const fnl_touch_info *touches,
+                            size_t elem_size, size_t touch_count, int64_t t,
+                            fnl_score_result *out);
+
+/** Rule kinds in an explanation. */
+typedef enum fnl_rule_kind {
+    FNL_RULE_FIT = 1,
+    FNL_RULE_ENGAGE = 2,
+    FNL_RULE_KEY_EVENT = 3
+} fnl_rule_kind;
+
+/** One rule's part of a score. */
+typedef struct fnl_score_row {
+    uint32_t kind;           /* fnl_rule_kind */
+    uint32_t index;          /* 0-based within its kind */
+    const char *rule;        /* the rule's canonical text line (borrowed) */
+    double points;           /* per match / occurrence / firing */
+    uint64_t matched;        /* touches that matched (fit: 0 or 1) */
+    uint64_t counted;        /* occurrences counted (after windows) or
+                                firings */
+    double raw;              /* points earned, before decay (after caps) */
+    double value;            /* decayed contribution at t */
+} fnl_score_row;
+
+/**
+ * Explain a score: one row per rule of the model (fit rules, then
+ * engagement rules, then key events, each in definition order), for the
+ * same input as fnl_model_score().  The rows' values sum to the total up
+ * to rounding (docs/scoring.md, "Accuracy").  A copy-out reader: writes at
+ * most cap rows and the number of rows to *count; when cap is too small,
+ * writes nothing and returns FNL_ERANGE.  rows may be NULL when cap is 0.
+ * Errors: as fnl_model_score(), plus FNL_ERANGE.
+ */
+FNL_API int fnl_model_explain(const fnl_model *model, const fnl_attr *attrs,
+                              size_t attr_count, const fnl_touch_info *touches,
+                              size_t elem_size, size_t touch_count, int64_t t,
+                              fnl_score_row *rows, size_t cap, size_t *count);
+
+/** One key-event firing. */
+typedef struct fnl_key_event_fire {
+    uint32_t event;          /* index of the key event */
+    const char *name;        /* its name, borrowed from the model */
+    int64_t time;            /* the time of the touch that fired it */
+} fnl_key_event_fire;
+
+/**
+ * Every key-event firing of a timeline up to time t, in time order: a
+ * copy-out reader as fnl_model_explain().
+ */
+FNL_API int fnl_model_key_event_history(const fnl_model *model,
+                                        const fnl_touch_info *touches,
+                                        size_t elem_size, size_t touch_count,
+                                        int64_t t, fnl_key_event_fire *out,
+                                        size_t cap, size_t *count);
+
+/** Whether threshold `index` holds for a result of this model: *out 1/0.
+ *  FNL_EINVAL on NULL, FNL_ENOTFOUND for a bad index. */
+FNL_API int fnl_model_threshold_eval(const fnl_model *model, uint32_t index,
+                                     const fnl_score_result *r, int *out);
+
+/* ------------------------------------------------------------------------
+ * Score expressions (guards for a stage machine)
+ * ------------------------------------------------------------------------ */
+
+typedef struct fnl_score_expr fnl_score_expr;
+
+/**
+ * Parse an expression (docs/scoring.md, "Expressions").  model may be
+ * NULL; key_event terms then are errors.  The expression keeps no pointer
+ * to the model, but key-event bits refer to its numbering.  *out is freed
+ * with fnl_score_expr_free().  err may be NULL.
+ * Errors: FNL_EINVAL (see *err), FNL_EVERSION, FNL_ENOMEM.
+ */
+FNL_API int fnl_score_expr_parse(fnl_score_expr **out, const char *text,
+                                 size_t len, const fnl_model *model,
+                                 const fnl_allocator *alloc,
+                                 fnl_parse_error *err);
+/** Evaluate against a result: *out is 1 or 0.  FNL_EINVAL on NULL. */
+FNL_API int fnl_score_expr_eval(const fnl_score_expr *expr,
+                                const fnl_score_result *r, int *out);
+/** Free an expression.  NULL is a no-op. */
+FNL_API void fnl_score_expr_free(fnl_score_expr *expr);
+
+/* ------------------------------------------------------------------------
+ * Account scores
+ * ------------------------------------------------------------------------ */
+
+/** A contact of an account: its score result (same model) and role. */
+typedef struct fnl_account_member {
+    const fnl_score_result *score;
+    uint32_t role;           /* fnl_role */
+} fnl_account_member;
+
+typedef struct fnl_account_score {
+    uint32_t size;
+    double score;            /* the roll-up of the members' totals */
+    uint32_t contacts;       /* members given */
+    uint32_t engaged;        /* members that count as engaged */
+    uint32_t roles_engaged;  /* mask of 1 << role over engaged members */
+    uint32_t roles_required; /* the model's role mask */
+    uint32_t roles_covered;  /* required roles with an engaged member */
+    double coverage;         /* roles_covered / required roles (0..1) */
+} fnl_account_score;
+
+#define FNL_ACCOUNT_SCORE_INIT \
+    { sizeof(fnl_account_score), 0.0, 0, 0, 0, 0, 0, 0.0 }
+FNL_API int fnl_account_score_init(fnl_account_score *s, size_t size);
+
+/**
+ * Roll an account's members up as the model says (sum, max or top-N
+ * mean of totals; top-N averages over min(N, members)) and measure
+ * buying-group coverage.  members may be NULL when count is 0 (score 0).
+ * Errors: FNL_EINVAL (NULL model or out, a NULL member score, a role
+ * outside 0..6).
+ */
+FNL_API int fnl_model_account_score(const fnl_model *model,
+                                    const fnl_account_member *members,
+                                    size_t count, fnl_account_score *out);
+
+/* ------------------------------------------------------------------------
+ * Scoring models attached to an engine
+ *
+ * Each attached model keeps a score per contact, updated as touches and
+ * profile updates arrive (O(1) per touch in time order; a touch that
+ * arrives out of order, a merge or a profile change rescore that contact
+ * from its timeline).  Key events fire FNL_EVENT_KEY_EVENT.  Models are
+ * journaled (as their text) and snapshotted, so they survive a restart.
+ * ------------------------------------------------------------------------ */
+
+/** Most models attached to one engine at once. */
+#define FNL_MAX_MODELS 16
+
+/**
+ * Attach a copy of `model` (replacing an attached model of the same name),
+ * scoring every contact with it before anything changes.  progress may be
+ * NULL; if it cancels, FNL_ECANCELED is returned and the previous scores
+ * (and the previous model of that name) stand.  The caller keeps `model`.
+ * Errors: FNL_EINVAL, FNL_ELIMIT (FNL_MAX_MODELS attached), FNL_ECANCELED,
+ * FNL_ENOMEM, FNL_EIO, FNL_EBUSY.
+ */
+FNL_API int fnl_engine_attach_model(fnl_engine *engine, const fnl_model *model,
+                                    const fnl_progress *progress);
+/** Detach the model of that name.  FNL_ENOTFOUND if none is attached. */
+FNL_API int fnl_engine_detach_model(fnl_engine *engine, const char *name);
+/** The attached model at `index` (0-based, in attach order); borrowed
+ *  until it is detached or replaced.  FNL_ENOTFOUND past the end. */
+FNL_API int fnl_engine_model(const fnl_engine *engine, size_t index,
+                             const fnl_model **out);
+
+/**
+ * A contact's score under an attached model (NULL: the first attached) at
+ * time t (FNL_TIME_NOW: the engine clock's now), into *out whose size the
+ * caller set.  Identity keys count as attributes of their kind's name for
+ * fit rules (e.g. "email freemail"), unless an attribute of that name
+ * exists.  Errors: FNL_ENOTFOUND (contact or model), FNL_ESTALE,
+ * FNL_EINVAL, FNL_ENOMEM (rescoring a contact that needed it).
+ */
+FNL_API int fnl_contact_score(const fnl_engine *engine, fnl_contact_id id,
+                              const char *model, int64_t t,
+                              fnl_score_result *out);
+
+/** Why a contact scores what it does: one row per rule (copy-out reader,
+ *  see fnl_contact_keys, and fnl_model_explain for the rows). */
+FNL_API int fnl_contact_explain(const fnl_engine *engine, fnl_contact_id id,
+                                const char *model, int64_t t,
+                                fnl_score_row *rows, size_t cap,
+                                size_t *count);
+
+/** An account's roll-up of its contacts' scores and buying-group coverage
+ *  under an attached model (see fnl_model_account_score). */
+FNL_API int fnl_account_score_get(const fnl_engine *engine, fnl_account_id id,
+                                  const char *model, int64_t t,
+                                  fnl_account_score *out);
+
+/* ------------------------------------------------------------------------
+ * Attribution over the engine's data (docs/attribution.md)
+ * over the engine's own data and for serialised partials.  The lead moves
+ * them into include/funnelcore.h, at the end of its Attribution section
+ * (after fnl_attribution_partial_finish); until then the library's sources
+ * and tests include this file.  Exact definitions: docs/attribution.md,
+ * "Attribution over the engine" and "Serialised partials".
+ * ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------
+ * Attribution over the engine
+ *
+ * Journeys are built from the engine's deals, contacts, accounts and
+ * touches, read-only: these functions never change the engine (they take
+ * a const engine; only fnl_errmsg()'s text is updated).  A journey is the
+ * touches of a conversion's buying group inside the lookback window
+ * [conversion time - lookback_ms, conversion time] (both ends included),
+ * minus excluded touch types, in time order (ties in arrival order).
+ * ------------------------------------------------------------------------ */
+
+/** What counts as a conversion.  Values are stable. */
+typedef enum fnl_conversion_kind {
+    /** A won deal: value = amount, conversion time = closed. */
+    FNL_CONVERSION_DEAL_WON = 1,
+    /** A created deal (open, won or lost), i.e. pipeline: value = amount,
+     *  conversion time = created. */
+    FNL_CONVERSION_DEAL_CREATED = 2,
+    /** Reserved: entry into a lifecycle stage (opts->stage), value 0.
+     *  FNL_EUNSUPPORTED until the stage machine exists. */
+    FNL_CONVERSION_STAGE_ENTRY = 3
+} fnl_conversion_kind;
+
+/** Whose touches make a deal's journey.  Values are stable. */
+typedef enum fnl_journey_scope {
+    /** The buying group: the deal's contacts plus every contact of the
+     *  deal's account (of its contacts' accounts when the deal has none). */
+    FNL_SCOPE_ACCOUNT = 0,
+    /** The deal's contacts only. */
+    FNL_SCOPE_CONTACT = 1
+} fnl_journey_scope;
+
+/** The group key a touch is credited to.  Values are stable.  A touch
+ *  without the value gets the key FNL_GROUP_NONE_KEY. */
+typedef enum fnl_group_by {
+    FNL_GROUP_CHANNEL = 0,
+    FNL_GROUP_CAMPAIGN = 1,
+    FNL_GROUP_CONTENT = 2,
+    FNL_GROUP_UTM_SOURCE = 3,
+    FNL_GROUP_UTM_MEDIUM = 4,
+    FNL_GROUP_UTM_CAMPAIGN = 5,
+    FNL_GROUP_TYPE = 6,              /* touch type */
+    /** "channel > campaign" ("paid_search > spring"); just "channel" when
+     *  the touch has no campaign (so "direct" stays "direct"). */
+    FNL_GROUP_CHANNEL_CAMPAIGN = 7,
+    /** The touching contact's attribute opts->group_attr (numbers are
+     *  written with "%.17g"). */
+    FNL_GROUP_CONTACT_ATTR = 8,
+    /** The attribute opts->group_attr of the touching contact's account. */
+    FNL_GROUP_ACCOUNT_ATTR = 9,
+    /** The touching contact's owner. */
+    FNL_GROUP_OWNER = 10
+} fnl_group_by;
+
+/** Key of touches without a value for the grouping. */
+#define FNL_GROUP_NONE_KEY "(none)"
+
+/** Non-converting journeys (bits of fnl_engine_attribution_options.
+ *  nonconverting), each with weight 1 as a "null" path for Markov and
+ *  Shapley (heuristic models ignore them). */
+/** The buying group of each lost deal, in the lookback window before its
+ *  closed time (FNL_CONVERSION_DEAL_WON only: a lost deal was created,
+ *  so with FNL_CONVERSION_DEAL_CREATED this bit is FNL_EINVAL). */
+#define FNL_NONCONV_LOST_DEALS 1u
+/** Touched contacts on no deal at all: in contact scope each such
+ *  contact; in account scope each account that is in no deal's buying
+ *  group (its contacts' touches together) and each such contact without
+ *  an account.  The window ends at the unit's last (not excluded) touch. */
+#define FNL_NONCONV_NO_DEAL 2u
+
+/** 90 days in ms: the default lookback. */
+#define FNL_LOOKBACK_DEFAULT INT64_C(7776000000)
+/** lookback_ms: no limit. */
+#define FNL_LOOKBACK_UNLIMITED INT64_C(-1)
+
+/**
+ * Options of attribution over the engine.  Strings and arrays are read
+ * during the call only.
+ */
+typedef struct fnl_engine_attribution_options {
+    uint32_t size;
+    uint32_t conversion;        /* fnl_conversion_kind; default DEAL_WON */
+    uint32_t scope;             /* fnl_journey_scope; default ACCOUNT */
+    uint32_t group_by;          /* fnl_group_by; default CHANNEL */
+    /** FNL_GROUP_CONTACT_ATTR / FNL_GROUP_ACCOUNT_ATTR: the attribute
+     *  name (folded like attribute names); required there, else unused. */
+    const char *group_attr;
+    /** >= 0 ms, or FNL_LOOKBACK_UNLIMITED; default FNL_LOOKBACK_DEFAULT. */
+    int64_t lookback_ms;
+    /** Touch types left out of every journey (e.g. "email_open"). */
+    const char *const *exclude_types;
+    size_t exclude_type_count;
+    /** Types whose first touch in a journey is the lead-creation touch
+     *  (W, Z); NULL / 0: "form_submit" and "trial_request". */
+    const char *const *lead_types;
+    size_t lead_type_count;
+    uint32_t nonconverting;     /* FNL_NONCONV_* bits; default 0 */
+    /** Only deals in this ISO 4217 currency; NULL: every converting deal
+     *  must have the same currency (FNL_EINVAL otherwise). */
+    const char *currency;
+    /** Only conversions (and non-converting journeys) whose time lies in
+     *  [from, until); defaults FNL_TIME_MIN and FNL_TIME_MAX. */
+    int64_t from;
+    int64_t until;
+    /** NULL: a conversion whose window holds no touch is left out (and
+     *  counted in the stats).  Else it is a one-touch journey of this key
+     *  at the conversion time, so every conversion's value is reported. */
+    const char *unattributed_key;
+    /** Models and model parameters (markov_order, direct_group, ...).
+     *  NULL: FNL_ATTRIBUTION_OPTIONS_INIT.  Its allocator NULL means the
+     *  engine's allocator.  value_decimals divides the deal amounts (minor
+     *  units) in results: 0 (default) reports minor units. */
+    const fnl_attribution_options *attribution;
+    /** FNL_CONVERSION_STAGE_ENTRY (reserved): the stage entered. */
+    const char *stage;
+} fnl_engine_attribution_options;
+
+#define FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT                                  \
+    { sizeof(fnl_engine_attribution_options), FNL_CONVERSION_DEAL_WON,        \
+      FNL_SCOPE_ACCOUNT, FNL_GROUP_CHANNEL, NULL, FNL_LOOKBACK_DEFAULT, NULL,  \
+      0, NULL, 0, 0, NULL, FNL_TIME_MIN, FNL_TIME_MAX, NULL, NULL, NULL }
+
+/** Reset *opts to FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT for a struct of
+ *  `size` bytes.  FNL_EINVAL if opts is NULL or size is too small. */
+FNL_API int fnl_engine_attribution_options_init(
+    fnl_engine_attribution_options *opts, size_t size);
+
+/** What a run over the engine found (all counts are journeys). */
+typedef struct fnl_engine_attribution_stats {
+    uint32_t size;
+    char currency[4];           /* of the values; "" when no conversion */
+    uint64_t conversions;       /* converting journeys built */
+    uint64_t nonconverting;     /* non-converting journeys built */
+    uint64_t touches;           /* touches in all journeys */
+    /** Conversions whose window held no touch (left out unless
+     *  unattributed_key is set), and their value. */
+    uint64_t untouched;
+    int64_t untouched_value;
+    uint64_t other_currency;    /* deals skipped by the currency filter */
+} fnl_engine_attribution_stats;
+
+#define FNL_ENGINE_ATTRIBUTION_STATS_INIT \
+    { sizeof(fnl_engine_attribution_stats), { 0 }, 0, 0, 0, 0, 0, 0 }
+FNL_API int fnl_engine_attribution_stats_init(
+    fnl_engine_attribution_stats *stats, size_t size);
+
+/**
+ * Build the engine's journeys (opts NULL: defaults) into a new set of
+ * journeys with touch times, conversion times and the W/Z marker indices
+ * (lead creation: the first touch of a lead type, else the first touch;
+ * opportunity creation: the last touch at or before the deal's created
+ * time, none if there is none; close: won deals only, the last touch).
+ * Converting journeys have 1 conversion and the deal amount as value;
+ * non-converting ones 1 null.  stats (may be NULL; its size set) is
+ * filled.  Free *out with fnl_journeys_free().
+ * Errors: FNL_EINVAL (bad options, mixed currencies without a currency
+ * filter: fnl_errmsg() names two), FNL_EUNSUPPORTED (stage entry),
+ * FNL_ELIMIT (a journey over FNL_ATTR_MAX_TOUCHES, an amount over
+ * FNL_ATTR_MAX_VALUE), FNL_ENOMEM.  The engine is never changed.
+ */
+FNL_API int fnl_engine_journeys(const fnl_engine *engine,
+                                const fnl_engine_attribution_options *opts,
+                                fnl_journeys **out,
+                                fnl_engine_attribution_stats *stats);
+
+/**
+ * The same journeys accumulated straight into a new partial for
+ * opts->attribution->models (finish it per model, merge it, save it).
+ * Free *out with fnl_attribution_partial_free().  Errors as
+ * fnl_engine_journeys().
+ */
+FNL_API int fnl_engine_attribution_partial(
+    const fnl_engine *engine, const fnl_engine_attribution_options *opts,
+    fnl_attribution_partial **out, fnl_engine_attribution_stats *stats);
+
+/**
+ * Run one model over the engine's journeys (opts->attribution->models is
+ * ignored).  Free *out with fnl_attribution_free().  Errors as
+ * fnl_engine_journeys(), plus those of fnl_attribution_partial_finish().
+ */
+FNL_API int fnl_engine_attribute(const fnl_engine *engine,
+                                 const fnl_engine_attribution_options *opts,
+                                 uint32_t model, fnl_attribution **out,
+                                 fnl_engine_attribution_stats *stats);
+
+/* ------------------------------------------------------------------------
+ * Serialised partials: ship a partial between processes (Dask, Spark
+ * workers to a driver) and merge there; the merged result is bit-identical
+ * to one pass.  The format is little-endian, versioned and CRC-32C
+ * checksummed (docs/attribution.md); it does not depend on the machine.
+ * ------------------------------------------------------------------------ */
+
+/** Bytes fnl_attribution_partial_save() needs for this partial now;
+ *  0 for NULL.  (Like ZSTD_compressBound: call it, allocate, save.) */
+FNL_API size_t fnl_attribution_partial_save_bound(
+    const fnl_attribution_partial *partial);
+
+/**
+ * Write the partial to buf (cap bytes); *written receives the length.
+ * The partial is unchanged.
+ * Errors: FNL_EINVAL (NULL), FNL_ERANGE (cap below the bound; *written
+ * then holds the bound), FNL_ENOMEM.
+ */
+FNL_API int fnl_attribution_partial_save(
+    const fnl_attribution_partial *partial, void *buf, size_t cap,
+    size_t *written);
+
+/**
+ * A new partial from bytes written by fnl_attribution_partial_save().
+ * allocator NULL: libc (the table is copied).  Free *out with
+ * fnl_attribution_partial_free().
+ * Errors: FNL_EINVAL (NULL), FNL_EVERSION (a newer format),
+ * FNL_ECORRUPT (not a partial, truncated, checksum mismatch, inconsistent
+ * contents), FNL_ENOMEM.
+ */
+FNL_API int fnl_attribution_partial_load(fnl_attribution_partial **out,
+                                         const void *buf, size_t len,
+                                         const fnl_allocator *allocator);
+
+/* ------------------------------------------------------------------------
+ * Paths CSV straight into a partial (no fnl_journeys in between: the
+ * fast road for big files, and what `funnelcore attribute --paths` needs:
+ * partial_new with the model's bit, read_partial, partial_finish).
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Parse a paths CSV (format of fnl_paths_parse) and accumulate every row
+ * into `partial`.  Values are kept with the partial's value_decimals
+ * (opts->value_decimals is not used); opts NULL: defaults; err may be
+ * NULL.  All or nothing: on error the partial is as before.
+ * Errors: as fnl_paths_parse(), plus FNL_EINVAL for time decay (paths
+ * carry no times).
+ */
+FNL_API int fnl_paths_parse_partial(fnl_attribution_partial *partial,
+                                    const char *buf, size_t len,
+                                    const fnl_paths_options *opts,
+                                    fnl_paths_error *err);
+/** The same from a file (mapped into memory when possible).  FNL_EIO if
+ *  it cannot be opened or read. */
+FNL_API int fnl_paths_read_partial(fnl_attribution_partial *partial,
+                                   const char *filename,
+                                   const fnl_paths_options *opts,
+                                   fnl_paths_error *err);
+
+/* ------------------------------------------------------------------------
+ * ROI and funnel reports (formulas: docs/roi.md; JSON schemas: docs/reports.md)
+ * report_api.h -- DRAFT public API of the ROI math and report module
+ * (issue 7).  Written in funnelcore.h's style so that the lead can move it
+ * into include/funnelcore.h unchanged; until then library code and tests
+ * include it after funnelcore.h.
+ *
+ * Everything here is read-only analytics: a report reads the engine (or
+ * only the caller's arrays) and gives an immutable fnl_report that owns
+ * its memory.  A report never changes the engine: not its stores, not its
+ * memory counters, not its scratch space.  Only fnl_errmsg(engine) is
+ * written, as for every call.
+ *
+ * Formulas: docs/roi.md.  JSON and CSV schemas: docs/reports.md.
+ *
+ * Copyright (c) 2026 the funnelcore authors.  MIT licence.
+ * ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------
+ * Periods (UTC calendar)
+ *
+ * Weeks are ISO weeks (Monday 00:00 UTC); quarters start in January,
+ * April, July and October.  FNL_PERIOD_ALL is one bucket covering a whole
+ * range; FNL_PERIOD_CUSTOM takes bucket boundaries from the request.
+ * ------------------------------------------------------------------------ */
+
+typedef enum fnl_period_kind {
+    FNL_PERIOD_ALL = 0,
+    FNL_PERIOD_DAY = 1,
+    FNL_PERIOD_WEEK = 2,
+    FNL_PERIOD_MONTH = 3,
+    FNL_PERIOD_QUARTER = 4,
+    FNL_PERIOD_YEAR = 5,
+    FNL_PERIOD_CUSTOM = 6
+} fnl_period_kind;
+
+/** "all", "day", "week", "month", "quarter", "year", "custom"; NULL for an
+ *  unknown kind.  Static string. */
+FNL_API const char *fnl_period_name(uint32_t kind);
+
+/**
+ * The start of the calendar period (DAY..YEAR) that contains t.
+ * Errors: FNL_EINVAL (NULL out, t outside [FNL_TIME_MIN, FNL_TIME_MAX],
+ * kind not DAY..YEAR).
+ */
+FNL_API int fnl_period_floor(uint32_t kind, int64_t t, int64_t *out);
+
+/**
+ * The start of the period after the one that contains t (DAY..YEAR).
+ * Errors: FNL_EINVAL as fnl_period_floor(); FNL_ERANGE past year 9999.
+ */
+FNL_API int fnl_period_next(uint32_t kind, int64_t t, int64_t *out);
+
+/**
+ * A label for the period (DAY..YEAR) that contains t, NUL-terminated:
+ * "2024-03-05", "2024-W10" (ISO week-year), "2024-03", "2024-Q1", "2024".
+ * zstd-style buffer: writes when cap is large enough, else FNL_ERANGE;
+ * *needed (may be NULL) always receives the size with the NUL.
+ */
+FNL_API int fnl_period_label(uint32_t kind, int64_t t, char *buf, size_t cap,
+                             size_t *needed);
+
+/**
+ * Prorate an amount spent over [start, end) onto the slices cut by
+ * `cuts` (ncuts strictly increasing times): slice 0 is everything before
+ * cuts[0], slice i is [cuts[i-1], cuts[i]), slice ncuts is from
+ * cuts[ncuts-1] on.  out receives ncuts + 1 amounts.  Each slice's exact
+ * share is amount x (milliseconds of overlap) / (end - start); shares are
+ * rounded down and the units left over go one each to the slices with the
+ * largest remainders (ties: the earlier slice), so out sums to amount
+ * exactly.  Proration is by milliseconds; a cost given on whole UTC days
+ * is therefore prorated by whole days exactly.
+ * Errors: FNL_EINVAL (NULL, end <= start, amount < 0, cuts not strictly
+ * increasing).
+ */
+FNL_API int fnl_prorate(int64_t amount, int64_t start, int64_t end,
+                        const int64_t *cuts, size_t ncuts, int64_t *out);
+
+/* ------------------------------------------------------------------------
+ * Currency rates
+ *
+ * A table of exchange rates supplied by the host, each valid for a time
+ * range.  Rates are in major units: rate 1.08 from EUR to USD means one
+ * euro buys 1.08 dollars.  Minor-unit digits come from ISO 4217 (JPY 0,
+ * KWD 3, most 2: docs/roi.md lists them).  A conversion uses the rate of
+ * the pair (from, to) valid at the given time, else the inverse of the
+ * pair (to, from); there is no triangulation through a third currency.
+ * ------------------------------------------------------------------------ */
+
+typedef struct fnl_fx fnl_fx;
+
+/** A new, empty rate table; allocator NULL: libc (copied).  Free with
+ *  fnl_fx_free().  Errors: FNL_EINVAL, FNL_EVERSION, FNL_ENOMEM. */
+FNL_API int fnl_fx_new(fnl_fx **out, const fnl_allocator *allocator);
+/** Free a rate table.  NULL is a no-op. */
+FNL_API void fnl_fx_free(fnl_fx *fx);
+
+/**
+ * Add the rate of `from` into `to` valid over [start, end) (end 0: until
+ * FNL_TIME_MAX).  Codes are ISO 4217, any case.
+ * Errors: FNL_EINVAL (bad code, from == to, rate not finite and > 0, bad
+ * range), FNL_EEXIST (the range overlaps a rate of the same pair),
+ * FNL_ENOMEM.  On error the table is unchanged.
+ */
+FNL_API int fnl_fx_add(fnl_fx *fx, const char *from, const char *to,
+                       double rate, int64_t start, int64_t end);
+
+/**
+ * Convert `amount` minor units of `from` into minor units of `to` at time
+ * t: amount x rate x 10^(digits(to) - digits(from)), rounded half away
+ * from zero.  Same currency: unchanged.  fx may be NULL (then only the
+ * same currency converts).
+ * Errors: FNL_EINVAL (bad code, NULL out), FNL_ENOTFOUND (no rate at t),
+ * FNL_ERANGE (result outside int64).
+ */
+FNL_API int fnl_fx_convert(const fnl_fx *fx, int64_t amount, const char *from,
+                           const char *to, int64_t t, int64_t *out);
+
+/** Minor-unit digits of an ISO 4217 code (2 unless listed in docs/roi.md),
+ *  or -1 for a malformed code. */
+FNL_API int fnl_currency_digits(const char *code);
+
+/* ------------------------------------------------------------------------
+ * Reports: immutable tables
+ *
+ * Every report is a table: named, typed columns; rows; optionally a totals
+ * row; and a list of named summary values (the request's parameters and
+ * scalar results).  A cell is null when its value is undefined (a ratio
+ * with a zero denominator, a median of nothing): the JSON rendering then
+ * writes null, never a non-finite number.  Money columns hold minor units
+ * of the report's currency.  Strings read from a report are borrowed from
+ * it: valid until fnl_report_free().  A report is immutable, so several
+ * threads may read one report at once.
+ * ------------------------------------------------------------------------ */
+
+typedef struct fnl_report fnl_report;
+
+typedef enum fnl_report_kind {
+    FNL_REPORT_ROI = 1,      /* fnl_report_roi() */
+    FNL_REPORT_SPEND = 2,    /* fnl_report_spend() */
+    FNL_REPORT_DEALS = 3,    /* fnl_report_deals(): funnel and velocity */
+    FNL_REPORT_COHORT = 4,   /* fnl_report_cohort() */
+    FNL_REPORT_SURVIVAL = 5, /* fnl_survival_km(),
+                                fnl_report_time_to_convert() */
+    FNL_REPORT_BUDGET = 6    /* fnl_budget_allocate() */
+} fnl_report_kind;
+
+/** Cell types.  Values are stable. */
+typedef enum fnl_value_type {
+    FNL_VALUE_NULL = 0,
+    FNL_VALUE_STRING = 1,
+    FNL_VALUE_INT = 2,    /* int64: counts, money (minor units), times (ms) */
+    FNL_VALUE_NUMBER = 3, /* double, always finite */
+    FNL_VALUE_BOOL = 4    /* i is 0 or 1 */
+} fnl_value_type;
+
+/** What a column measures.  Values are stable. */
+typedef enum fnl_unit {
+    FNL_UNIT_LABEL = 0,  /* a group key or a name */
+    FNL_UNIT_COUNT = 1,  /* a count (INT) or a credited count (NUMBER) */
+    FNL_UNIT_MONEY = 2,  /* minor units of the report's currency (INT) */
+    FNL_UNIT_RATIO = 3,  /* a plain ratio: 0.25 is 25 % (NUMBER) */
+    FNL_UNIT_DAYS = 4,   /* a duration in days (NUMBER or INT) */
+    FNL_UNIT_TIME = 5,   /* ms since the epoch, UTC (INT) */
+    FNL_UNIT_FLAG = 6    /* a benchmark flag (BOOL) */
+} fnl_unit;
+
+/** "roi", "spend", "deals", "cohort", "survival", "budget", or NULL. */
+FNL_API const char *fnl_report_kind_name(uint32_t kind);
+
+/** Free a report.  NULL is a no-op. */
+FNL_API void fnl_report_free(fnl_report *report);
+
+typedef struct fnl_report_info {
+    uint32_t size;
+    uint32_t kind;           /* fnl_report_kind */
+    const char *name;        /* fnl_report_kind_name(kind) */
+    char currency[4];        /* of money columns; "" when none */
+    uint64_t row_count;
+    uint32_t column_count;
+    uint32_t summary_count;
+    uint32_t has_totals;     /* 1: a totals row (row FNL_REPORT_TOTALS) */
+} fnl_report_info;
+
+#define FNL_REPORT_INFO_INIT \
+    { sizeof(fnl_report_info), 0, NULL, { 0 }, 0, 0, 0, 0 }
+FNL_API int fnl_report_info_init(fnl_report_info *info, size_t size);
+/** Fill *out (whose size the caller set).  FNL_EINVAL on NULL. */
+FNL_API int fnl_report_get_info(const fnl_report *report,
+                                fnl_report_info *out);
+
+typedef struct fnl_report_column {
+    uint32_t size;
+    const char *name;        /* snake_case, borrowed */
+    uint32_t type;           /* fnl_value_type of its non-null cells */
+    uint32_t unit;           /* fnl_unit */
+} fnl_report_column;
+
+#define FNL_REPORT_COLUMN_INIT { sizeof(fnl_report_column), NULL, 0, 0 }
+FNL_API int fnl_report_column_init(fnl_report_column *col, size_t size);
+
+/** Column `index`.  FNL_ENOTFOUND past the end; FNL_EINVAL on NULL. */
+FNL_API int fnl_report_column_get(const fnl_report *report, size_t index,
+                                  fnl_report_column *out);
+/** The index of the column named `name`; FNL_ENOTFOUND if none. */
+FNL_API int fnl_report_column_find(const fnl_report *report, const char *name,
+                                   size_t *index);
+
+/** Number of rows (the totals row not counted).  0 for NULL. */
+FNL_API size_t fnl_report_row_count(const fnl_report *report);
+
+/** Pass as a row index to read the totals row. */
+#define FNL_REPORT_TOTALS SIZE_MAX
+
+/** One cell or summary value.  Fields not of its type are 0 / NULL. */
+typedef struct fnl_report_value {
+    uint32_t size;
+    uint32_t type;           /* fnl_value_type */
+    int64_t i;               /* INT, BOOL */
+    double num;              /* NUMBER (INT cells also set it) */
+    const char *str;         /* STRING, borrowed */
+} fnl_report_value;
+
+#define FNL_REPORT_VALUE_INIT { sizeof(fnl_report_value), 0, 0, 0, NULL }
+FNL_API int fnl_report_value_init(fnl_report_value *v, size_t size);
+
+/**
+ * The cell at (row, col); row FNL_REPORT_TOTALS reads the totals row.
+ * Errors: FNL_EINVAL (NULL), FNL_ENOTFOUND (row or column out of range,
+ * or no totals row).
+ */
+FNL_API int fnl_report_value_get(const fnl_report *report, size_t row,
+                                 size_t col, fnl_report_value *out);
+
+/**
+ * Summary value `index`: *name (may be NULL) receives its borrowed name.
+ * FNL_ENOTFOUND past the end.
+ */
+FNL_API int fnl_report_summary_get(const fnl_report *report, size_t index,
+                                   const char **name, fnl_report_value *out);
+/** The summary value named `name`; FNL_ENOTFOUND if none. */
+FNL_API int fnl_report_summary_find(const fnl_report *report,
+                                    const char *name, fnl_report_value *out);
+
+/**
+ * Render the report as one JSON object (schema: docs/reports.md), UTF-8,
+ * NUL-terminated, no trailing newline.  zstd-style caller buffer: when cap
+ * is at least the size needed, the text is written and FNL_OK returned;
+ * otherwise nothing is written and FNL_ERANGE returned.  *needed (may be
+ * NULL) always receives the size needed, NUL included, so
+ * fnl_report_json(r, NULL, 0, &n) sizes a buffer.  The output of one
+ * report is always byte for byte the same.
+ * Errors: FNL_EINVAL (NULL report, buf NULL with cap > 0), FNL_ERANGE.
+ */
+FNL_API int fnl_report_json(const fnl_report *report, char *buf, size_t cap,
+                            size_t *needed);
+
+/**
+ * Render the rows as CSV (RFC 4180: a header row of column names, then one
+ * line per row, LF line ends, fields quoted when they hold a comma, quote
+ * or line break; null cells are empty; totals and summary are not
+ * included).  Buffer contract as fnl_report_json().
+ */
+FNL_API int fnl_report_csv(const fnl_report *report, char *buf, size_t cap,
+                           size_t *needed);
+
+/* ------------------------------------------------------------------------
+ * ROI by channel, campaign or region
+ * ------------------------------------------------------------------------ */
+
+/** Cost dimension an ROI or spend report groups by.  Values are stable. */
+typedef enum fnl_cost_group {
+    FNL_BY_CHANNEL = 1,
+    FNL_BY_CAMPAIGN = 2,
+    FNL_BY_REGION = 3
+} fnl_cost_group;
+
+/**
+ * Funnel counts of one group, supplied by the caller (later by the
+ * lifecycle stage machine).  Counts may be fractional (attributed credit);
+ * a negative count means "unknown" (its ratios are null).  A group listed
+ * twice adds up.
+ */
+typedef struct fnl_stage_counts {
+    const char *group;
+    double leads;
+    double mqls;
+    double sqls;
+    double opportunities;  /* >= 0 overrides the pipeline attribution's */
+    double customers;      /* >= 0 overrides the revenue attribution's */
+} fnl_stage_counts;
+
+/**
+ * What fnl_report_roi() reads.  Spend comes from the engine's cost records
+ * (if an engine is given) plus `costs`; revenue and customers from the
+ * revenue attribution (row value and conversions), pipeline and
+ * opportunities from the pipeline attribution, whose row keys must be the
+ * group keys (channels, campaigns or regions).
+ */
+typedef struct fnl_roi_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_cost_group; default CHANNEL */
+    /** Spend in [from, to) (costs prorated by fnl_prorate()); from = to =
+     *  0: all spend. */
+    int64_t from;
+    int64_t to;
+    const char *region;          /* only costs of this region; NULL: all */
+    const char *currency;        /* report currency; NULL: "USD" */
+    const fnl_fx *fx;            /* NULL: every amount must be in currency */
+    const fnl_attribution *revenue;   /* may be NULL */
+    const fnl_attribution *pipeline;  /* may be NULL */
+    /** Minor units per unit of attribution value; 0: 10^digits(currency),
+     *  i.e. attribution values are major units of the report currency. */
+    double value_scale;
+    const fnl_stage_counts *stage_counts;
+    size_t stage_count_count;
+    /** Extra cost records (array of fnl_cost with element size
+     *  costs[0].size), read as if they were in the engine. */
+    const fnl_cost *costs;
+    size_t cost_count;
+    /** Flag groups whose revenue / cost is below this; <= 0: no flag. */
+    double benchmark_revenue_to_cost;
+    const fnl_allocator *allocator;   /* NULL: the engine's, else libc */
+} fnl_roi_request;
+
+#define FNL_ROI_REQUEST_INIT                                                 \
+    { sizeof(fnl_roi_request), FNL_BY_CHANNEL, 0, 0, NULL, NULL, NULL, NULL, \
+      NULL, 0.0, NULL, 0, NULL, 0, 0.0, NULL }
+FNL_API int fnl_roi_request_init(fnl_roi_request *req, size_t size);
+
+/**
+ * ROI per group: cost, revenue, pipeline, funnel counts, ROI, revenue /
+ * cost, ROAS, cost per lead / MQL / SQL / opportunity / customer, average
+ * deal size, win rate, stage-to-stage rates (columns: docs/reports.md;
+ * formulas: docs/roi.md).  One row per group seen in the costs, the
+ * attributions or the stage counts, sorted bytewise, with costs that lack
+ * the grouped dimension in a last row whose key is null; a totals row.
+ * engine may be NULL (then only req->costs are read).  Free *out with
+ * fnl_report_free().
+ * Errors: FNL_EINVAL (bad request), FNL_ENOTFOUND (an amount needs an
+ * exchange rate the table lacks: fnl_errmsg() names it), FNL_ERANGE (a sum
+ * overflows), FNL_ENOMEM.  The engine is never changed.
+ */
+FNL_API int fnl_report_roi(const fnl_engine *engine,
+                           const fnl_roi_request *req, fnl_report **out);
+
+/** What fnl_report_spend() reads: costs bucketed by group and period. */
+typedef struct fnl_spend_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_cost_group; default CHANNEL */
+    uint32_t period;             /* fnl_period_kind; default MONTH */
+    /** Buckets cover [from, to); from = to = 0: from the first cost's
+     *  period to the last cost's. */
+    int64_t from;
+    int64_t to;
+    /** FNL_PERIOD_CUSTOM: boundary_count >= 2 strictly increasing times;
+     *  bucket i is [boundaries[i], boundaries[i+1]) (from/to ignored). */
+    const int64_t *boundaries;
+    size_t boundary_count;
+    const char *region;
+    const char *currency;
+    const fnl_fx *fx;
+    const fnl_cost *costs;
+    size_t cost_count;
+    const fnl_allocator *allocator;
+} fnl_spend_request;
+
+#define FNL_SPEND_REQUEST_INIT                                               \
+    { sizeof(fnl_spend_request), FNL_BY_CHANNEL, FNL_PERIOD_MONTH, 0, 0,      \
+      NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
+FNL_API int fnl_spend_request_init(fnl_spend_request *req, size_t size);
+
+/**
+ * Spend per group and period: rows (group, period, period_start, cost),
+ * sorted by group then period; every cost prorated over the buckets by
+ * fnl_prorate() and converted at the rate valid at each bucket's start
+ * (the cost's start when later).  Errors as fnl_report_roi(), plus
+ * FNL_ELIMIT (more than 100,000 buckets).
+ */
+FNL_API int fnl_report_spend(const fnl_engine *engine,
+                             const fnl_spend_request *req, fnl_report **out);
+
+/* ------------------------------------------------------------------------
+ * Funnel and velocity from deals
+ *
+ * Stage-history funnels come with the stage machine; until then reports
+ * read the deals' status (open / won / lost), amounts and times.
+ * ------------------------------------------------------------------------ */
+
+/** How deals are grouped.  Values are stable. */
+typedef enum fnl_deal_group {
+    FNL_DEAL_BY_NONE = 0,         /* one row */
+    FNL_DEAL_BY_OWNER = 1,
+    FNL_DEAL_BY_STAGE = 2,
+    FNL_DEAL_BY_ACCOUNT = 3,      /* the account's id */
+    FNL_DEAL_BY_ACCOUNT_ATTR = 4, /* a string attribute of the account */
+    FNL_DEAL_BY_CURRENCY = 5,     /* the deal's own currency */
+    FNL_DEAL_BY_STATUS = 6        /* "open", "won", "lost" */
+} fnl_deal_group;
+
+/** Host-given win probability of open deals at a stage (like a CRM's
+ *  stage probability): 0..1. */
+typedef struct fnl_stage_probability {
+    const char *stage;
+    double probability;
+} fnl_stage_probability;
+
+typedef struct fnl_deal_report_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_deal_group */
+    const char *group_attr;      /* FNL_DEAL_BY_ACCOUNT_ATTR: its name */
+    /** Deals created in [from, to); to = 0: no upper bound. */
+    int64_t from;
+    int64_t to;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    const char *currency;        /* NULL: "USD" */
+    const fnl_fx *fx;
+    /** Forecast: open deals' win probability by stage (see docs/roi.md);
+     *  stages not listed use the group's historical win rate. */
+    const fnl_stage_probability *stage_probabilities;
+    size_t stage_probability_count;
+    /** Forecast only deals expected to close before this time; 0: all. */
+    int64_t forecast_until;
+    /** Benchmarks, flagged per row; negative: none. */
+    double benchmark_win_rate;          /* flag win_rate below it */
+    double benchmark_cycle_days;        /* flag median cycle above it */
+    int64_t benchmark_deal_size;        /* flag average won deal below it */
+    const fnl_allocator *allocator;     /* NULL: the engine's */
+} fnl_deal_report_request;
+
+#define FNL_DEAL_REPORT_REQUEST_INIT                                         \
+    { sizeof(fnl_deal_report_request), FNL_DEAL_BY_NONE, NULL, 0, 0,          \
+      FNL_TIME_NOW, NULL, NULL, NULL, 0, 0, -1.0, -1.0, -1, NULL }
+FNL_API int fnl_deal_report_request_init(fnl_deal_report_request *req,
+                                         size_t size);
+
+/**
+ * Funnel and velocity per group: deals, open / won / lost counts, win
+ * rate, won, lost and open (pipeline) amounts, average deal size, median
+ * and p90 sales cycle of won deals in days, forecast of open deals, and
+ * benchmark flags.  Rows sorted bytewise by key, deals without the key
+ * last (key null); a totals row.
+ * Errors: FNL_EINVAL, FNL_ENOTFOUND (missing exchange rate), FNL_ERANGE,
+ * FNL_ENOMEM.  The engine is never changed.
+ */
+FNL_API int fnl_report_deals(const fnl_engine *engine,
+                             const fnl_deal_report_request *req,
+                             fnl_report **out);
+
+/* ------------------------------------------------------------------------
+ * Cohorts
+ * ------------------------------------------------------------------------ */
+
+/** Most ages in one cohort report. */
+#define FNL_COHORT_MAX_AGES 32
+
+typedef struct fnl_cohort_request {
+    uint32_t size;
+    uint32_t period;             /* fnl_period_kind of the created time;
+                                    default MONTH */
+    int64_t from;                /* created in [from, to); 0, 0: all */
+    int64_t to;
+    const int64_t *boundaries;   /* FNL_PERIOD_CUSTOM, as for spend */
+    size_t boundary_count;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    /** Ages in whole days (1..36500, increasing); NULL: 30, 60, 90, 180. */
+    const uint32_t *ages;
+    size_t age_count;
+    const char *currency;
+    const fnl_fx *fx;
+    const fnl_allocator *allocator;
+} fnl_cohort_request;
+
+#define FNL_COHORT_REQUEST_INIT                                              \
+    { sizeof(fnl_cohort_request), FNL_PERIOD_MONTH, 0, 0, NULL, 0,            \
+      FNL_TIME_NOW, NULL, 0, NULL, NULL, NULL }
+FNL_API int fnl_cohort_request_init(fnl_cohort_request *req, size_t size);
+
+/**
+ * Deals grouped by the period they were created in: size, won / lost /
+ * open, won amount, win rate so far, and for each age A the share of the
+ * cohort's deals at least A days old at as_of that were won within A days
+ * (column won_within_<A>d; null when no deal is that old).  One row per
+ * period from the first cohort to the last (empty periods included).
+ * Errors: FNL_EINVAL, FNL_ELIMIT (over 100,000 periods), FNL_ENOTFOUND,
+ * FNL_ERANGE, FNL_ENOMEM.
+ */
+FNL_API int fnl_report_cohort(const fnl_engine *engine,
+                              const fnl_cohort_request *req,
+                              fnl_report **out);
+
+/* ------------------------------------------------------------------------
+ * Time to convert (Kaplan-Meier)
+ * ------------------------------------------------------------------------ */
+
+typedef struct fnl_survival_request {
+    uint32_t size;
+    /** n observations: time from entry in days (finite, >= 0) and whether
+     *  it ended in conversion (1) or was censored (0). */
+    const double *days;
+    const uint8_t *converted;
+    size_t n;
+    /** "Goes cold": window W in days (> 0) and probability threshold
+     *  (0..1) of the conditional conversion 1 - S(d + W) / S(d). */
+    double window_days;
+    double cold_threshold;
+    const fnl_allocator *allocator;
+} fnl_survival_request;
+
+#define FNL_SURVIVAL_REQUEST_INIT                                            \
+    { sizeof(fnl_survival_request), NULL, NULL, 0, 30.0, 0.05, NULL }
+FNL_API int fnl_survival_request_init(fnl_survival_request *req, size_t size);
+
+/**
+ * The Kaplan-Meier estimate of "not converted yet": one row per distinct
+ * time with at_risk, converted, censored, survival, conversion (1 - S),
+ * hazard and Greenwood's standard error; summary n, conversions,
+ * censored, median_days (null when S never reaches 0.5), cold_day.
+ * Errors: FNL_EINVAL, FNL_ENOMEM.
+ */
+FNL_API int fnl_survival_km(const fnl_survival_request *req,
+                            fnl_report **out);
+
+typedef struct fnl_time_to_convert_request {
+    uint32_t size;
+    int64_t from;                /* deals created in [from, to); 0, 0 all */
+    int64_t to;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    double window_days;
+    double cold_threshold;
+    const fnl_allocator *allocator;
+} fnl_time_to_convert_request;
+
+#define FNL_TIME_TO_CONVERT_REQUEST_INIT                                     \
+    { sizeof(fnl_time_to_convert_request), 0, 0, FNL_TIME_NOW, 30.0, 0.05,    \
+      NULL }
+FNL_API int fnl_time_to_convert_request_init(
+    fnl_time_to_convert_request *req, size_t size);
+
+/**
+ * fnl_survival_km() over the engine's deals: entry = created, conversion
+ * = won (at closed); lost deals are censored at their close time, open
+ * deals at as_of (deals created after as_of are skipped).
+ */
+FNL_API int fnl_report_time_to_convert(
+    const fnl_engine *engine, const fnl_time_to_convert_request *req,
+    fnl_report **out);
+
+/* ------------------------------------------------------------------------
+ * Budget allocation
+ * ------------------------------------------------------------------------ */
+
+/** One budget line.  cap < 0: no cap. */
+typedef struct fnl_budget_line {
+    const char *name;
+    double weight;       /* last period's contribution (or ROI): >= 0 */
+    int64_t min;         /* >= 0 */
+    int64_t cap;
+} fnl_budget_line;
+
+/** Most lines and phases. */
+#define FNL_BUDGET_MAX_LINES 100000
+#define FNL_BUDGET_MAX_PHASES 366
+
+typedef struct fnl_budget_request {
+    uint32_t size;
+    int64_t total;                /* minor units, >= 0 */
+    const char *currency;         /* NULL: "USD" */
+    const fnl_budget_line *lines;
+    size_t line_count;            /* 1..FNL_BUDGET_MAX_LINES */
+    /** Phases per line: 0 means 4 (quarters q1..q4). */
+    uint32_t phases;
+    const double *phase_weights;  /* NULL: equal */
+    const fnl_allocator *allocator;
+} fnl_budget_request;
+
+#define FNL_BUDGET_REQUEST_INIT \
+    { sizeof(fnl_budget_request), 0, NULL, NULL, 0, 0, NULL, NULL }
+FNL_API int fnl_budget_request_init(fnl_budget_request *req, size_t size);
+
+/**
+ * Split `total` across lines top-down in proportion to weight, within
+ * each line's [min, cap]: amount_i = clamp(lambda x weight_i, min_i,
+ * cap_i) with lambda chosen so that the amounts sum to total (all weights
+ * 0: equal weights), then rounded to minor units by largest remainder;
+ * each line is phased the same way.  Amounts sum to total exactly, and
+ * each line's phases sum to its amount exactly.
+ * Errors: FNL_EINVAL (bad request), FNL_ERANGE (infeasible: sum of
+ * minimums above total, or total above what the caps and weights can
+ * take), FNL_ENOMEM.
+ */
+FNL_API int fnl_budget_allocate(const fnl_budget_request *req,
+                                fnl_report **out);
 
 #ifdef __cplusplus
 }

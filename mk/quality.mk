@@ -114,13 +114,20 @@ coverage: $(COV_BUILD)/build.ninja
 	@$(call qa_need,gcovr)
 	ninja -C $(COV_BUILD)
 	find $(COV_BUILD) -name '*.gcda' -delete
-	$(MESON) test -C $(COV_BUILD) --print-errorlogs --num-processes 2
-	mkdir -p $(COV_BUILD)/coverage
+	@mkdir -p $(COV_BUILD)/coverage
+	@# The report is written even when a test fails; the target fails then.
+	@status=0; \
+	$(MESON) test -C $(COV_BUILD) --print-errorlogs --num-processes 2 \
+	    > $(COV_BUILD)/coverage/tests.log 2>&1 || status=$$?; \
+	grep -E '^(Ok|Fail|Skipped|Timeout): ' $(COV_BUILD)/coverage/tests.log; \
 	gcovr --root . --filter 'src/' --exclude-unreachable-branches \
 	    --exclude-throw-branches \
 	    --txt $(COV_BUILD)/coverage/lines.txt \
 	    --html-details $(COV_BUILD)/coverage/index.html \
-	    --print-summary $(COV_BUILD)
+	    --print-summary $(COV_BUILD) | tail -n 3; \
+	if [ $$status -ne 0 ]; then \
+	    echo "coverage: some tests FAILED (see $(COV_BUILD)/coverage/tests.log)"; \
+	    exit $$status; fi
 	@echo "coverage: per-file table in $(COV_BUILD)/coverage/lines.txt," \
 	     "annotated source in $(COV_BUILD)/coverage/index.html"
 
@@ -145,12 +152,15 @@ lint: $(LINT_BUILD)/build.ninja
 	@sed -E 's/^\.\.\/(src\/[^:]*):.*\[(-W[a-z-]+)$$/\1 \2/' \
 	    $(LINT_BUILD)/warnings.txt | sort | uniq -c | sort -rn || true
 	@echo "   total: $$(wc -l < $(LINT_BUILD)/warnings.txt) (list: $(LINT_BUILD)/warnings.txt)"
-	@echo "== clang-tidy (.clang-tidy)"
-	@clang-tidy --quiet -p $(LINT_BUILD) src/*.c > $(LINT_BUILD)/clang-tidy.log 2>/dev/null; \
-	    grep -E '^/.*: (warning|error): ' $(LINT_BUILD)/clang-tidy.log | \
-	    sed "s|^$(CURDIR)/||" | sort -u > $(LINT_BUILD)/clang-tidy.txt || true; \
-	    cat $(LINT_BUILD)/clang-tidy.txt; \
-	    echo "   total: $$(wc -l < $(LINT_BUILD)/clang-tidy.txt)"
+	@echo "== clang-tidy (.clang-tidy), every src/ file the build compiles"
+	@run-clang-tidy -quiet -j 2 -p $(LINT_BUILD) '/src/[^/]*[.]c$$' \
+	    > $(LINT_BUILD)/clang-tidy.log 2>&1 || true
+	@sed 's/\x1b\[[0-9;]*m//g' $(LINT_BUILD)/clang-tidy.log | \
+	    grep -E '^[^ ].*: (warning|error): ' | \
+	    sed -E 's#^($(CURDIR)/)?($(LINT_BUILD)/)?(\.\./)?##' | \
+	    sort -u > $(LINT_BUILD)/clang-tidy.txt || true
+	@sed -E 's/.*\[([^]]+)\]$$/\1/' $(LINT_BUILD)/clang-tidy.txt | sort | uniq -c | sort -rn
+	@echo "   total: $$(wc -l < $(LINT_BUILD)/clang-tidy.txt) (list: $(LINT_BUILD)/clang-tidy.txt)"
 	@echo "== cppcheck (tests/lint/cppcheck.args, tests/lint/cppcheck.supp)"
 	@cppcheck $$(grep -v '^#' tests/lint/cppcheck.args) \
 	    --suppressions-list=tests/lint/cppcheck.supp \
@@ -168,6 +178,10 @@ docs:
 	@mkdir -p $(DOCS_BUILD)
 	doxygen Doxyfile > $(DOCS_BUILD)/doxygen.log
 	@echo "docs: $(DOCS_BUILD)/html/index.html"
-	@n=$$(grep -c 'warning:' $(DOCS_BUILD)/warnings.log || true); \
-	    echo "docs: $$n Doxygen warnings ($(DOCS_BUILD)/warnings.log):"; \
-	    sed "s|^$(CURDIR)/||" $(DOCS_BUILD)/warnings.log | grep 'warning:' | head -n 50
+	@w=$(DOCS_BUILD)/warnings.log; \
+	    f=$$(grep -c '(function) .*not documented' $$w || true); \
+	    m=$$(grep -c '(variable) .*not documented' $$w || true); \
+	    o=$$(grep 'warning:' $$w | grep -vc 'not documented' || true); \
+	    echo "docs: $$f undocumented public functions:"; \
+	    grep '(function) .*not documented' $$w | sed "s|^$(CURDIR)/||; s/^/    /"; \
+	    echo "docs: $$m undocumented struct members, $$o other warnings (all in $$w)"

@@ -12,6 +12,7 @@ have_cmd pkg-config || need="$need pkg-config"
 have_cmd cc || need="$need gcc"
 have_cmd clang || need="$need clang"
 have_pkg zlib1g-dev || need="$need zlib1g-dev"
+have_pkg libsqlite3-dev || need="$need libsqlite3-dev"
 have_pkg libclang-rt-14-dev || need="$need libclang-rt-14-dev"
 for p in ${FNL_EXTRA_PACKAGES:-}; do have_pkg "$p" || need="$need $p"; done
 

@@ -232,7 +232,7 @@ static void account_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_account = {REC_ACCOUNT, account_decode, account_need,
-                                    account_encode, account_apply};
+                                    account_encode, account_apply, NULL};
 
 FNL_API int fnl_account_upsert(fnl_engine *e, const fnl_account_update *uu,
                                fnl_account_id *out)

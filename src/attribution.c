@@ -413,14 +413,49 @@ FNL_API const char *fnl_attr_model_name(uint32_t model)
     return model_names[model];
 }
 
+/* Other names people use for the same models. */
+static const struct {
+    const char *name;
+    uint32_t model;
+} model_aliases[] = {
+    { "first_touch", FNL_ATTR_FIRST_TOUCH },
+    { "last_touch", FNL_ATTR_LAST_TOUCH },
+    { "last_non_direct_touch", FNL_ATTR_LAST_NON_DIRECT },
+    { "position_based", FNL_ATTR_U_SHAPED },
+    { "full_path", FNL_ATTR_Z_SHAPED },
+    { "markov_chain", FNL_ATTR_MARKOV },
+};
+
+/* ASCII case-insensitive, '-' matching '_'. */
+static int name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a, y = *b;
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (x == '-')
+            x = '_';
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
 FNL_API int fnl_attr_model_parse(const char *name, uint32_t *out)
 {
     uint32_t m;
+    size_t i;
     if (name == NULL || out == NULL)
         return FNL_EINVAL;
     for (m = 1; m <= MODEL_MAX; m++) {
-        if (strcmp(name, model_names[m]) == 0) {
+        if (name_eq(name, model_names[m])) {
             *out = m;
+            return FNL_OK;
+        }
+    }
+    for (i = 0; i < sizeof(model_aliases) / sizeof(model_aliases[0]); i++) {
+        if (name_eq(name, model_aliases[i].name)) {
+            *out = model_aliases[i].model;
             return FNL_OK;
         }
     }
@@ -674,11 +709,12 @@ int fnli_attr_reserve(fnli_attr *p, const fnli_journey *j)
 static void spread(fnli_u128 *cr, const uint32_t *g, const double *w,
                    uint32_t n, uint64_t cu, uint64_t vu, int neg)
 {
-    double total = 0, cum = 0, dc = (double)cu, dv = (double)vu;
+    double total = 0, cum = 0, dc = (double)cu, dv = (double)vu, inv;
     uint64_t pc = 0, pv = 0;
     uint32_t i;
     for (i = 0; i < n; i++)
         total += w[i];
+    inv = 1.0 / total;
     for (i = 0; i < n; i++) {
         uint64_t c, v;
         cum += w[i];
@@ -686,7 +722,7 @@ static void spread(fnli_u128 *cr, const uint32_t *g, const double *w,
             c = cu;
             v = vu;
         } else {
-            double f = cum / total;
+            double f = cum * inv;
             if (f > 1)
                 f = 1;
             c = (uint64_t)(f * dc + 0.5);
@@ -783,6 +819,14 @@ static void apply_heuristics(fnli_attr *p, const fnli_journey *j, int neg)
     uint32_t n = j->n, i;
     double *w = p->w;
     uint32_t m;
+    if (n == 1) {
+        /* one touch: every model gives it everything */
+        for (m = FNL_ATTR_FIRST_TOUCH; m <= FNL_ATTR_CUSTOM; m++) {
+            if (wants(p, m))
+                give_all(p->credit[m], g[0], cu, vu, neg);
+        }
+        return;
+    }
     for (m = FNL_ATTR_FIRST_TOUCH; m <= FNL_ATTR_CUSTOM; m++) {
         fnli_u128 *cr = p->credit[m];
         if (!wants(p, m))
@@ -911,6 +955,17 @@ int fnli_attr_add(fnli_attr *p, const fnli_journey *j)
     rc = fnli_attr_reserve(p, j);
     if (rc)
         return rc;
+    fnli_attr_apply(p, j, 0);
+    return FNL_OK;
+}
+
+int fnli_attr_add_trusted(fnli_attr *p, const fnli_journey *j)
+{
+    if (!has_room(p, j)) {
+        int rc = fnli_attr_reserve(p, j);
+        if (rc)
+            return rc;
+    }
     fnli_attr_apply(p, j, 0);
     return FNL_OK;
 }
@@ -1435,6 +1490,10 @@ static void journeys_append(fnl_journeys *js, const fnli_journey *j)
         js->marks[3 * i + 1] = j->opportunity;
         js->marks[3 * i + 2] = j->close;
     }
+    if (j->n > js->maxlen)
+        js->maxlen = j->n;
+    if (j->times == NULL && j->conversions + j->nulls > 0)
+        js->untimed++;
     js->nt += j->n;
     js->n++;
 }
@@ -1650,25 +1709,93 @@ FNL_API void fnl_attribution_partial_free(fnl_attribution_partial *p)
     fnli_free(&m, p, sizeof(*p));
 }
 
+/* The batch road of partial_add when everything is reserved and no model
+ * needs per-journey tables (Shapley, Markov beyond the dense matrix): one
+ * loop straight over the container's columns, touch ids mapped on the
+ * fly; only converting journeys go through the heuristic models.  Exactly
+ * what fnli_attr_apply() would do, journey by journey. */
+static void fast_pass(fnli_attr *a, const fnl_journeys *js, size_t first,
+                      size_t count, const uint32_t *map, uint32_t *ids)
+{
+    fnli_markov *mk = &a->mk;
+    uint64_t *restrict touches = a->touches;
+    uint64_t *restrict d = mk->dense;
+    uint64_t *restrict mconv = mk->conv;
+    uint64_t *restrict mnull = mk->nulls;
+    const uint64_t *restrict jconv = js->conv;
+    const uint64_t *restrict jnull = js->nulls;
+    const int64_t *restrict jvalue = js->value;
+    const uint64_t *restrict jstart = js->start;
+    const uint32_t *restrict jlen = js->len;
+    const uint32_t *restrict tch = js->touch;
+    const uint32_t *restrict gmap = map;
+    size_t dim = mk->ddim, i, end = first + count;
+    uint64_t nj = 0, conv = 0, nulls = 0, tt = 0;
+    for (i = first; i < end; i++) {
+        uint64_t c = jconv[i], nl = jnull[i], w = c + nl;
+        const uint32_t *src = tch + jstart[i];
+        uint32_t n = jlen[i], k;
+        size_t prev = 0;
+        if (w == 0)
+            continue;
+        nj++;
+        conv += c;
+        nulls += nl;
+        tt += w * n;
+        if (d != NULL) {
+            for (k = 0; k < n; k++) {
+                size_t s = (size_t)gmap[src[k]] + 1;
+                touches[s - 1] += w;
+                /* branch-free: a repeated group adds 0 to its diagonal,
+                 * which the chain never reads (a state's self-loop is
+                 * never counted, so the cell stays 0) */
+                d[prev * dim + s] += s != prev ? w : 0;
+                prev = s;
+            }
+            mconv[prev] += c;
+            mnull[prev] += nl;
+        } else {
+            for (k = 0; k < n; k++)
+                touches[gmap[src[k]]] += w;
+        }
+        if (c) {
+            fnli_journey j;
+            if (jvalue[i]) {
+                fnli_u128_add(&a->value, (uint64_t)jvalue[i], 0);
+                if (d != NULL)
+                    fnli_u128_add(&mk->value[prev], (uint64_t)jvalue[i], 0);
+            }
+            fnli_journeys_view(js, i, &j);
+            for (k = 0; k < n; k++)
+                ids[k] = gmap[src[k]];
+            j.groups = ids;
+            apply_heuristics(a, &j, 0);
+        }
+    }
+    a->journeys += nj;
+    a->conversions += conv;
+    a->nulls += nulls;
+    a->touch_total += tt;
+}
+
 static int partial_add(fnli_attr *a, const fnl_journeys *js, size_t first,
                        size_t count)
 {
     uint32_t *map = NULL, *ids = NULL;
-    size_t gn = js->groups.count, i, k, maxlen = 0;
-    fnli_journey j;
-    int rc = FNL_OK;
+    size_t gn = js->groups.count, i, k, maxlen = js->maxlen;
+    fnli_journey j = FNLI_JOURNEY_INIT;
+    int rc = FNL_OK, identity = 1;
     if (first > js->n || count > js->n - first)
         return FNL_EINVAL;
     if (js->value_decimals != a->par.value_decimals)
         return FNL_EINVAL;
     if (count == 0)
         return FNL_OK;
-    for (i = first; i < first + count; i++) {
-        if (js->len[i] > maxlen)
-            maxlen = js->len[i];
-        if ((a->par.models & FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY)) &&
-            !(js->flags[i] & FNLI_J_TIMES) && js->conv[i] + js->nulls[i])
-            return FNL_EINVAL;
+    if ((a->par.models & FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY)) && js->untimed) {
+        for (i = first; i < first + count; i++) {
+            if (!(js->flags[i] & FNLI_J_TIMES) && js->conv[i] + js->nulls[i])
+                return FNL_EINVAL;
+        }
     }
     map = fnli_malloc(a->mem, (gn ? gn : 1) * sizeof(*map));
     ids = fnli_malloc(a->mem, maxlen * sizeof(*ids));
@@ -1677,23 +1804,38 @@ static int partial_add(fnli_attr *a, const fnl_journeys *js, size_t first,
         goto out;
     }
     rc = fnli_gtab_reserve(&a->groups, a->mem, gn, js->groups.text_len);
-    for (i = 0; rc == FNL_OK && i < gn; i++)
+    for (i = 0; rc == FNL_OK && i < gn; i++) {
         rc = fnli_gtab_intern(&a->groups, a->mem,
                               fnli_gtab_name(&js->groups, (uint32_t)i),
                               js->groups.len[i], &map[i]);
+        identity &= map[i] == i;
+    }
+    /* Grow for the longest journey once; then the loop below reserves
+     * nothing in the common case (has_room). */
+    j.n = (uint32_t)maxlen;
+    if (rc == FNL_OK)
+        rc = fnli_attr_reserve(a, &j);
+    if (rc == FNL_OK && has_room(a, &j) &&
+        (!wants(a, FNL_ATTR_MARKOV) || a->mk.dense != NULL)) {
+        fast_pass(a, js, first, count, map, ids);
+        goto out;
+    }
     for (i = first; rc == FNL_OK && i < first + count; i++) {
         fnli_journeys_view(js, i, &j);
-        for (k = 0; k < j.n; k++)
-            ids[k] = map[j.groups[k]];
-        j.groups = ids;
-        rc = fnli_attr_reserve(a, &j);
-        if (rc) {
+        if (!identity) {
+            for (k = 0; k < j.n; k++)
+                ids[k] = map[j.groups[k]];
+            j.groups = ids;
+        }
+        if (!has_room(a, &j) && (rc = fnli_attr_reserve(a, &j)) != FNL_OK) {
             /* roll back what this call applied, exactly */
             while (i-- > first) {
                 fnli_journeys_view(js, i, &j);
-                for (k = 0; k < j.n; k++)
-                    ids[k] = map[j.groups[k]];
-                j.groups = ids;
+                if (!identity) {
+                    for (k = 0; k < j.n; k++)
+                        ids[k] = map[j.groups[k]];
+                    j.groups = ids;
+                }
                 fnli_attr_apply(a, &j, 1);
             }
             break;

@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include "funnelcore.h"
 #include "mem.h"
-#include "attribution_engine_api.h"
+#include "funnelcore.h"
 
 /* ---- fixed point --------------------------------------------------------
  * A journey's conversions C are distributed in units of 2^-32 conversion,
@@ -247,6 +247,9 @@ int fnli_attr_grow_groups(fnli_attr *p, size_t need);
 int fnli_attr_check(const fnli_attr *p, const fnli_journey *j);
 /* Validate, reserve, apply.  Atomic. */
 int fnli_attr_add(fnli_attr *p, const fnli_journey *j);
+/* fnli_attr_add for a journey known to be valid (built by the library:
+ * paths parser, engine): reserve only when needed, apply.  Atomic. */
+int fnli_attr_add_trusted(fnli_attr *p, const fnli_journey *j);
 /* The two halves of fnli_attr_add, for batches that roll back: reserve
  * may fail and changes nothing visible; apply never fails, and applying a
  * journey with neg = 1 undoes applying it with neg = 0. */
@@ -326,6 +329,8 @@ struct fnl_journeys {
     uint32_t *touch;          /* group ids */
     int64_t *times;           /* NULL until a journey has times */
     size_t timecap;
+    size_t maxlen;            /* longest journey */
+    size_t untimed;           /* weighted journeys without times */
 };
 
 #define FNLI_J_TIMES 1u
@@ -342,5 +347,10 @@ int fnli_journeys_new(fnl_journeys **out, const fnl_allocator *a,
 /* ---- paths CSV (paths.c) ------------------------------------------------ */
 int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
                      const fnl_paths_options *opts, fnl_paths_error *err);
+/* The same, every row straight into a partial (its groups, its
+ * value_decimals); rows applied before an error stay applied. */
+int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
+                          const fnl_paths_options *opts,
+                          fnl_paths_error *err);
 
 #endif

@@ -809,7 +809,7 @@ FNL_API int fnl_engine_journeys(const fnl_engine *e,
     if (rc == FNL_OK)
         rc = fnli_attr_copy_options(&ao, x.o.attribution);
     if (rc == FNL_OK && ao.value_decimals > 9)
-        rc = FNL_EINVAL;
+        rc = fnli_fail(e, FNL_EINVAL, "value_decimals over 9");
     if (rc == FNL_OK) {
         rc = fnli_journeys_new(&js, ao.allocator ? ao.allocator : &e->mem.a,
                                ao.value_decimals);

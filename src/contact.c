@@ -1,5 +1,6 @@
 /* contact.c -- profile updates and everything read about a contact. */
 #include <stdlib.h>
+#include "score_engine.h"
 #include "store.h"
 
 static const char *const role_names[] = {
@@ -103,6 +104,8 @@ static void contact_apply(fnl_engine *e, void *rv)
     uint32_t c = fnli_identify(e, r->keys, r->nkeys, r->contact, r->time);
     fnli_set_attrs(e, &CONTACT(e, c)->attrs, r->attrs, r->nattrs, r->prio,
                    r->time);
+    if (r->nattrs > 0 || r->nkeys > 0)
+        fnli_scores_dirty(e, c); /* fit reads attributes and keys */
     fnli_set_tags(e, &CONTACT(e, c)->tags, r->tadd, r->ntadd, r->tdel,
                   r->ntdel);
     if (r->set_owner)
@@ -118,7 +121,7 @@ static void contact_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_contact = {REC_CONTACT, contact_decode, contact_need,
-                                    contact_encode, contact_apply};
+                                    contact_encode, contact_apply, NULL};
 
 FNL_API int fnl_contact_upsert(fnl_engine *e, const fnl_contact_update *uu,
                                fnl_contact_id *out)

@@ -201,7 +201,7 @@ static void deal_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_deal = {REC_DEAL, deal_decode, deal_need, deal_encode,
-                                 deal_apply};
+                                 deal_apply, NULL};
 
 FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
                             fnl_deal_id *out)
@@ -503,7 +503,7 @@ static void cost_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_cost = {REC_COST, cost_decode, cost_need, cost_encode,
-                                 cost_apply};
+                                 cost_apply, NULL};
 
 FNL_API int fnl_cost_add(fnl_engine *e, const fnl_cost *cc, uint64_t *index)
 {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "engine.h"
 #include "normalize.h"
+#include "score_engine.h"
 #include "store.h"
 #include "text.h"
 
@@ -315,6 +316,7 @@ FNL_API void fnl_engine_close(fnl_engine *e)
     fnli_map_free(&e->classmap, &mem);
     fnli_touches_free(e, &mem);
     fnli_w_free(&e->rec);
+    fnli_scores_free(e);
     if (e->events != NULL)
         fnli_free(&mem, e->events, e->events_cap * sizeof(fnli_event));
     fnli_free(&mem, e, sizeof(*e));
@@ -484,6 +486,8 @@ void fnli_queue(fnl_engine *e, uint32_t kind, uint32_t contact,
     ev->name = name;
     ev->time = time;
     ev->handle = 0;
+    ev->model = 0;
+    ev->key_event = 0;
 }
 
 static void deliver(fnl_engine *e)
@@ -506,6 +510,12 @@ static void deliver(fnl_engine *e)
         if (q->account)
             ev.account = fnli_handle(ACCOUNT(e, q->account)->gen, q->account);
         ev.name = fnli_str(&e->strings, q->name);
+        if (q->kind == FNL_EVENT_KEY_EVENT && q->model != 0 &&
+            q->model <= fnli_scores_count(e)) {
+            const fnl_model *m = fnli_scores_model(e, q->model - 1);
+            ev.model = fnl_model_name(m);
+            ev.name = fnl_model_key_event_name(m, q->key_event);
+        }
         e->listener.on_event(e->listener.ctx, &ev);
     }
     e->busy = 0;
@@ -517,10 +527,12 @@ int fnli_end(fnl_engine *e, int rc)
     fnli_arena_reset(&e->scratch, &e->mem);
     if (rc != FNL_OK) {
         e->nevents = 0;
+        e->ndirty = 0;
         if (e->errmsg[0] == '\0')
             fnli_fail(e, rc, "%s", "call failed");
         return rc;
     }
+    fnli_scores_settle(e);
     if (e->nevents > 0)
         deliver(e);
     fnli_clear(e);

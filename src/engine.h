@@ -172,6 +172,8 @@ typedef struct fnli_event {
     uint32_t name;
     int64_t time;
     uint64_t handle;      /* a contact handle given as is (forget) */
+    uint32_t model;       /* key events: attached model index + 1 */
+    uint32_t key_event;   /* key events: the model's event index */
 } fnli_event;
 
 /* Per-call memo of resolved input strings, keyed by the caller's pointer
@@ -251,6 +253,14 @@ struct fnl_engine {
     uint8_t cur_prec;     /* precedence of the mutation being applied */
     int replaying;
     uint32_t snapshot_compression;
+
+    /* scoring (score_engine.c) */
+    struct fnli_attached *models[FNL_MAX_MODELS];
+    size_t nmodels;
+    unsigned char *dirty; /* per contact: its scores need a recompute */
+    size_t dirty_cap;
+    uint32_t *dirty_list; /* contacts this call made dirty */
+    size_t ndirty, dirty_list_cap;
 
     char errmsg[512];
 };

@@ -3,6 +3,7 @@
  * lists a merge combines. */
 #include <math.h>
 #include "normalize.h"
+#include "score_engine.h"
 #include "store.h"
 #include "text.h"
 
@@ -62,7 +63,10 @@ int fnli_reserve(fnl_engine *e, const fnli_need *n)
     if (rc == FNL_OK && n->touches)
         rc = fnli_touches_reserve(e, n->touches);
     if (rc == FNL_OK && n->events)
-        rc = fnli_queue_reserve(e, n->events);
+        rc = fnli_queue_reserve(e, n->events * (e->nmodels + 1));
+    if (rc == FNL_OK)
+        rc = fnli_scores_reserve(e, n->contacts, n->classes,
+                                 n->contacts + n->keys + n->touches + 8);
     if (rc == FNL_ENOMEM)
         return fnli_fail(e, rc, "allocation failed");
     if (rc == FNL_ELIMIT)
@@ -359,6 +363,7 @@ static uint32_t new_contact(fnl_engine *e, int64_t time)
     c->state = CONTACT_LIVE;
     c->created = time;
     e->live_contacts++;
+    fnli_scores_new_contact(e, i);
     fnli_queue(e, FNL_EVENT_CONTACT_CREATED, i, 0, 0, 0, time);
     return i;
 }
@@ -390,6 +395,7 @@ static void add_key(fnl_engine *e, uint32_t c, uint32_t kind, fnli_sv v,
     }
     fnli_map_insert(&e->keymap, hash, k);
     e->identity_keys++;
+    fnli_scores_dirty(e, c); /* fit rules may read the key */
 }
 
 static int attr_wins(uint8_t prio, int64_t time, const fnli_attrnode *old,
@@ -443,21 +449,21 @@ static void merge(fnl_engine *e, uint32_t w, uint32_t l, int64_t time)
      * first), an invariant that lets a snapshot load prove the lists
      * acyclic with one linear scan. */
     if (lc->touch_head != 0) {
-        uint32_t a = wc->touch_head, b = lc->touch_head, *tail = &wc->touch_head;
-        for (t = b; t != 0; t = T_NEXT(&e->touches, t))
+        uint32_t p = wc->touch_head, q = lc->touch_head, *tail = &wc->touch_head;
+        for (t = q; t != 0; t = T_NEXT(&e->touches, t))
             T_CONTACT(&e->touches, t) = w;
-        while (a != 0 && b != 0) {
-            if (a > b) {
-                *tail = a;
-                tail = &T_NEXT(&e->touches, a);
-                a = *tail;
+        while (p != 0 && q != 0) {
+            if (p > q) {
+                *tail = p;
+                tail = &T_NEXT(&e->touches, p);
+                p = *tail;
             } else {
-                *tail = b;
-                tail = &T_NEXT(&e->touches, b);
-                b = *tail;
+                *tail = q;
+                tail = &T_NEXT(&e->touches, q);
+                q = *tail;
             }
         }
-        *tail = a != 0 ? a : b;
+        *tail = p != 0 ? p : q;
         wc->touch_count += lc->touch_count;
     }
 
@@ -519,6 +525,7 @@ static void merge(fnl_engine *e, uint32_t w, uint32_t l, int64_t time)
     lc->touch_head = lc->touch_count = 0;
     lc->state = CONTACT_MERGED;
     lc->parent = w;
+    fnli_scores_dirty(e, w);
     e->live_contacts--;
     e->merges++;
     fnli_queue(e, FNL_EVENT_CONTACT_MERGED, w, l, 0, 0, time);

@@ -11,6 +11,7 @@ static const fnli_opdef *op_for(unsigned kind)
     case REC_DEAL: return &fnli_op_deal;
     case REC_COST: return &fnli_op_cost;
     case REC_FORGET: return &fnli_op_forget;
+    case REC_MODEL: return &fnli_op_model;
     default: return NULL;
     }
 }
@@ -81,6 +82,8 @@ int fnli_replay_record(fnl_engine *e, const void *rec, size_t len)
     rc = op->decode(e, &rb, &r);
     if (rc == FNL_OK && (rb.bad || rb.off != rb.n))
         rc = FNL_ECORRUPT;
+    if (rc != FNL_OK && op->done != NULL)
+        op->done(e, &r);
     if (rc != FNL_OK)
         return rc == FNL_ECORRUPT
                    ? fnli_fail(e, rc, "journal record of kind %u is malformed",
@@ -90,5 +93,9 @@ int fnli_replay_record(fnl_engine *e, const void *rec, size_t len)
     e->cur_prec = (uint8_t)prec;
     rc = fnli_commit(e, op, &r);
     e->cur_prec = (uint8_t)e->precedence;
+    if (op->done != NULL)
+        op->done(e, &r);
+    /* replays do not settle per record: what a record made dirty is
+     * recomputed at the end of recovery or when read */
     return rc;
 }

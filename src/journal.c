@@ -1,6 +1,7 @@
 /* journal.c -- the engine's side of persistence: recovery when it opens
  * (snapshot, then the journal after it), checkpoints and syncs. */
 #include <stdio.h>
+#include "score_engine.h"
 #include "store.h"
 
 static int replay_one(void *arg, uint64_t seq, const void *rec, size_t len)
@@ -44,6 +45,9 @@ int fnli_recover(fnl_engine *e)
     e->replaying = 1;
     e->has_listener = 0;
     rc = st->replay(st->ctx, seq, replay_one, e);
+    if (rc == FNL_OK)
+        fnli_scores_settle(e);
+    e->ndirty = 0;
     e->replaying = 0;
     e->has_listener = listener;
     if (rc != FNL_OK && e->errmsg[0] == '\0')

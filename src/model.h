@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include "funnelcore.h"
 #include "mem.h"
-#include "scoring_api.h"
+#include "funnelcore.h"
 
 /* Touch string fields, in the order of engine.h's TF_* enum.  Conditions
  * on "value" use FNLI_SF_VALUE. */

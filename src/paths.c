@@ -5,9 +5,13 @@
  * total_conversion_value and total_null.  One journey per data row.  The
  * grammar is RFC 4180 with LF or CRLF line ends and an optional UTF-8 BOM;
  * every error names its line and byte column. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "attribution.h"
 
 enum { COL_PATH, COL_CONV, COL_VALUE, COL_NULL, NCOLS };
@@ -24,8 +28,21 @@ typedef struct field {
     uint64_t col;
 } field;
 
+/* Names up to 16 bytes are looked up in a small direct-mapped cache keyed
+ * by their bytes themselves (two words and the length), so a repeated
+ * channel name costs no hashing of text, no table probe, no memcmp. */
+#define NCACHE 512
+typedef struct ncache {
+    uint64_t x, y;
+    uint32_t n;          /* 0: empty */
+    uint32_t id;
+} ncache;
+
 typedef struct parser {
-    fnl_journeys *js;
+    fnl_journeys *js;    /* the sink: a journeys container, or */
+    fnli_attr *a;        /* a partial */
+    fnli_mem *mem;       /* scratch */
+    ncache cache[NCACHE];
     const char *p, *end, *line_start;
     uint64_t line;
     char sep;
@@ -96,6 +113,21 @@ static int read_field(parser *ps, field *f)
         return FNL_OK;
     }
     f->s = p;
+    /* eight bytes at a time while none is a delimiter: a byte b is ','
+     * '\n' or '\r' when b ^ that has a zero byte */
+    while (end - p >= 8) {
+        uint64_t w, a, b, c;
+        const uint64_t ones = UINT64_C(0x0101010101010101);
+        const uint64_t highs = UINT64_C(0x8080808080808080);
+        memcpy(&w, p, 8);
+        a = w ^ (ones * ',');
+        b = w ^ (ones * '\n');
+        c = w ^ (ones * '\r');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) &
+            highs)
+            break;
+        p += 8;
+    }
     while (p < end) {
         char c = *p;
         /* one test for the common case: every delimiter is below '-' */
@@ -117,7 +149,7 @@ static int unquote(parser *ps, field *f)
     if (!f->quoted)
         return FNL_OK;
     if (f->n > ps->unq_cap) {
-        rc = fnli_grow(&ps->js->mem, (void **)&ps->unq, &ps->unq_cap, f->n,
+        rc = fnli_grow(ps->mem, (void **)&ps->unq, &ps->unq_cap, f->n,
                        1, 256);
         if (rc)
             return fail(ps, rc, 0, 0, "out of memory");
@@ -141,6 +173,37 @@ static int is_space(char c)
 /* A non-negative decimal ("12", "3.50", "1e+05"), scaled by 10^decimals
  * and rounded half away from zero.  whole: the scaled number must be an
  * integer. */
+/* The common forms, "123" and "123.45" with at most `decimals` digits
+ * after the point, without the general reader; 0 if not that simple. */
+static int quick_number(const field *f, uint32_t decimals, uint64_t max,
+                        uint64_t *out)
+{
+    const char *s = f->s, *e = f->s + f->n;
+    uint64_t v = 0;
+    uint32_t frac = 0;
+    if (f->n == 0 || f->n + decimals > 18)
+        return 0;
+    while (s < e && (unsigned)(*s - '0') < 10)
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    if (s == f->s)
+        return 0;
+    if (s < e && *s == '.') {
+        s++;
+        while (s < e && (unsigned)(*s - '0') < 10 && frac < decimals) {
+            v = v * 10 + (uint64_t)(*s++ - '0');
+            frac++;
+        }
+    }
+    if (s != e)
+        return 0;
+    for (; frac < decimals; frac++)
+        v *= 10;
+    if (v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
 static int parse_number(parser *ps, const field *f, uint32_t decimals,
                         int whole, uint64_t max, uint64_t *out)
 {
@@ -150,6 +213,8 @@ static int parse_number(parser *ps, const field *f, uint32_t decimals,
     long intd = 0, ex = 0, pos, k;
     int seen = 0, esign = 1, point = 0;
     uint64_t v = 0;
+    if (quick_number(f, decimals, max, out))
+        return FNL_OK;
     while (i < n && is_space(s[i]))
         i++;
     while (n > i && is_space(s[n - 1]))
@@ -295,6 +360,51 @@ static int read_header(parser *ps, long *colidx, long *nfields)
     return FNL_OK;
 }
 
+static int intern_slow(parser *ps, const char *s, size_t n, uint32_t *id)
+{
+    if (ps->a != NULL)
+        return fnli_attr_group(ps->a, s, n, id);
+    return fnli_gtab_intern(&ps->js->groups, &ps->js->mem, s, n, id);
+}
+
+static int name_id(parser *ps, const char *s, size_t n, uint32_t *id)
+{
+    uint64_t x, y = 0;
+    ncache *c;
+    int rc;
+    if (n > 16 || ps->end - s < 16)
+        return intern_slow(ps, s, n, id);
+    memcpy(&x, s, 8);
+    if (n < 8) {
+        x &= (UINT64_C(1) << (8 * n)) - 1;
+    } else if (n > 8) {
+        memcpy(&y, s + 8, 8);
+        if (n < 16)
+            y &= (UINT64_C(1) << (8 * (n - 8))) - 1;
+    }
+    c = &ps->cache[((x * UINT64_C(0x9e3779b97f4a7c15)) ^
+                    (y * UINT64_C(0xc2b2ae3d27d4eb4f)) ^ n) >> 55];
+    if (c->n == n && c->x == x && c->y == y) {
+        *id = c->id;
+        return FNL_OK;
+    }
+    rc = intern_slow(ps, s, n, id);
+    if (rc == FNL_OK) {
+        c->x = x;
+        c->y = y;
+        c->n = (uint32_t)n;
+        c->id = *id;
+    }
+    return rc;
+}
+
+static int sink(parser *ps, const fnli_journey *j)
+{
+    if (ps->a != NULL)
+        return fnli_attr_add_trusted(ps->a, j);
+    return fnli_journeys_push(ps->js, j);
+}
+
 static int emit(parser *ps, field *fs, const long *colidx)
 {
     fnli_journey j = FNLI_JOURNEY_INIT;
@@ -332,8 +442,22 @@ static int emit(parser *ps, field *fs, const long *colidx)
     s = pf->s;
     e = pf->s + pf->n;
     while (s <= e) {
-        const char *t = memchr(s, ps->sep, (size_t)(e - s));
-        const char *a = s, *b = t ? t : e;
+        const char *t = s, *a = s, *b;
+        char sep = ps->sep;
+        const uint64_t ones = UINT64_C(0x0101010101010101);
+        while (e - t >= 8) {
+            uint64_t w, x;
+            memcpy(&w, t, 8);
+            x = w ^ (ones * (unsigned char)sep);
+            if (((x - ones) & ~x) & UINT64_C(0x8080808080808080))
+                break;
+            t += 8;
+        }
+        while (t < e && *t != sep)
+            t++;
+        if (t == e)
+            t = NULL;
+        b = t ? t : e;
         while (a < b && is_space(*a))
             a++;
         while (b > a && is_space(b[-1]))
@@ -343,13 +467,12 @@ static int emit(parser *ps, field *fs, const long *colidx)
                 return fail(ps, FNL_ELIMIT, pf->line, pf->col,
                             "path has too many touches");
             if (n >= ps->ids_cap) {
-                rc = fnli_grow(&ps->js->mem, (void **)&ps->ids, &ps->ids_cap,
+                rc = fnli_grow(ps->mem, (void **)&ps->ids, &ps->ids_cap,
                                n + 1, sizeof(*ps->ids), 64);
                 if (rc)
                     return fail(ps, rc, 0, 0, "out of memory");
             }
-            rc = fnli_gtab_intern(&ps->js->groups, &ps->js->mem, a,
-                                  (size_t)(b - a), &ps->ids[n]);
+            rc = name_id(ps, a, (size_t)(b - a), &ps->ids[n]);
             if (rc)
                 return fail(ps, rc, pf->line, pf->col,
                             rc == FNL_EINVAL ? "bad channel name"
@@ -368,9 +491,10 @@ static int emit(parser *ps, field *fs, const long *colidx)
     j.conversions = conv;
     j.nulls = nulls;
     j.value = (int64_t)value;
-    rc = fnli_journeys_push(ps->js, &j);
+    rc = sink(ps, &j);
     if (rc)
-        return fail(ps, rc, 0, 0, "out of memory");
+        return fail(ps, rc, 0, 0,
+                    rc == FNL_ENOMEM ? "out of memory" : "over a limit");
     return FNL_OK;
 }
 
@@ -380,7 +504,7 @@ static int parse_rows(parser *ps, const long *colidx, long nfields)
     field *f = fs;
     int rc = FNL_OK;
     if (nfields > 64) {
-        f = fnli_malloc(&ps->js->mem, (size_t)nfields * sizeof(*f));
+        f = fnli_malloc(ps->mem, (size_t)nfields * sizeof(*f));
         if (f == NULL)
             return fail(ps, FNL_ENOMEM, 0, 0, "out of memory");
     }
@@ -417,34 +541,60 @@ static int parse_rows(parser *ps, const long *colidx, long nfields)
     }
 out:
     if (f != fs)
-        fnli_free(&ps->js->mem, f, (size_t)nfields * sizeof(*f));
+        fnli_free(ps->mem, f, (size_t)nfields * sizeof(*f));
+    return rc;
+}
+
+static int parse(parser *ps, const char *buf, size_t len,
+                 const fnl_paths_options *o, fnl_paths_error *err)
+{
+    long colidx[NCOLS], nfields = 0;
+    int rc;
+    ps->p = buf;
+    ps->end = buf + len;
+    ps->line = 1;
+    ps->sep = o->separator;
+    ps->err = err;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        ps->p += 3;
+    ps->line_start = ps->p;
+    if (ps->p == ps->end)
+        return fail(ps, FNL_ECORRUPT, 1, 1, "empty file: no header");
+    rc = read_header(ps, colidx, &nfields);
+    if (rc == FNL_OK)
+        rc = parse_rows(ps, colidx, nfields);
+    fnli_free(ps->mem, ps->unq, ps->unq_cap);
+    fnli_free(ps->mem, ps->ids, ps->ids_cap * sizeof(*ps->ids));
     return rc;
 }
 
 int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
                      const fnl_paths_options *o, fnl_paths_error *err)
 {
-    parser ps;
-    long colidx[NCOLS], nfields = 0;
+    parser *ps = fnli_calloc(&js->mem, 1, sizeof(*ps));
     int rc;
-    memset(&ps, 0, sizeof(ps));
-    ps.js = js;
-    ps.p = buf;
-    ps.end = buf + len;
-    ps.line = 1;
-    ps.sep = o->separator;
-    ps.decimals = o->value_decimals;
-    ps.err = err;
-    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-        ps.p += 3;
-    ps.line_start = ps.p;
-    if (ps.p == ps.end)
-        return fail(&ps, FNL_ECORRUPT, 1, 1, "empty file: no header");
-    rc = read_header(&ps, colidx, &nfields);
-    if (rc == FNL_OK)
-        rc = parse_rows(&ps, colidx, nfields);
-    fnli_free(&js->mem, ps.unq, ps.unq_cap);
-    fnli_free(&js->mem, ps.ids, ps.ids_cap * sizeof(*ps.ids));
+    if (ps == NULL)
+        return FNL_ENOMEM;
+    ps->js = js;
+    ps->mem = &js->mem;
+    ps->decimals = o->value_decimals;
+    rc = parse(ps, buf, len, o, err);
+    fnli_free(&js->mem, ps, sizeof(*ps));
+    return rc;
+}
+
+int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
+                          const fnl_paths_options *o, fnl_paths_error *err)
+{
+    parser *ps = fnli_calloc(a->mem, 1, sizeof(*ps));
+    int rc;
+    if (ps == NULL)
+        return FNL_ENOMEM;
+    ps->a = a;
+    ps->mem = a->mem;
+    ps->decimals = a->par.value_decimals;
+    rc = parse(ps, buf, len, o, err);
+    fnli_free(a->mem, ps, sizeof(*ps));
     return rc;
 }
 
@@ -501,15 +651,84 @@ FNL_API int fnl_paths_parse(fnl_journeys **out, const char *buf, size_t len,
     return FNL_OK;
 }
 
+/* A file's bytes: mapped when the system can (no copy, no page zeroing),
+ * else read into memory from `m`. */
+typedef struct filebuf {
+    const char *p;
+    size_t len;
+    void *map;           /* mmap'ed region, or NULL */
+    char *buf;           /* read buffer, or NULL */
+    size_t cap;
+} filebuf;
+
+static int file_open(filebuf *fb, fnli_mem *m, const char *filename)
+{
+    FILE *fp;
+    size_t len = 0;
+    int fd, rc = FNL_OK;
+    struct stat st;
+    memset(fb, 0, sizeof(*fb));
+    fd = open(filename, O_RDONLY);
+    if (fd < 0)
+        return FNL_EIO;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= (uint64_t)SIZE_MAX) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+                       0);
+        if (p != MAP_FAILED) {
+            posix_madvise(p, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+            close(fd);
+            fb->map = p;
+            fb->p = p;
+            fb->len = (size_t)st.st_size;
+            return FNL_OK;
+        }
+    }
+    fp = fdopen(fd, "rb");
+    if (fp == NULL) {
+        close(fd);
+        return FNL_EIO;
+    }
+    for (;;) {
+        size_t got;
+        if (len == fb->cap) {
+            rc = fnli_grow(m, (void **)&fb->buf, &fb->cap, len + 1, 1, 65536);
+            if (rc)
+                break;
+        }
+        got = fread(fb->buf + len, 1, fb->cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp))
+                rc = FNL_EIO;
+            break;
+        }
+    }
+    fclose(fp);
+    if (rc) {
+        fnli_free(m, fb->buf, fb->cap);
+        fb->buf = NULL;
+        return rc;
+    }
+    fb->p = fb->buf ? fb->buf : "";
+    fb->len = len;
+    return FNL_OK;
+}
+
+static void file_close(filebuf *fb, fnli_mem *m)
+{
+    if (fb->map != NULL)
+        munmap(fb->map, fb->len);
+    fnli_free(m, fb->buf, fb->cap);
+}
+
 FNL_API int fnl_paths_read(fnl_journeys **out, const char *filename,
                            const fnl_paths_options *opts,
                            fnl_paths_error *err)
 {
     fnl_paths_options o;
     fnli_mem m;
-    FILE *fp;
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
+    filebuf fb;
     int rc;
     if (out == NULL || filename == NULL)
         return FNL_EINVAL;
@@ -519,40 +738,66 @@ FNL_API int fnl_paths_read(fnl_journeys **out, const char *filename,
     rc = fnli_mem_init(&m, o.allocator);
     if (rc)
         return rc;
-    fp = fopen(filename, "rb");
-    if (fp == NULL)
-        return FNL_EIO;
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long sz = ftell(fp);
-        if (sz > 0)
-            cap = (size_t)sz + 1;
-        rewind(fp);
-    }
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            rc = fnli_grow(&m, (void **)&buf, &cap, len + 1, 1, 65536);
-            if (rc)
-                goto out;
-        } else if (buf == NULL) {
-            buf = fnli_malloc(&m, cap);
-            if (buf == NULL) {
-                rc = FNL_ENOMEM;
-                goto out;
-            }
-        }
-        got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) {
-            if (ferror(fp))
-                rc = FNL_EIO;
-            break;
-        }
-    }
+    rc = file_open(&fb, &m, filename);
+    if (rc)
+        return rc;
+    rc = fnl_paths_parse(out, fb.p, fb.len, &o, err);
+    file_close(&fb, &m);
+    return rc;
+}
+
+/* Parse into a scratch partial of the same options, then merge: the
+ * target changes only when the whole file was good. */
+static int parse_partial(fnl_attribution_partial *p, const char *buf,
+                         size_t len, const fnl_paths_options *o,
+                         fnl_paths_error *err)
+{
+    fnli_attr t;
+    int rc;
+    if (p->a.par.models & FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY))
+        return FNL_EINVAL; /* paths carry no times */
+    rc = fnli_attr_init(&t, &p->mem, &p->a.par);
+    if (rc)
+        return rc;
+    rc = fnli_paths_parse_into(&t, buf, len, o, err);
     if (rc == FNL_OK)
-        rc = fnl_paths_parse(out, buf, len, &o, err);
-out:
-    fclose(fp);
-    fnli_free(&m, buf, cap);
+        rc = fnli_attr_merge(&p->a, &t);
+    fnli_attr_free(&t);
+    return rc;
+}
+
+FNL_API int fnl_paths_parse_partial(fnl_attribution_partial *partial,
+                                    const char *buf, size_t len,
+                                    const fnl_paths_options *opts,
+                                    fnl_paths_error *err)
+{
+    fnl_paths_options o;
+    int rc;
+    if (partial == NULL || (buf == NULL && len != 0))
+        return FNL_EINVAL;
+    rc = paths_opts(&o, opts);
+    if (rc)
+        return rc;
+    return parse_partial(partial, buf ? buf : "", len, &o, err);
+}
+
+FNL_API int fnl_paths_read_partial(fnl_attribution_partial *partial,
+                                   const char *filename,
+                                   const fnl_paths_options *opts,
+                                   fnl_paths_error *err)
+{
+    fnl_paths_options o;
+    filebuf fb;
+    int rc;
+    if (partial == NULL || filename == NULL)
+        return FNL_EINVAL;
+    rc = paths_opts(&o, opts);
+    if (rc)
+        return rc;
+    rc = file_open(&fb, &partial->mem, filename);
+    if (rc)
+        return rc;
+    rc = parse_partial(partial, fb.p, fb.len, &o, err);
+    file_close(&fb, &partial->mem);
     return rc;
 }

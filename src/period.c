@@ -136,7 +136,8 @@ static void label(uint32_t kind, int64_t t, char *b, size_t cap)
         snprintf(b, cap, "%04lld-%02lld", (long long)y, (long long)m);
         break;
     case FNL_PERIOD_QUARTER:
-        snprintf(b, cap, "%04lld-Q%lld", (long long)y, (long long)((m + 2) / 3));
+        snprintf(b, cap, "%04lld-Q%lld", (long long)y,
+                 (long long)((m + 2) / 3));
         break;
     default:
         snprintf(b, cap, "%04lld", (long long)y);

@@ -40,7 +40,7 @@ static void forget_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_forget = {REC_FORGET, forget_decode, forget_need,
-                                   forget_encode, forget_apply};
+                                   forget_encode, forget_apply, NULL};
 
 FNL_API int fnl_contact_forget(fnl_engine *e, fnl_contact_id id)
 {

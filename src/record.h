@@ -18,7 +18,8 @@ enum {
     REC_ACCOUNT = 3,
     REC_DEAL = 4,
     REC_COST = 5,
-    REC_FORGET = 6
+    REC_FORGET = 6,
+    REC_MODEL = 7
 };
 #define REC_VERSION 1
 

@@ -59,8 +59,8 @@ int fnli_report_create(fnl_report **out, const fnl_allocator *alloc,
     if (ncols != 0 && ncells > SIZE_MAX / sizeof(fnli_cell) / ncols)
         goto nomem;
     r->cols = fnli_calloc(&r->mem, ncols ? ncols : 1, sizeof(fnli_rcol));
-    r->cells = fnli_calloc(&r->mem, (ncells * ncols) != 0 ? ncells * ncols : 1,
-                           sizeof(fnli_cell));
+    ncells *= ncols;
+    r->cells = fnli_calloc(&r->mem, ncells ? ncells : 1, sizeof(fnli_cell));
     r->sumcols = fnli_calloc(&r->mem, nsum ? nsum : 1, sizeof(fnli_rcol));
     r->sum = fnli_calloc(&r->mem, nsum ? nsum : 1, sizeof(fnli_cell));
     if (r->cols == NULL || r->cells == NULL || r->sumcols == NULL ||
@@ -191,7 +191,8 @@ static int copy_out(void *out, const void *full, size_t full_size)
     memcpy(&size, out, sizeof(size));
     if (size < sizeof(uint32_t))
         return FNL_EINVAL;
-    memcpy((char *)out + sizeof(uint32_t), (const char *)full + sizeof(uint32_t),
+    memcpy((char *)out + sizeof(uint32_t),
+           (const char *)full + sizeof(uint32_t),
            (size < full_size ? size : full_size) - sizeof(uint32_t));
     return FNL_OK;
 }

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include "funnelcore.h"
-#include "report_api.h"
+#include "funnelcore.h"
 #include "mem.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -75,7 +75,7 @@ void fnli_set_ratio(fnli_cell *c, double num, double den);
 /* Copies s[0..n) into the report; FNL_ENOMEM. s NULL: the cell stays null. */
 int fnli_set_str(fnl_report *r, fnli_cell *c, const char *s, size_t n);
 
-/* ---- string keys -> dense indices (report.c) ------------------------------ */
+/* ---- string keys -> dense indices (report.c) ---------------------------- */
 
 typedef struct fnli_kent {
     const char *s;
@@ -100,7 +100,7 @@ size_t fnli_keyset_find(const fnli_keyset *k, const char *s, size_t n);
 /* order[0..n) = indices sorted bytewise by key.  FNL_ENOMEM. */
 int fnli_keyset_order(const fnli_keyset *k, size_t **order);
 
-/* ---- money ---------------------------------------------------------------- */
+/* ---- money -------------------------------------------------------------- */
 
 /* Round half away from zero into int64; FNL_ERANGE when out of range or
  * not finite. */

@@ -96,7 +96,8 @@ static const char *cost_key(const costv *c, uint32_t by)
 
 static int region_ok(const costv *c, const char *region)
 {
-    return region == NULL || (c->region != NULL && strcmp(c->region, region) == 0);
+    return region == NULL ||
+           (c->region != NULL && strcmp(c->region, region) == 0);
 }
 
 static const char *const group_names[] = {NULL, "channel", "campaign",

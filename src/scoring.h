@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "funnelcore.h"
-#include "scoring_api.h"
+#include "funnelcore.h"
 
 /* The header at the start of every state. */
 typedef struct fnli_score_hdr {
@@ -84,8 +84,10 @@ void fnli_score_state_init(const fnl_model *m, fnli_score_state *st);
  * 0: a persisted state from another model must be rebuilt. */
 int fnli_score_state_valid(const fnl_model *m, const fnli_score_state *st);
 
-/* The strings of a touch class, indexed by FNLI_SF_* (model.h; the order
- * of engine.h's TF_*).  p NULL or n 0: absent. */
+/* The strings of a touch class, indexed in the order of engine.h's TF_*:
+ * 0 type, 1 channel, 2 campaign, 3 content, 4 utm_source, 5 utm_medium,
+ * 6 utm_campaign, 7 utm_term, 8 utm_content.  p NULL or n 0: absent.
+ * Matching ignores ASCII case. */
 typedef struct fnli_class_fields {
     const char *p[9];
     size_t n[9];

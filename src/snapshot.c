@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include "crc32c.h"
 #include "fnl_config.h"
+#include "score_engine.h"
 #include "store.h"
 #if FNL_HAVE_ZLIB
 #include <zlib.h>
@@ -30,7 +31,7 @@
 
 enum {
     S_META = 1, S_STRINGS, S_CONTACTS, S_KEYS, S_ATTRS, S_NAMES, S_ACCOUNTS,
-    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_END
+    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_MODELS, S_END
 };
 
 /* ---- record descriptors -------------------------------------------------- */
@@ -487,6 +488,20 @@ int fnli_snapshot_write(fnl_engine *e, uint32_t compression)
         write_pool(&s, &pools[k]);
     }
     write_touches(&s);
+    /* models as their text; scores are recomputed on load */
+    begin_section(&s, S_MODELS);
+    fnli_w_uv(&s.frame, fnli_scores_count(e));
+    for (k = 0; k < fnli_scores_count(e); k++) {
+        const fnl_model *m = fnli_scores_model(e, k);
+        size_t len = 0;
+        fnl_model_to_text(m, NULL, 0, &len);
+        fnli_w_uv(&s.frame, (uint64_t)len + 1);
+        if (fnli_w_reserve(&s.frame, len + 1) == FNL_OK) {
+            fnl_model_to_text(m, (char *)s.frame.p + s.frame.n, len + 1, &len);
+            s.frame.n += len;
+        }
+    }
+    flush_frame(&s);
     begin_section(&s, S_END);
     fnli_w_uv(&s.frame, e->seq);
     flush_frame(&s);
@@ -518,6 +533,7 @@ typedef struct sreader {
     fnl_engine *e;
     void *r;
     fnli_wbuf raw, unpacked;
+    fnli_wbuf models;         /* the MODELS frame, kept until validated */
     int section;
     fnli_rbuf rb;
 } sreader;
@@ -988,6 +1004,7 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
     s.section = S_META;
     fnli_w_init(&s.raw, &e->mem);
     fnli_w_init(&s.unpacked, &e->mem);
+    fnli_w_init(&s.models, &e->mem);
     rc = read_exact(&s, hdr, sizeof(hdr));
     if (rc <= 0) {
         rc = rc == 0 ? corrupt(e, "empty") : rc;
@@ -1022,6 +1039,14 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
             break;
         case S_TOUCHES:
             rc = m.keys ? load_touches(&s, m.touches) : corrupt(e, "no META");
+            break;
+        case S_MODELS:
+            if (s.models.n > 0)
+                rc = corrupt(e, "two MODELS frames");
+            else
+                fnli_w_bytes(&s.models, s.rb.p + s.rb.off, s.rb.n - s.rb.off);
+            if (s.models.failed)
+                rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
             break;
         case S_END:
             if (fnli_r_uv(&s.rb) != *seq || s.rb.bad || s.rb.off != s.rb.n)
@@ -1065,10 +1090,33 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
     e->merges = m.merges;
     e->identity_keys = m.idkeys;
     e->forgotten = m.forgotten;
+    if (s.models.n > 0) {
+        fnli_rbuf mr;
+        size_t n;
+        fnli_r_init(&mr, s.models.p, s.models.n);
+        n = fnli_r_count(&mr, FNL_MAX_MODELS, 2);
+        for (k = 0; k < n && !mr.bad; k++) {
+            fnli_sv text = fnli_r_str(&mr, s.models.n);
+            if (mr.bad || text.n == 0) {
+                rc = corrupt(e, "bad MODELS section");
+                goto out;
+            }
+            if ((rc = fnli_scores_load(e, text)) != FNL_OK) {
+                if (rc == FNL_ECORRUPT)
+                    corrupt(e, "a model does not parse");
+                goto out;
+            }
+        }
+        if (mr.bad || mr.off != mr.n) {
+            rc = corrupt(e, "bad MODELS section");
+            goto out;
+        }
+    }
     rc = FNL_OK;
 out:
     e->storage->snapshot_close(e->storage->ctx, s.r);
     fnli_w_free(&s.raw);
     fnli_w_free(&s.unpacked);
+    fnli_w_free(&s.models);
     return rc;
 }

@@ -53,6 +53,8 @@ typedef struct fnli_opdef {
     void (*need)(const fnl_engine *e, const void *r, fnli_need *n);
     void (*encode)(fnli_wbuf *w, const void *r);
     void (*apply)(fnl_engine *e, void *r);
+    /* optional: release what decode prepared (called after a replay) */
+    void (*done)(fnl_engine *e, void *r);
 } fnli_opdef;
 
 /* Reserve, journal and apply a resolved mutation.  FNL_EIO when the
@@ -88,6 +90,7 @@ extern const fnli_opdef fnli_op_account;
 extern const fnli_opdef fnli_op_deal;
 extern const fnli_opdef fnli_op_cost;
 extern const fnli_opdef fnli_op_forget;
+extern const fnli_opdef fnli_op_model;
 
 /* Codec pieces shared by several record kinds. */
 void fnli_w_keys(fnli_wbuf *w, const fnli_rkey *k, size_t n);

@@ -85,7 +85,7 @@ static int km_build(obs *o, size_t n, double window, double thr,
     times = fnli_malloc(mem, (nd ? nd : 1) * sizeof(double));
     surv = fnli_malloc(mem, (nd ? nd : 1) * sizeof(double));
     if (times == NULL || surv == NULL ||
-        fnli_report_create(&r, alloc, FNL_REPORT_SURVIVAL, "", km_cols,
+        fnli_report_create(&r, alloc, FNL_REPORT_SURVIVAL, NULL, km_cols,
                            V_NCOLS, nd, 0, km_sums, M_NSUM) != FNL_OK)
         goto nomem;
     for (i = 0, row = 0; i < n; i = j, row++) {

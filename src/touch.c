@@ -1,8 +1,10 @@
 /* touch.c -- touchpoints: the ingest hot path (resolve, reserve, apply),
  * touch classes, the column store and per-contact timelines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include "channel.h"
 #include "normalize.h"
+#include "score_engine.h"
 #include "store.h"
 #include "text.h"
 #include "url.h"
@@ -381,6 +383,7 @@ static uint32_t apply_touch(fnl_engine *e, const rtouch *r)
     T_NEXT(ts, t) = cr->touch_head;
     cr->touch_head = t;
     cr->touch_count++;
+    fnli_scores_on_touch(e, c, t);
     return c;
 }
 
@@ -417,7 +420,7 @@ static void touches_apply(fnl_engine *e, void *rv)
 }
 
 const fnli_opdef fnli_op_touches = {REC_TOUCHES, touches_decode, touches_need,
-                                    touches_encode, touches_apply};
+                                    touches_encode, touches_apply, NULL};
 
 FNL_API int fnl_touch_add(fnl_engine *e, const fnl_touch *t,
                           fnl_contact_id *contact)
@@ -469,8 +472,13 @@ FNL_API int fnl_touch_add_batch(fnl_engine *e, const fnl_touch *touches,
             goto done;
         if ((rc = resolve_touch(e, &t, &b.t[i])) != FNL_OK) {
             if (count > 1) {
+                /* name the touch; keep the detail, not its code prefix */
                 char detail[sizeof(e->errmsg)];
-                memcpy(detail, e->errmsg, sizeof(detail));
+                const char *d = e->errmsg;
+                size_t pl = strlen(fnl_strerror(rc));
+                if (strncmp(d, fnl_strerror(rc), pl) == 0 && d[pl] == ':')
+                    d += pl + 2;
+                snprintf(detail, sizeof(detail), "%s", d);
                 fnli_fail(e, rc, "touch %zu: %s", i, detail);
             }
             goto done;

@@ -298,7 +298,7 @@ int cli_cmd_attribute(const cli_opts *o)
     int have_session = 0, rc, code = CLI_EXIT_OK;
     FILE *out = stdout;
 
-    if (o->paths == NULL && o->ninputs == 0) {
+    if (o->paths == NULL && o->ninputs == 0 && o->store == NULL) {
         cli_err("attribute: give --paths FILE, or --touches and --deals files "
                 "(see funnelcore help attribute)");
         return CLI_EXIT_USAGE;

@@ -315,6 +315,8 @@ typedef struct cli_session {
 /* Open the store (--store) and the engine.  CLI exit code. */
 int cli_session_open(cli_session *s, const cli_opts *o);
 void cli_session_close(cli_session *s);
+/* 1 when the engine journals into --store (persistence), else 0. */
+int cli_session_persists(const cli_session *s);
 void cli_session_warn(cli_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Import every --touches/--contacts/... file.  CLI exit code. */

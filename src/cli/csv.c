@@ -330,16 +330,27 @@ int cli_csv_next(cli_csv *c)
     }
     /* make sure the terminating NUL has room when the record ends the
      * window: buf has cap + 1 bytes */
-    if (split(c, end) != 0) {
-        skip_line_of(c, c->pos + 0);
-        /* skip_line_of consumed only the first line; a multi-line record
-         * with bad bytes continues: consume the rest of it */
-        if (c->pos < end)
-            consume(c, end);
-        return -1;
+    {
+        /* count the record's lines before split() writes NULs over its
+         * line end */
+        uint64_t line_after;
+        size_t start = c->pos;
+        consume(c, end);
+        line_after = c->line;
+        c->line = c->rec_line;
+        c->pos = start;
+        c->bytes -= end - start;
+        if (split(c, end) != 0) {
+            c->pos = end;
+            c->line = line_after;
+            c->bytes += end - start;
+            return -1;
+        }
+        c->rec = c->buf + start;
+        c->pos = end;
+        c->line = line_after;
+        c->bytes += end - start;
     }
-    c->rec = c->buf + c->pos;
-    consume(c, end);
     return 1;
 }
 

@@ -12,8 +12,10 @@
  * are reported and skipped.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -339,9 +341,9 @@ static int join_load(ingest *g, jtable *j)
     return 0;
 }
 
-static const char *join_cell(const jtable *j, size_t row, size_t col)
+static const char *join_cell(const jtable *j, size_t r, size_t col)
 {
-    return j->text.p + j->cells[row * j->ncols + col];
+    return j->text.p + j->cells[r * j->ncols + col];
 }
 
 /* ---- plans -------------------------------------------------------------- */
@@ -612,7 +614,6 @@ static void field_pos(const row *r, int col, uint64_t *line, uint64_t *c)
 static void row_error(ingest *g, const row *r, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#include <stdarg.h>
 static void row_error(ingest *g, const row *r, int col, const char *fmt, ...)
 {
     char msg[600];
@@ -640,8 +641,7 @@ static int get_time(ingest *g, const row *r, int col, int64_t *out)
                  " (ISO 8601 or epoch ms; see --date-format)",
                  g->o->date_format ? g->o->date_format : "",
                  g->o->date_format ? "'" : "");
-        report_error(g, r->fr, line, c + (v == raw_cell(r, col) ? ec : 0),
-                     msg);
+        report_error(g, r->fr, line, c, msg);
         return -1;
     }
     return 0;
@@ -727,8 +727,8 @@ static void do_joins(ingest *g, row *r)
         p->join_row[j] = -1;
         if (!jt->loaded || jt->failed || kc < 0 || (size_t)kc >= p->nfile)
             continue;
-        v = cli_trim(r->csv->fields[kc]);
-        if (*v == 0)
+        v = cell(g, r, kc); /* --values applies before the lookup */
+        if (v == NULL)
             continue;
         if (cli_strmap_get(&jt->exact, v, &rowi)) {
             jt->matched++;
@@ -1273,8 +1273,12 @@ static void import_file(ingest *g, const cli_input *in)
     cli_progress_begin(label, c.size);
     while (!s->stopped) {
         rc = cli_csv_next(&c);
-        if (rc == 0)
+        if (rc == 0) {
+            /* a SIGINT during a blocking read ends it like end of file */
+            if (cli_canceled())
+                s->canceled = 1;
             break;
+        }
         fr->rows++;
         if ((fr->rows & 1023) == 0) {
             cli_progress_update(c.bytes);

@@ -109,8 +109,9 @@ static int parse_map(cli_opts *o, const char *arg)
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (eq == NULL || eq == tok || eq[1] == 0) {
+            int rc = usage("--map: '%s' is not FIELD=COLUMN", tok);
             free(copy);
-            return usage("--map: '%s' is not FIELD=COLUMN", tok);
+            return rc;
         }
         *eq = 0;
         o->maps = cli_xrealloc(o->maps, (o->nmaps + 1) * sizeof(cli_pair));
@@ -139,9 +140,10 @@ static int parse_values(cli_opts *o, const char *arg)
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (eq == NULL || eq == tok) {
+            int rc = usage("--values: '%s' is not FROM=TO", tok);
             free(copy);
             free(field);
-            return usage("--values: '%s' is not FROM=TO", tok);
+            return rc;
         }
         *eq = 0;
         o->values = cli_xrealloc(o->values,

@@ -611,7 +611,7 @@ int cli_cmd_report(const cli_opts *o)
     int code;
     FILE *out = stdout;
 
-    if (o->ninputs == 0) {
+    if (o->ninputs == 0 && o->store == NULL) {
         cli_err("report: no input files (--deals, --touches, --costs, ...)");
         return CLI_EXIT_USAGE;
     }
@@ -660,6 +660,7 @@ int cli_cmd_report(const cli_opts *o)
         render_text(&c, out);
     if (out != stdout)
         fclose(out);
+    fflush(stdout);
     if (o->html) {
         if (cli_html_write(&rep, o->html) != 0) {
             cli_err("%s: cannot write the HTML report", o->html);

@@ -1,14 +1,14 @@
 /*
  * session.c -- one invocation's engine, and the store behind it.
  *
- * Persistence: `--store DIR` opens the library's file store
- * (fnl_storage_file_open), which creates and locks the directory.  The
- * engine cannot journal through a storage yet (the engine config has no
- * storage field), so every invocation still works on an in-memory engine
- * filled from the CSV files named on its command line, and the store is
- * opened only to validate and lock it.  When persistence lands, set
- * CLI_ENGINE_JOURNALS to 1: the engine then replays the store on open and
- * journals every import into it, and nothing else here changes.
+ * Without --store the engine lives in memory for this invocation only,
+ * filled from the CSV files on its command line.  With --store DIR the
+ * library's file store (fnl_storage_file_open) is opened (created when
+ * missing, and locked) and passed to the engine: opening replays what
+ * earlier invocations imported, and every mutation of this one is journaled
+ * into it before it is applied.  CLI_ENGINE_JOURNALS is the one switch
+ * between the two behaviours (0: the store is only opened and locked, as
+ * before the library had persistence).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,9 +16,14 @@
 
 #include "cli.h"
 
-#define CLI_ENGINE_JOURNALS 0
+#define CLI_ENGINE_JOURNALS 1
 
 static int64_t fixed_now(void *ctx) { return *(const int64_t *)ctx; }
+
+int cli_session_persists(const cli_session *s)
+{
+    return CLI_ENGINE_JOURNALS && s->storage != NULL;
+}
 
 int cli_session_open(cli_session *s, const cli_opts *o)
 {
@@ -47,12 +52,20 @@ int cli_session_open(cli_session *s, const cli_opts *o)
         cfg.clock = &s->clock;
     }
     cfg.default_country_code = o->default_country_code;
+    char errbuf[256] = "";
 #if CLI_ENGINE_JOURNALS
     cfg.storage = s->storage;
+    cfg.errbuf = errbuf;
+    cfg.errbuf_size = sizeof(errbuf);
 #endif
+    if (s->storage != NULL)
+        cli_progress_begin("open store", 0);
     rc = fnl_engine_open(&s->engine, &cfg);
+    cli_progress_end();
     if (rc != FNL_OK) {
-        cli_err("cannot open the engine: %s", fnl_strerror(rc));
+        cli_err("cannot open the engine%s%s: %s%s%s",
+                o->store ? " on --store " : "", o->store ? o->store : "",
+                fnl_strerror(rc), errbuf[0] ? ": " : "", errbuf);
         fnl_storage_close(s->storage);
         s->storage = NULL;
         return CLI_EXIT_DATA;
@@ -62,9 +75,11 @@ int cli_session_open(cli_session *s, const cli_opts *o)
 
 void cli_session_close(cli_session *s)
 {
+    if (s->engine != NULL && cli_session_persists(s) &&
+        fnl_engine_sync(s->engine) != FNL_OK)
+        cli_err("--store %s: sync failed: %s", s->o->store,
+                fnl_errmsg(s->engine));
     fnl_engine_close(s->engine);
-    if (s->storage && s->storage->sync)
-        s->storage->sync(s->storage->ctx);
     fnl_storage_close(s->storage);
     cli_dims_free(s->dims);
     for (size_t i = 0; i < s->nfiles; i++)

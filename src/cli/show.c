@@ -45,6 +45,14 @@ int cli_cmd_import(const cli_opts *o)
     code = load(&s, o, 0);
     if (s.engine == NULL)
         return code;
+    /* a snapshot after a large import makes the next open a load instead
+     * of a replay of every record */
+    if (cli_session_persists(&s) && !s.canceled && s.nfiles > 0 &&
+        fnl_engine_checkpoint(s.engine) != FNL_OK) {
+        cli_err("--store %s: checkpoint failed: %s", o->store,
+                fnl_errmsg(s.engine));
+        code = CLI_EXIT_DATA;
+    }
     if (o->format == FMT_JSON) {
         cli_buf b = {0};
         fnl_stats st = FNL_STATS_INIT;
@@ -54,7 +62,7 @@ int cli_cmd_import(const cli_opts *o)
         cli_buf_printf(&b, ",\n  \"errors\": %llu, \"stopped\": %s, "
                        "\"interrupted\": %s, \"contacts\": %llu, "
                        "\"accounts\": %llu, \"touches\": %llu, \"deals\": "
-                       "%llu, \"costs\": %llu, \"persisted\": false}\n",
+                       "%llu, \"costs\": %llu, \"persisted\": %s}\n",
                        (unsigned long long)s.errors,
                        s.stopped ? "true" : "false",
                        s.canceled ? "true" : "false",
@@ -62,15 +70,26 @@ int cli_cmd_import(const cli_opts *o)
                        (unsigned long long)st.accounts,
                        (unsigned long long)st.touches,
                        (unsigned long long)st.deals,
-                       (unsigned long long)st.costs);
+                       (unsigned long long)st.costs,
+                       cli_session_persists(&s) ? "true" : "false");
         fwrite(b.p, 1, b.len, stdout);
         cli_buf_free(&b);
     } else {
+        fnl_stats st_all = FNL_STATS_INIT;
+        fnl_engine_stats(s.engine, &st_all);
         cli_import_summary(&s, stdout);
-        if (o->store)
+        if (o->store && !cli_session_persists(&s))
             printf("note: the engine does not journal into --store yet; "
                    "the store %s is created and locked, and the data lives "
                    "for this run only\n", o->store);
+        else if (o->store)
+            printf("stored in %s: %llu contacts, %llu accounts, %llu "
+                   "touches, %llu deals, %llu costs in all\n", o->store,
+                   (unsigned long long)st_all.contacts,
+                   (unsigned long long)st_all.accounts,
+                   (unsigned long long)st_all.touches,
+                   (unsigned long long)st_all.deals,
+                   (unsigned long long)st_all.costs);
     }
     cli_session_close(&s);
     return code;

@@ -110,6 +110,14 @@ static int right_aligned(const cli_table *t, size_t col)
     return 0;
 }
 
+/* Line breaks and tabs inside a value would break the columns. */
+static void one_line(char *s)
+{
+    for (; s && *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+}
+
 static void pad(FILE *out, size_t n)
 {
     while (n-- > 0)
@@ -128,6 +136,7 @@ void cli_table_text(const cli_table *t, FILE *out, int money_decimals)
             size_t cw;
             cli_buf_reset(&b);
             cli_cell_text(&t->cells[r * t->ncols + c], money_decimals, &b);
+            one_line(b.p);
             cw = cli_utf8_width(b.p);
             if (cw > w[c])
                 w[c] = cw;
@@ -157,6 +166,7 @@ void cli_table_text(const cli_table *t, FILE *out, int money_decimals)
             size_t cw;
             cli_buf_reset(&b);
             cli_cell_text(&t->cells[r * t->ncols + c], money_decimals, &b);
+            one_line(b.p);
             cw = cli_utf8_width(b.p);
             if (c)
                 fputs("  ", out);

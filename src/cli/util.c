@@ -451,7 +451,7 @@ void cli_fmt_date(int64_t ms, char out[16])
     unsigned m, d;
     int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, 16, "%04d-%02u-%02u", (int)y, m, d);
+    snprintf(out, 16, "%04d-%02u-%02u", (int)(y % 10000), m % 13u, d % 32u);
 }
 
 void cli_fmt_time(int64_t ms, char out[32])
@@ -544,14 +544,19 @@ void cli_fmt_money(int64_t minor, int decimals, char out[40])
     uint64_t a = minor < 0 ? (uint64_t)(-(minor + 1)) + 1 : (uint64_t)minor;
     uint64_t scale = 1;
     char ip[32];
+    if (decimals > 9)
+        decimals = 9;
     for (int i = 0; i < decimals; i++)
         scale *= 10;
     group3(a / scale, ip, sizeof(ip));
+    char tmp[80];
     if (decimals > 0)
-        snprintf(out, 40, "%s%s.%0*llu", minor < 0 ? "-" : "", ip, decimals,
-                 (unsigned long long)(a % scale));
+        snprintf(tmp, sizeof(tmp), "%s%s.%0*llu", minor < 0 ? "-" : "", ip,
+                 decimals % 10, (unsigned long long)(a % scale));
     else
-        snprintf(out, 40, "%s%s", minor < 0 ? "-" : "", ip);
+        snprintf(tmp, sizeof(tmp), "%s%s", minor < 0 ? "-" : "", ip);
+    memcpy(out, tmp, 39);
+    out[39] = 0;
 }
 
 /* ---- string map --------------------------------------------------------- */

@@ -11,19 +11,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 exported() {
     # Defined dynamic symbols, without the version-node markers (type A).
-    nm -D --defined-only "$1" | awk '$2 != "A" && NF >= 3 {print $3}' |
-        LC_ALL=C sort -u
+    [ -f "$1" ] || { echo "symbols_check: no library at $1" >&2; exit 1; }
+    nm -D --defined-only "$1" >"$tmp/nm" || { echo "symbols_check: nm failed" >&2; exit 1; }
+    awk '$2 != "A" && NF >= 3 {print $3}' "$tmp/nm" | LC_ALL=C sort -u
 }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 if [ "${1:-}" = --print ]; then
-    exported "$2"
+    exported "$2" || exit 1
     exit 0
 fi
 lib=${1:?usage: $0 LIB [LIST]}
 list=${2:-$here/symbols.txt}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-exported "$lib" >"$tmp/actual"
+exported "$lib" >"$tmp/actual" || exit 1
 grep -v -e '^#' -e '^[[:space:]]*$' "$list" | LC_ALL=C sort -u >"$tmp/listed"
 LC_ALL=C comm -13 "$tmp/listed" "$tmp/actual" >"$tmp/extra"
 LC_ALL=C comm -23 "$tmp/listed" "$tmp/actual" >"$tmp/missing"

@@ -1,6 +1,6 @@
 /* bench_attribution.c -- timings of the attribution core (no assertions).
  *
- *   bench_attribution [journeys] [--csv]
+ *   bench_attribution [journeys] [--csv] [--csv-only] [--pass] [--short]
  *
  * Generates journeys in memory (default 1,000,000; 20 channels, mean length
  * about 4, about 3 % converting, seeded PRNG) and times: every heuristic
@@ -105,12 +105,17 @@ static void view(const data *d, const uint32_t *ids, size_t i,
     j->lead = d->lead[i];
 }
 
+/* --short: 3-byte names ("c07"), which makes a 10M-journey file about
+ * 300 MB like the issue's; default "channel_07" (about 590 MB). */
+static int short_names;
+
 static const char *chan_name(int c)
 {
     static char names[NCH][16];
     if (c == 0)
-        return "direct";
-    snprintf(names[c], sizeof(names[c]), "channel_%02d", c);
+        return short_names ? "dir" : "direct";
+    snprintf(names[c], sizeof(names[c]), short_names ? "c%02d" : "channel_%02d",
+             c);
     return names[c];
 }
 
@@ -149,6 +154,30 @@ static int accumulate(fnli_attr *a, const data *d, const uint32_t *ids,
             return rc;
     }
     return FNL_OK;
+}
+
+/* The generated journeys in a public container (names interned in
+ * channel order), as a caller of fnl_journeys_add would have them. */
+static fnl_journeys *to_journeys(const data *d)
+{
+    fnl_journeys *js;
+    size_t i;
+    int c;
+    if (fnl_journeys_new(&js, 2, NULL))
+        return NULL;
+    for (c = 0; c < NCH; c++) {
+        uint32_t id;
+        if (fnli_gtab_intern(&js->groups, &js->mem, chan_name(c),
+                             strlen(chan_name(c)), &id) || id != (uint32_t)c)
+            return NULL;
+    }
+    for (i = 0; i < d->n; i++) {
+        fnli_journey j;
+        view(d, NULL, i, &j, NULL);
+        if (fnli_journeys_push(js, &j))
+            return NULL;
+    }
+    return js;
 }
 
 #define HEUR_MODELS                                                          \
@@ -198,7 +227,7 @@ static int write_csv(const data *d, const char *name, double *mb)
 int main(int argc, char **argv)
 {
     size_t n = 1000000;
-    int csv = 0, i;
+    int csv = 0, pass_only = 0, csv_only = 0, i;
     data d;
     fnli_mem m;
     fnli_attr a;
@@ -209,6 +238,12 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0)
             csv = 1;
+        else if (strcmp(argv[i], "--pass") == 0)
+            pass_only = 1;
+        else if (strcmp(argv[i], "--csv-only") == 0)
+            csv = csv_only = 1;
+        else if (strcmp(argv[i], "--short") == 0)
+            short_names = 1;
         else
             n = (size_t)strtoull(argv[i], NULL, 10);
     }
@@ -241,6 +276,37 @@ int main(int argc, char **argv)
             fnli_attr_free(&a);
         }
     }
+
+    /* 1a. the public road: fnl_attribution_partial_add over journeys in
+     * memory (a fnl_journeys container), every heuristic model and Markov
+     * order 1 counting in one pass */
+    {
+        fnl_journeys *js = to_journeys(&d);
+        fnl_attribution_options o = FNL_ATTRIBUTION_OPTIONS_INIT;
+        fnl_attribution_partial *p;
+        int rep;
+        if (js == NULL)
+            return 1;
+        o.models = HEUR_MODELS | FNL_ATTR_BIT(FNL_ATTR_MARKOV);
+        o.value_decimals = 2;
+        for (rep = 0; rep < 3; rep++) {
+            if (fnl_attribution_partial_new(&p, &o))
+                return 1;
+            t0 = now();
+            if (fnl_attribution_partial_add(p, js, 0, d.n))
+                return 1;
+            t1 = now();
+            printf("one pass (public partial_add), 11 heuristics + Markov "
+                   "1: %.3f s, %.1f M touches/s\n", t1 - t0,
+                   (double)d.nt / (t1 - t0) / 1e6);
+            fnl_attribution_partial_free(p);
+        }
+        fnl_journeys_free(js);
+    }
+    if (pass_only)
+        return 0;
+    if (csv_only)
+        goto csv_part;
 
     /* 1. one pass: all heuristics + Markov order 1 counting */
     if (setup(&a, &m, HEUR_MODELS | FNL_ATTR_BIT(FNL_ATTR_MARKOV), 1, ids))
@@ -365,6 +431,7 @@ int main(int argc, char **argv)
     fnli_attr_free(&a);
 
     /* 5. paths CSV end to end */
+csv_part:
     if (csv) {
         const char *name = "/tmp/fnl_bench_paths.csv";
         fnl_journeys *js;
@@ -397,11 +464,41 @@ int main(int argc, char **argv)
             fnl_attribution_free(r);
         }
         ta = now();
-        printf("paths CSV end to end: read+parse %.3f s (%.0f MB/s), "
-               "10 heuristics + Markov 1 %.3f s, total %.3f s\n", tp - t0,
-               mb / (tp - t0), ta - tp, ta - t0);
+        printf("paths CSV end to end (read into journeys, then add): "
+               "read+parse %.3f s (%.0f MB/s), 10 heuristics + Markov 1 "
+               "%.3f s, total %.3f s\n", tp - t0, mb / (tp - t0), ta - tp,
+               ta - t0);
         fnl_attribution_partial_free(p);
         fnl_journeys_free(js);
+        /* the streaming road: file -> partial, no journeys in between */
+        {
+            int rep;
+            for (rep = 0; rep < 3; rep++) {
+                double tf;
+                if (fnl_attribution_partial_new(&p, &o))
+                    return 1;
+                t0 = now();
+                if (fnl_paths_read_partial(p, name, NULL, &err)) {
+                    fprintf(stderr, "%s\n", err.message);
+                    return 1;
+                }
+                tp = now();
+                for (model = FNL_ATTR_FIRST_TOUCH; model <= FNL_ATTR_MARKOV;
+                     model++) {
+                    if (model == FNL_ATTR_TIME_DECAY)
+                        continue;
+                    if (fnl_attribution_partial_finish(p, model, &r))
+                        return 1;
+                    fnl_attribution_free(r);
+                }
+                tf = now();
+                printf("paths CSV end to end (streamed into a partial): "
+                       "parse + 10 heuristics + Markov 1 counting %.3f s "
+                       "(%.0f MB/s), finish 11 models %.4f s, total %.3f "
+                       "s\n", tp - t0, mb / (tp - t0), tf - tp, tf - t0);
+                fnl_attribution_partial_free(p);
+            }
+        }
         remove(name);
     }
     free(d.start);

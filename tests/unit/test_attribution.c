@@ -735,8 +735,45 @@ TEST(failed_adds_and_merges_change_no_result)
     CHECK_INT(fa.outstanding, 0);
 }
 
+TEST(model_names_parse_with_aliases)
+{
+    static const char *const cli[6] = { "first", "last", "linear",
+                                        "u_shaped", "markov", "shapley" };
+    static const uint32_t want[6] = { FNL_ATTR_FIRST_TOUCH,
+                                      FNL_ATTR_LAST_TOUCH, FNL_ATTR_LINEAR,
+                                      FNL_ATTR_U_SHAPED, FNL_ATTR_MARKOV,
+                                      FNL_ATTR_SHAPLEY };
+    uint32_t m;
+    int i;
+    for (i = 0; i < 6; i++) {
+        CHECK_OK(fnl_attr_model_parse(cli[i], &m));
+        CHECK_INT(m, want[i]);
+        CHECK_STR(fnl_attr_model_name(m), cli[i]);
+    }
+    for (m = 1; m <= 14; m++) {
+        uint32_t back = 0;
+        CHECK_OK(fnl_attr_model_parse(fnl_attr_model_name(m), &back));
+        CHECK_INT(back, m);
+    }
+    CHECK_OK(fnl_attr_model_parse("First_Touch", &m));
+    CHECK_INT(m, FNL_ATTR_FIRST_TOUCH);
+    CHECK_OK(fnl_attr_model_parse("position-based", &m));
+    CHECK_INT(m, FNL_ATTR_U_SHAPED);
+    CHECK_OK(fnl_attr_model_parse("full_path", &m));
+    CHECK_INT(m, FNL_ATTR_Z_SHAPED);
+    CHECK_OK(fnl_attr_model_parse("TIME-DECAY", &m));
+    CHECK_INT(m, FNL_ATTR_TIME_DECAY);
+    CHECK_INT(fnl_attr_model_parse("firs", &m), FNL_EINVAL);
+    CHECK_INT(fnl_attr_model_parse("first ", &m), FNL_EINVAL);
+    CHECK_INT(fnl_attr_model_parse("", &m), FNL_EINVAL);
+    CHECK_INT(fnl_attr_model_parse(NULL, &m), FNL_EINVAL);
+    CHECK(fnl_attr_model_name(0) == NULL);
+    CHECK(fnl_attr_model_name(15) == NULL);
+}
+
 int main(void)
 {
+    RUN(model_names_parse_with_aliases);
     RUN(first_last_linear_split_a_four_touch_journey);
     RUN(position_models_follow_their_percentages);
     RUN(short_journeys_use_the_documented_fallbacks);

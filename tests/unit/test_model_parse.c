@@ -4,7 +4,7 @@
  * parse / build / compile paths. */
 #include "failalloc.h"
 #include "funnelcore.h"
-#include "scoring_api.h"
+#include "funnelcore.h"
 #include "test.h"
 
 #define DAY INT64_C(86400000)

@@ -286,6 +286,122 @@ TEST(parse_survives_allocation_failures)
     CHECK(done);
 }
 
+/* ---- straight into a partial ------------------------------------------ */
+
+static int same_partials(const fnl_attribution_partial *a,
+                         const fnl_attribution_partial *b)
+{
+    uint32_t m;
+    for (m = 1; m <= 14; m++) {
+        fnl_attribution *x = NULL, *y = NULL;
+        size_t i, n;
+        int ok;
+        if (m == FNL_ATTR_TIME_DECAY)
+            continue;
+        ok = fnl_attribution_partial_finish(a, m, &x) == FNL_OK &&
+             fnl_attribution_partial_finish(b, m, &y) == FNL_OK;
+        n = fnl_attribution_row_count(x);
+        ok = ok && n == fnl_attribution_row_count(y);
+        for (i = 0; ok && i < n; i++) {
+            fnl_attribution_row rx = FNL_ATTRIBUTION_ROW_INIT;
+            fnl_attribution_row ry = FNL_ATTRIBUTION_ROW_INIT;
+            fnl_attribution_row_get(x, i, &rx);
+            fnl_attribution_row_get(y, i, &ry);
+            ok = strcmp(rx.key, ry.key) == 0 && rx.touches == ry.touches &&
+                 memcmp(&rx.conversions, &ry.conversions, 8) == 0 &&
+                 memcmp(&rx.value, &ry.value, 8) == 0;
+        }
+        fnl_attribution_free(x);
+        fnl_attribution_free(y);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+TEST(streaming_into_a_partial_equals_parse_then_add)
+{
+    /* long names (over 16 bytes, past the name cache), names ending at
+     * the very end of the buffer, quoted paths, exponents and decimals */
+    static const char csv[] =
+        "path,total_conversions,total_conversion_value,total_null\n"
+        "a > b > c,2,10.5,1\n"
+        "a_very_long_channel_name_indeed > b,1,3,0\n"
+        "\"c > \"\"q\"\" > a\",1e+00,1.25,2\n"
+        "b,0,,4\n"
+        "seventeen_bytes_x > a_very_long_channel_name_indeed,3.0,0.5,0\n"
+        "a > b > a > b > c > d,1,2,1\n"
+        "x,1,1,0\n"
+        "last,0,0,1\n"
+        "c,1,1,0\n"
+        "z,0,0,1";
+    fnl_attribution_options o = FNL_ATTRIBUTION_OPTIONS_INIT;
+    fnl_attribution_partial *p, *q;
+    fnl_journeys *js = NULL;
+    fnl_paths_error err = FNL_PATHS_ERROR_INIT;
+    char *exact;
+    o.value_decimals = 2;
+    /* an exact-size copy, so the last name ends at the buffer's end */
+    exact = malloc(sizeof(csv) - 1);
+    CHECK(exact != NULL);
+    memcpy(exact, csv, sizeof(csv) - 1);
+    CHECK_OK(fnl_attribution_partial_new(&p, &o));
+    CHECK_OK(fnl_attribution_partial_new(&q, &o));
+    CHECK_OK(fnl_paths_parse(&js, exact, sizeof(csv) - 1, NULL, &err));
+    CHECK_OK(fnl_attribution_partial_add(p, js, 0, fnl_journeys_count(js)));
+    CHECK_OK(fnl_paths_parse_partial(q, exact, sizeof(csv) - 1, NULL, &err));
+    CHECK(same_partials(p, q));
+    /* twice is the sum of two passes */
+    CHECK_OK(fnl_attribution_partial_add(p, js, 0, fnl_journeys_count(js)));
+    CHECK_OK(fnl_paths_parse_partial(q, exact, sizeof(csv) - 1, NULL, &err));
+    CHECK(same_partials(p, q));
+    /* a bad row later in the file leaves the partial as it was */
+    {
+        static const char bad[] =
+            "path,total_conversions\na > b,1\nc,1\nd,-1\n";
+        CHECK_INT(fnl_paths_parse_partial(q, bad, sizeof(bad) - 1, NULL,
+                                          &err), FNL_ECORRUPT);
+        CHECK_INT(err.line, 4);
+        CHECK(same_partials(p, q));
+    }
+    free(exact);
+    fnl_journeys_free(js);
+    fnl_attribution_partial_free(p);
+    fnl_attribution_partial_free(q);
+    /* time decay needs times, which paths do not have */
+    o.models |= FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY);
+    CHECK_OK(fnl_attribution_partial_new(&p, &o));
+    CHECK_INT(fnl_paths_parse_partial(p, csv, sizeof(csv) - 1, NULL, &err),
+              FNL_EINVAL);
+    fnl_attribution_partial_free(p);
+}
+
+TEST(read_partial_from_a_file)
+{
+    static const char csv[] =
+        "path,total_conversions,total_null\nemail > seo,3,1\nseo,1,2\n";
+    char name[] = "/tmp/fnl_paths_XXXXXX";
+    fnl_attribution_partial *p = NULL;
+    fnl_attribution *r = NULL;
+    fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+    int fd = mkstemp(name);
+    CHECK(fd >= 0);
+    CHECK(write(fd, csv, sizeof(csv) - 1) == (ssize_t)(sizeof(csv) - 1));
+    close(fd);
+    CHECK_OK(fnl_attribution_partial_new(&p, NULL));
+    CHECK_OK(fnl_paths_read_partial(p, name, NULL, NULL));
+    CHECK_OK(fnl_attribution_partial_finish(p, FNL_ATTR_LINEAR, &r));
+    CHECK_OK(fnl_attribution_get_info(r, &info));
+    CHECK_NEAR(info.total_conversions, 4, 0);
+    CHECK_NEAR(info.total_nulls, 3, 0);
+    fnl_attribution_free(r);
+    CHECK_INT(fnl_paths_read_partial(p, "/nonexistent/x.csv", NULL, NULL),
+              FNL_EIO);
+    CHECK_INT(fnl_paths_read_partial(NULL, name, NULL, NULL), FNL_EINVAL);
+    fnl_attribution_partial_free(p);
+    unlink(name);
+}
+
 int main(void)
 {
     RUN(plain_file_with_all_columns);
@@ -298,5 +414,7 @@ int main(void)
     RUN(reading_a_file);
     RUN(end_to_end_small_example);
     RUN(parse_survives_allocation_failures);
+    RUN(streaming_into_a_partial_equals_parse_then_add);
+    RUN(read_partial_from_a_file);
     TEST_MAIN_END();
 }

@@ -243,6 +243,27 @@ class AttributionPartial {
     return result(out[0]);
   }
 
+  /** The partial as bytes (versioned, checksummed, portable). */
+  save() {
+    if (!has('fnl_attribution_partial_save')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: no partial_save');
+    const cap = Number(fn.fnl_attribution_partial_save_bound(this._p));
+    const buf = Buffer.alloc(Math.max(cap, 1));
+    const n = [0];
+    check(fn.fnl_attribution_partial_save(this._p, buf, cap, n), 'partial_save');
+    return buf.subarray(0, Number(n[0]));
+  }
+
+  /** A partial from bytes written by save(). */
+  static load(bytes) {
+    if (!has('fnl_attribution_partial_load')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: no partial_load');
+    const buf = Buffer.from(bytes);
+    const out = [null];
+    check(fn.fnl_attribution_partial_load(out, buf, buf.length, null), 'not a partial, truncated, damaged or from a newer version');
+    const p = Object.create(AttributionPartial.prototype);
+    p._ptr = out[0];
+    return p;
+  }
+
   close() {
     const p = this._ptr;
     this._ptr = null;
@@ -250,8 +271,70 @@ class AttributionPartial {
   }
 }
 
+const CONVERSIONS = { deal_won: 1, dealWon: 1, deal_created: 2, dealCreated: 2, stage_entry: 3, stageEntry: 3 };
+const SCOPES = { account: 0, contact: 1 };
+const GROUP_BY = { channel: 0, campaign: 1, content: 2, utmSource: 3, utmMedium: 4,
+  utmCampaign: 5, type: 6, channelCampaign: 7, contactAttr: 8, accountAttr: 9, owner: 10 };
+const NONCONV = { lostDeals: 1, noDeal: 2 };
+
+function pick(table, v, what) {
+  if (typeof v === 'number') return v;
+  if (!(v in table)) throw invalid(`${what} must be one of ${Object.keys(table).join(', ')}`);
+  return table[v];
+}
+
+function engineOptions(o = {}) {
+  if (!has('fnl_engine_attribute')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: this libfunnelcore has no attribution over the engine');
+  const x = init(T.fnl_engine_attribution_options, 'fnl_engine_attribution_options_init');
+  if (o.conversion !== undefined) x.conversion = pick(CONVERSIONS, o.conversion, 'conversion');
+  if (o.scope !== undefined) x.scope = pick(SCOPES, o.scope, 'scope');
+  if (o.groupBy !== undefined) x.group_by = pick(GROUP_BY, o.groupBy, 'groupBy');
+  x.group_attr = str(o.groupAttr, 'groupAttr');
+  if (o.lookbackMs !== undefined) x.lookback_ms = int(o.lookbackMs, 'lookbackMs');
+  const ex = (o.excludeTypes || []).map((t) => str(t, 'excludeTypes'));
+  x.exclude_types = ex.length ? ex : null;
+  x.exclude_type_count = ex.length;
+  const lt = (o.leadTypes || []).map((t) => str(t, 'leadTypes'));
+  x.lead_types = lt.length ? lt : null;
+  x.lead_type_count = lt.length;
+  x.nonconverting = [].concat(o.nonconverting || []).reduce((b, n) => b | pick(NONCONV, n, 'nonconverting'), 0);
+  x.currency = str(o.currency, 'currency');
+  if (o.since !== undefined) x.from = ms(o.since, 'since');
+  if (o.until !== undefined) x.until = ms(o.until, 'until');
+  x.unattributed_key = str(o.unattributedKey, 'unattributedKey');
+  x.attribution = options(o);
+  return x;
+}
+
+function journeyStats(st) {
+  return { currency: st.currency, conversions: st.conversions, nonconverting: st.nonconverting,
+    touches: st.touches, untouched: st.untouched, untouchedValue: st.untouched_value,
+    otherCurrency: st.other_currency };
+}
+
+/** engine.attribute(model, opts): attribution over the engine's own data. */
+function engineAttribute(engine, model = 'linear', opts = {}) {
+  const code = modelCode(model);
+  const x = engineOptions(opts);
+  const st = init(T.fnl_engine_attribution_stats, 'fnl_engine_attribution_stats_init');
+  const out = [null];
+  engine._check(fn.fnl_engine_attribute(engine._p, x, code, out, st));
+  const r = result(out[0]);
+  r.journeysStats = journeyStats(st);
+  return r;
+}
+
+/** engine.journeys(opts): {journeys, stats}. */
+function engineJourneys(engine, opts = {}) {
+  const x = engineOptions(opts);
+  const st = init(T.fnl_engine_attribution_stats, 'fnl_engine_attribution_stats_init');
+  const out = [null];
+  engine._check(fn.fnl_engine_journeys(engine._p, x, out, st));
+  return { journeys: new Journeys(0, out[0]), stats: journeyStats(st) };
+}
+
 for (const C of [Journeys, AttributionPartial]) {
   if (typeof Symbol.dispose === 'symbol') C.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
-module.exports = { MODELS, Journeys, attribute, AttributionPartial };
+module.exports = { MODELS, Journeys, attribute, AttributionPartial, engineAttribute, engineJourneys };

@@ -10,12 +10,14 @@
 //    mutation is kept; the listener is not called again during that call,
 //    and its exception is thrown from the mutating method.
 
+const native = require('./native');
 const { koffi, fn, T, STATS, TOUCH_STR, TOUCH_INFO_STR, TIME_NOW, ROLE_KEEP,
-  init, has } = require('./native');
+  init, has } = native;
 const { makeError, InvalidArgument, CODES } = require('./errors');
 
 const EVENT_KINDS = { 1: 'contact_created', 2: 'contact_merged',
-  3: 'account_created', 4: 'account_assigned', 5: 'contact_forgotten' };
+  3: 'account_created', 4: 'account_assigned', 5: 'contact_forgotten',
+  6: 'key_event' };
 const DEAL_STATUS = ['open', 'won', 'lost'];
 const PRECEDENCE = { latest: 0, source: 1 };
 const TOUCH_FIELDS = { utm_source: 1, utmSource: 1, utm_medium: 2,
@@ -32,6 +34,25 @@ const TOUCH_JS = { type: 'type', channel: 'channel', campaign: 'campaign',
   utmCampaign: 'utm_campaign', utmTerm: 'utm_term',
   utmContent: 'utm_content', account: 'account' };
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+// Packed batches: byte offsets of fnl_touch, and JS field -> index into the
+// 12 string fields (TOUCH_STR order).
+const TS = koffi.sizeof(T.fnl_touch);
+const TOFF = Object.fromEntries(Object.keys(koffi.introspect(T.fnl_touch).members)
+  .map((f) => [f, koffi.offsetof(T.fnl_touch, f)]));
+const STR_INDEX = Object.fromEntries(Object.entries(TOUCH_JS)
+  .map(([js, c]) => [js, TOUCH_STR.indexOf(c)]));
+const STR_OFFS = TOUCH_STR.map((f) => TOFF[f]);
+const TWO32 = 2 ** 32;
+
+function writeU64(buf, off, v) {
+  if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+    buf.writeUInt32LE(v % TWO32, off);
+    buf.writeUInt32LE(Math.floor(v / TWO32), off + 4);
+  } else {
+    buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), off);
+  }
+}
 
 function invalid(detail) {
   return new InvalidArgument(CODES.FNL_EINVAL, `invalid argument: ${detail}`);
@@ -141,6 +162,9 @@ class Engine {
     this._where = '';
     this._callbacks = [];
     this._storage = null;
+    this._scr = [null, null, null]; // scratch Buffers of packed touches
+    this._busy = false;
+    this._out1 = Buffer.alloc(8);
     const cfg = init(T.fnl_engine_config, 'fnl_engine_config_init');
     const p = opts.precedence ?? 'latest';
     if (typeof p === 'string') {
@@ -223,7 +247,7 @@ class Engine {
         const e = koffi.decode(evp, T.fnl_event);
         listener({ kind: EVENT_KINDS[e.kind] || `event_${e.kind}`, code: e.kind,
           time: e.time, contact: e.contact, other: e.other, account: e.account,
-          name: e.name });
+          name: e.name, model: e.model });
       } catch (e) { // never let it reach C
         this._keep(e, 'listener');
       }
@@ -500,8 +524,118 @@ class Engine {
     return t;
   }
 
+  /** A scratch Buffer of at least `size` bytes and its address: reused
+   *  between calls (grown by doubling), fresh while a call is running (a
+   *  listener may call in again). */
+  _scratch(slot, size) {
+    let sc = this._scr[slot];
+    if (this._busy || !sc || sc.buf.length < size) {
+      const buf = Buffer.alloc(Math.max(size, sc && !this._busy ? sc.buf.length * 2 : 256));
+      sc = { buf, addr: Number(koffi.address(buf)) };
+      if (!this._busy) this._scr[slot] = sc;
+    } else {
+      sc.buf.fill(0, 0, size);
+    }
+    return sc;
+  }
+
+  /**
+   * Pack touches into fnl_touch records in a Buffer, with a Buffer of
+   * strings and one of keys they point into (validation as _touch()).
+   * Returns [touches Buffer, keep-alive].
+   */
+  _packTouches(arr) {
+    const n = arr.length;
+    const strs = new Map();
+    let total = 0;
+    const intern = (v, what) => {
+      let o = strs.get(v);
+      if (o === undefined) {
+        str(v, what);
+        o = total;
+        strs.set(v, o);
+        total += Buffer.byteLength(v) + 1;
+      }
+      return o;
+    };
+    const recs = new Array(n);
+    const kOff = [];
+    for (let i = 0; i < n; i++) {
+      const src = arr[i];
+      // [time, contact, value, keyStart, keyCount, field, off, field, off...]
+      const r = [TIME_NOW, 0, 0, 0, 0];
+      try {
+        if (src === null || typeof src !== 'object') throw invalid('expected a touch object');
+        for (const name in src) {
+          const v = src[name];
+          if (v === undefined || v === null) continue;
+          const fi = STR_INDEX[name];
+          if (fi !== undefined) {
+            r.push(STR_OFFS[fi], intern(v, name));
+          } else if (name === 'keys') {
+            r[3] = kOff.length;
+            if (!Array.isArray(v) && typeof v === 'object') {
+              for (const kind in v) kOff.push(intern(kind, 'key kind'), intern(v[kind], `key '${kind}'`));
+            } else {
+              for (const k of keyList(v)) kOff.push(intern(k.kind, 'key kind'), intern(k.value, `key '${k.kind}'`));
+            }
+            r[4] = (kOff.length - r[3]) / 2;
+          } else if (name === 'time') {
+            r[0] = ms(v);
+          } else if (name === 'contact') {
+            r[1] = id(v, 'contact');
+          } else if (name === 'value') {
+            r[2] = int(v, 'value');
+          } else {
+            throw invalid(`unknown touch field '${name}'`);
+          }
+        }
+      } catch (e) {
+        if (e instanceof InvalidArgument) throw invalid(`touch ${i}: ${bare(e)}`);
+        throw e;
+      }
+      recs[i] = r;
+    }
+    const ss = this._scratch(0, total + 1);
+    for (const [v, o] of strs) ss.buf.write(v, o, 'utf8');
+    const ks = this._scratch(1, kOff.length * 8 + 8);
+    for (let j = 0; j < kOff.length; j++) writeU64(ks.buf, j * 8, ss.addr + kOff[j]);
+    const ts = this._scratch(2, n * TS);
+    const tb = ts.buf;
+    for (let i = 0; i < n; i++) {
+      const o = i * TS;
+      const r = recs[i];
+      tb.writeUInt32LE(TS, o);
+      const t = r[0];
+      if (typeof t === 'number' && t >= 0) writeU64(tb, o + TOFF.time, t);
+      else tb.writeBigInt64LE(BigInt(t), o + TOFF.time);
+      if (r[4]) {
+        writeU64(tb, o + TOFF.keys, ks.addr + r[3] * 8);
+        writeU64(tb, o + TOFF.key_count, r[4]);
+      }
+      if (r[1]) writeU64(tb, o + TOFF.contact, r[1]);
+      if (r[2]) tb.writeBigInt64LE(BigInt(r[2]), o + TOFF.value);
+      for (let f = 5; f < r.length; f += 2) writeU64(tb, o + r[f], ss.addr + r[f + 1]);
+    }
+    return [tb, [ss, ks, ts]];
+  }
+
   /** Record one touch; returns the contact it was attributed to. */
   addTouch(touch) {
+    if (native.RAW) {
+      const [tbuf, keep] = this._packTouches([touch]);
+      const out = this._out1;
+      this._busy = true;
+      let rc;
+      try {
+        rc = fn.raw_touch_add(this._p, tbuf, out);
+      } finally {
+        this._busy = false;
+      }
+      keep.length = 0;
+      this._check(rc);
+      return out.readUInt32LE(0) + out.readUInt32LE(4) * TWO32;
+    }
     const t = this._touch(touch);
     const out = [0];
     this._check(fn.fnl_touch_add(this._p, t, out));
@@ -516,6 +650,22 @@ class Engine {
   addTouches(touches) {
     const arr = Array.isArray(touches) ? touches : Array.from(touches);
     if (arr.length === 0) return [];
+    if (native.RAW) {
+      const [tbuf, keep] = this._packTouches(arr);
+      const out = Buffer.alloc(arr.length * 8);
+      this._busy = true;
+      let rc;
+      try {
+        rc = fn.raw_touch_add_batch(this._p, tbuf, arr.length, out);
+      } finally {
+        this._busy = false;
+      }
+      keep.length = 0; // the strings and keys were needed until here
+      this._check(rc);
+      const ids = new Array(arr.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = out.readUInt32LE(i * 8) + out.readUInt32LE(i * 8 + 4) * TWO32;
+      return ids;
+    }
     const ts = new Array(arr.length);
     for (let i = 0; i < arr.length; i++) {
       try {
@@ -623,6 +773,28 @@ class Engine {
       after = v;
       res.push(this.deal(v));
     }
+  }
+
+  // ---- attribution over the engine's own data ----------------------------
+
+  /**
+   * Attribute conversions (won deals by default) to their buying group's
+   * touches.  opts: conversion ('dealWon'|'dealCreated'), scope
+   * ('account'|'contact'), groupBy ('channel', 'campaign', 'content',
+   * 'utmSource', 'utmMedium', 'utmCampaign', 'type', 'channelCampaign',
+   * 'contactAttr', 'accountAttr', 'owner'), groupAttr, lookbackMs (-1:
+   * unlimited), excludeTypes, leadTypes, nonconverting ('lostDeals',
+   * 'noDeal'), currency, since, until, unattributedKey, and the model
+   * options of attribute() plus valueDecimals.  The result carries
+   * journeysStats.
+   */
+  attribute(model = 'linear', opts = {}) {
+    return require('./attribution').engineAttribute(this, model, opts);
+  }
+
+  /** {journeys, stats} built from the engine (options of attribute()). */
+  journeys(opts = {}) {
+    return require('./attribution').engineJourneys(this, opts);
   }
 
   // ---- costs -------------------------------------------------------------

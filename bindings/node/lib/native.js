@@ -73,7 +73,7 @@ T.fnl_clock = koffi.struct('fnl_clock', {
 });
 T.fnl_event = koffi.struct('fnl_event', {
   size: 'uint32_t', kind: 'uint32_t', time: 'int64_t', contact: 'uint64_t',
-  other: 'uint64_t', account: 'uint64_t', name: S,
+  other: 'uint64_t', account: 'uint64_t', name: S, model: S,
 });
 T.event_fn = koffi.proto('void fnl_event_fn(void *ctx, const fnl_event *ev)');
 T.fnl_listener = koffi.struct('fnl_listener', {
@@ -209,6 +209,23 @@ T.fnl_attribution_row = koffi.struct('fnl_attribution_row', {
   value_removal_effect: 'double',
 });
 
+// attribution over the engine, serialised partials (DRAFT:
+// src/attribution_engine_api.h, moving into funnelcore.h)
+T.fnl_engine_attribution_options = koffi.struct('fnl_engine_attribution_options', {
+  size: 'uint32_t', conversion: 'uint32_t', scope: 'uint32_t',
+  group_by: 'uint32_t', group_attr: S, lookback_ms: 'int64_t',
+  exclude_types: 'const char **', exclude_type_count: 'size_t',
+  lead_types: 'const char **', lead_type_count: 'size_t',
+  nonconverting: 'uint32_t', currency: S, from: 'int64_t', until: 'int64_t',
+  unattributed_key: S, attribution: 'const fnl_attribution_options *',
+  stage: S,
+});
+T.fnl_engine_attribution_stats = koffi.struct('fnl_engine_attribution_stats', {
+  size: 'uint32_t', currency: 'char[4]', conversions: 'uint64_t',
+  nonconverting: 'uint64_t', touches: 'uint64_t', untouched: 'uint64_t',
+  untouched_value: 'int64_t', other_currency: 'uint64_t',
+});
+
 /** Every C struct mirrored here (name -> koffi type), for the layout test. */
 const STRUCTS = Object.fromEntries(Object.entries(T)
   .filter(([k]) => k.startsWith('fnl_')));
@@ -306,6 +323,13 @@ const OPTIONAL = [
   'int fnl_attribution_partial_add(fnl_attribution_partial *p, fnl_journeys *js, size_t first, size_t count)',
   'int fnl_attribution_partial_merge(fnl_attribution_partial *dst, fnl_attribution_partial *src)',
   'int fnl_attribution_partial_finish(fnl_attribution_partial *p, uint32_t model, _Out_ fnl_attribution **out)',
+  'int fnl_engine_attribution_options_init(_Inout_ fnl_engine_attribution_options *o, size_t n)',
+  'int fnl_engine_attribution_stats_init(_Inout_ fnl_engine_attribution_stats *s, size_t n)',
+  'int fnl_engine_journeys(fnl_engine *e, const fnl_engine_attribution_options *o, _Out_ fnl_journeys **out, _Inout_ fnl_engine_attribution_stats *st)',
+  'int fnl_engine_attribute(fnl_engine *e, const fnl_engine_attribution_options *o, uint32_t model, _Out_ fnl_attribution **out, _Inout_ fnl_engine_attribution_stats *st)',
+  'size_t fnl_attribution_partial_save_bound(fnl_attribution_partial *p)',
+  'int fnl_attribution_partial_save(fnl_attribution_partial *p, uint8_t *buf, size_t cap, _Out_ size_t *written)',
+  'int fnl_attribution_partial_load(_Out_ fnl_attribution_partial **out, const uint8_t *buf, size_t len, void *alloc)',
 ];
 
 const fn = {};
@@ -324,6 +348,18 @@ function declare(proto, optional) {
 }
 for (const p of PROTOTYPES) declare(p, false);
 for (const p of OPTIONAL) declare(p, true);
+
+// Raw variants for packed batches (see engine.js: _packTouches): the touch
+// array is a Buffer the bindings fill byte by byte, which is several times
+// faster than koffi converting one object per touch.  Only on 64-bit
+// little-endian machines; elsewhere the object path is used.
+const RAW = koffi.sizeof('void *') === 8 && require('node:os').endianness() === 'LE';
+if (RAW) {
+  fn.raw_touch_add_batch = lib.func('fnl_touch_add_batch', 'int',
+    ['fnl_engine *', 'const uint8_t *', 'size_t', 'uint8_t *']);
+  fn.raw_touch_add = lib.func('fnl_touch_add', 'int',
+    ['fnl_engine *', 'const uint8_t *', 'uint8_t *']);
+}
 
 const version = fn.fnl_version();
 const versionNumber = fn.fnl_version_number();
@@ -349,6 +385,6 @@ function has(name) {
 
 module.exports = {
   koffi, lib, libPath, fn, T, STRUCTS, STATS, TOUCH_STR, TOUCH_INFO_STR,
-  TIME_NOW, ROLE_KEEP, version, versionNumber, init, has, missing,
+  TIME_NOW, ROLE_KEEP, version, versionNumber, init, has, missing, RAW,
   candidates,
 };

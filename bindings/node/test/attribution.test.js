@@ -70,3 +70,41 @@ test('partials merge to the single run', () => {
   assert.throws(() => p1.finish('first'), fc.InvalidArgument);
   p1.close(); p2.close(); j.close();
 });
+
+const hasEngineAttr = require('../lib/native').has('fnl_engine_attribute');
+
+test('attribution over the engine credits the buying group', { skip: !hasEngineAttr }, () => {
+  const day = 86400000;
+  const t0 = 1767225600000;
+  const e = new fc.Engine();
+  const ann = e.addTouch({ keys: { email: 'ann@acme.com' }, channel: 'email', time: t0 });
+  e.addTouch({ keys: { email: 'bob@acme.com' }, channel: 'events', time: t0 + day });
+  e.addTouch({ keys: { email: 'ann@acme.com' }, channel: 'email', time: t0 - 200 * day });
+  e.upsertDeal({ id: 'D1', account: 'acme.com', contacts: [{ contact: ann, role: 'user' }], amount: 100000,
+    currency: 'EUR', created: t0 + 2 * day, closed: t0 + 10 * day, status: 'won' });
+  const r = byKey(e.attribute('linear'));
+  assert.deepEqual([r.email.conversions, r.email.value, r.events.conversions, r.events.value], [0.5, 50000, 0.5, 50000]);
+  const c = e.attribute('first', { scope: 'contact', valueDecimals: 2 });
+  assert.deepEqual(c.rows.map((x) => [x.key, x.conversions, x.value]), [['email', 1, 1000]]);
+  assert.equal(c.journeysStats.currency, 'EUR');
+  assert.equal(e.attribute('first', { lookbackMs: -1 }).journeysStats.touches, 3);
+  const { journeys, stats } = e.journeys();
+  assert.equal(journeys.length, 1);
+  assert.equal(stats.touches, 2);
+  journeys.close();
+  assert.throws(() => e.attribute('first', { groupBy: 'weather' }), /groupBy/);
+  e.close();
+});
+
+test('partials save and load', { skip: !hasEngineAttr }, () => {
+  const j = fc.Journeys.parsePaths(PATHS);
+  const p = new fc.AttributionPartial(['markov'], { valueDecimals: 2 });
+  p.add(j);
+  const bytes = p.save();
+  const q = fc.AttributionPartial.load(bytes);
+  assert.deepEqual(q.finish('markov').rows, p.finish('markov').rows);
+  const bad = Buffer.from(bytes);
+  bad[bad.length - 1] ^= 0xff;
+  assert.throws(() => fc.AttributionPartial.load(bad), fc.Corrupt);
+  p.close(); q.close(); j.close();
+});

@@ -105,3 +105,31 @@ test('costs: add, read, errors', () => {
   assert.ok(s.memoryBytes > 0 && s.memoryPeak >= s.memoryBytes);
   e.close();
 });
+
+test('packed batches agree with the koffi object path', () => {
+  const native = require('../lib/native');
+  const rows = Array.from({ length: 40 }, (_, i) => ({
+    keys: i % 5 === 0 ? [['cookie_id', `ck${i % 4}`], ['email', `p${i % 3}@acme.com`]] : { email: `p${i % 3}@acme.com` },
+    time: i === 7 ? new Date(T0) : T0 + i, channel: ['email', 'events'][i % 2], campaign: 'c\u00e9-\u4e2d',
+    value: i, type: 'visit', utmTerm: i % 3 ? undefined : 'crm software',
+  }));
+  const run = () => {
+    const e = new fc.Engine();
+    const ids = e.addTouches(rows);
+    const single = e.addTouch({ keys: { email: 'solo@acme.com' }, time: T0, value: 2 ** 40 });
+    const res = [ids, [...e.contacts({ touches: true })], e.stats().merges, e.touches(single)];
+    e.close();
+    return res;
+  };
+  const packed = run();
+  const saved = native.RAW;
+  native.RAW = false;
+  try {
+    const plain = run();
+    assert.deepEqual(packed, plain);
+  } finally {
+    native.RAW = saved;
+  }
+  assert.equal(packed[3][0].value, 2 ** 40);
+  assert.ok(packed[1].some((c) => c.touches.some((t) => t.campaign === 'c\u00e9-\u4e2d' && t.utmTerm === 'crm software')));
+});

@@ -96,7 +96,8 @@ class fnl_clock(Structure):
 class fnl_event(Structure):
     _fields_ = [("size", c_uint32), ("kind", c_uint32), ("time", c_int64),
                 ("contact", c_uint64), ("other", c_uint64),
-                ("account", c_uint64), ("name", c_char_p)]
+                ("account", c_uint64), ("name", c_char_p),
+                ("model", c_char_p)]
 
 
 EVENT_FN = CFUNCTYPE(None, c_void_p, POINTER(fnl_event))
@@ -353,6 +354,31 @@ class fnl_attribution_row(Structure):
                 ("value_removal_effect", c_double)]
 
 
+# Attribution over the engine, serialised partials (DRAFT:
+# src/attribution_engine_api.h, moving into funnelcore.h)
+
+class fnl_engine_attribution_options(Structure):
+    _fields_ = [("size", c_uint32), ("conversion", c_uint32),
+                ("scope", c_uint32), ("group_by", c_uint32),
+                ("group_attr", c_char_p), ("lookback_ms", c_int64),
+                ("exclude_types", POINTER(c_char_p)),
+                ("exclude_type_count", c_size_t),
+                ("lead_types", POINTER(c_char_p)),
+                ("lead_type_count", c_size_t),
+                ("nonconverting", c_uint32), ("currency", c_char_p),
+                ("from_", c_int64), ("until", c_int64),
+                ("unattributed_key", c_char_p),
+                ("attribution", POINTER(fnl_attribution_options)),
+                ("stage", c_char_p)]
+
+
+class fnl_engine_attribution_stats(Structure):
+    _fields_ = [("size", c_uint32), ("currency", c_char * 4),
+                ("conversions", c_uint64), ("nonconverting", c_uint64),
+                ("touches", c_uint64), ("untouched", c_uint64),
+                ("untouched_value", c_int64), ("other_currency", c_uint64)]
+
+
 # Every size-first struct, by C name (used by the layout test).
 STRUCTS = {cls.__name__: cls for cls in (
     fnl_allocator, fnl_clock, fnl_event, fnl_listener, fnl_storage,
@@ -361,7 +387,10 @@ STRUCTS = {cls.__name__: cls for cls in (
     fnl_contact_info, fnl_account_update, fnl_account_info, fnl_touch,
     fnl_touch_info, fnl_deal_contact, fnl_deal_update, fnl_deal_info,
     fnl_cost, fnl_attribution_options, fnl_journey, fnl_paths_options,
-    fnl_paths_error, fnl_attribution_info, fnl_attribution_row)}
+    fnl_paths_error, fnl_attribution_info, fnl_attribution_row,
+    fnl_engine_attribution_options, fnl_engine_attribution_stats)}
+# C field names that are Python keywords
+C_FIELD_NAMES = {"from_": "from"}
 
 # --------------------------------------------------------------------------
 # Prototypes
@@ -472,11 +501,25 @@ _PROTOTYPES = {
     "fnl_attribution_partial_add": (c_int, [vp, vp, sz, sz]),
     "fnl_attribution_partial_merge": (c_int, [vp, vp]),
     "fnl_attribution_partial_finish": (c_int, [vp, c_uint32, P(vp)]),
+    "fnl_engine_attribution_options_init":
+        (c_int, [P(fnl_engine_attribution_options), sz]),
+    "fnl_engine_attribution_stats_init":
+        (c_int, [P(fnl_engine_attribution_stats), sz]),
+    "fnl_engine_journeys": (c_int, [vp, P(fnl_engine_attribution_options),
+                                    P(vp), P(fnl_engine_attribution_stats)]),
+    "fnl_engine_attribute": (c_int, [vp, P(fnl_engine_attribution_options),
+                                     c_uint32, P(vp),
+                                     P(fnl_engine_attribution_stats)]),
+    "fnl_attribution_partial_save_bound": (sz, [vp]),
+    "fnl_attribution_partial_save": (c_int, [vp, c_void_p, sz, P(sz)]),
+    "fnl_attribution_partial_load":
+        (c_int, [P(vp), c_void_p, sz, P(fnl_allocator)]),
 }
 
 # Functions that an older or differently built library may lack; the
 # feature that needs them raises Unsupported instead of failing at import.
 _OPTIONAL_PREFIXES = ("fnl_attr_model_", "fnl_attribution_", "fnl_journey",
+                      "fnl_engine_attribut", "fnl_engine_journeys",
                       "fnl_paths_", "fnl_engine_checkpoint",
                       "fnl_engine_sync", "fnl_contact_forget")
 

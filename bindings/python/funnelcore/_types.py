@@ -10,7 +10,7 @@ AttrValue = Union[str, float]
 
 EVENT_KINDS = {1: "contact_created", 2: "contact_merged",
                3: "account_created", 4: "account_assigned",
-               5: "contact_forgotten"}
+               5: "contact_forgotten", 6: "key_event"}
 DEAL_STATUSES = {0: "open", 1: "won", 2: "lost"}
 PRECEDENCES = {"latest": 0, "source": 1}
 TOUCH_FIELDS = {"utm_source": 1, "utm_medium": 2, "utm_campaign": 3,
@@ -22,7 +22,9 @@ class Event:
     """One listener event.  ``kind`` is "contact_created", "contact_merged"
     (``contact`` survived, ``other`` was merged into it), "account_created"
     (``name`` is the account id), "account_assigned" or
-    "contact_forgotten" (``contact`` is the now stale handle).  Kinds this
+    "contact_forgotten" (``contact`` is the now stale handle) or
+    "key_event" (``model`` and ``name`` name the scoring model and its key
+    event).  Kinds this
     version does not know arrive as "event_<code>"."""
     kind: str
     code: int
@@ -31,6 +33,8 @@ class Event:
     other: int = 0
     account: int = 0
     name: Optional[str] = None
+    #: key events: the scoring model's name (``name`` is the key event's)
+    model: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
 
 from . import _lib
 from ._convert import dec, enc, error, finite, invalid, to_int, to_ms
-from .errors import ECORRUPT, ENOTFOUND, ERANGE, EUNSUPPORTED, Error, Corrupt
+from .errors import EUNSUPPORTED, Error
 
 __all__ = ["MODELS", "Journeys", "attribute", "AttributionResult",
-           "AttributionRow", "AttributionPartial"]
+           "AttributionRow", "AttributionPartial", "JourneyStats"]
 
 _SHAPLEY_VALUES = {"rate": 0, "conversions": 1}
 
@@ -285,6 +285,8 @@ class AttributionResult:
     markov_states: int = 0
     direct_group: str = ""
     half_life_ms: int = 0
+    #: attribution over the engine: what the journeys were built from
+    journeys_stats: Optional["JourneyStats"] = None
 
     def by_key(self) -> Dict[str, AttributionRow]:
         return {r.key: r for r in self.rows}
@@ -310,6 +312,115 @@ class AttributionResult:
         df = pd.DataFrame(rows, columns=cols).set_index("key")
         df.attrs["model"] = self.model
         return df
+
+
+@dataclass(frozen=True)
+class JourneyStats:
+    """What building journeys from the engine found (counts of journeys)."""
+    currency: str
+    conversions: int
+    nonconverting: int
+    touches: int
+    untouched: int
+    untouched_value: int
+    other_currency: int
+
+
+_CONVERSIONS = {"deal_won": 1, "deal_created": 2, "stage_entry": 3}
+_SCOPES = {"account": 0, "contact": 1}
+_GROUP_BY = {"channel": 0, "campaign": 1, "content": 2, "utm_source": 3,
+             "utm_medium": 4, "utm_campaign": 5, "type": 6,
+             "channel_campaign": 7, "contact_attr": 8, "account_attr": 9,
+             "owner": 10}
+_NONCONV = {"lost_deals": 1, "no_deal": 2}
+
+
+def _pick(table: Dict[str, int], v: Union[str, int], what: str) -> int:
+    if isinstance(v, str):
+        if v not in table:
+            raise invalid(f"{what} must be one of {', '.join(table)}")
+        return table[v]
+    return to_int(v, what, 0, 2 ** 32 - 1)
+
+
+def _engine_options(conversion="deal_won", scope="account",
+                    group_by="channel", group_attr=None, lookback_ms=None,
+                    exclude_types=None, lead_types=None, nonconverting=(),
+                    currency=None, since=None, until=None,
+                    unattributed_key=None, models=None, **model_opts):
+    """fnl_engine_attribution_options (and keep-alive) from keywords."""
+    from ._convert import str_array
+    if not _lib.has("fnl_engine_attribute"):
+        raise error(EUNSUPPORTED, b"unsupported: this libfunnelcore has no "
+                                  b"attribution over the engine")
+    o = _lib.init(_lib.fnl_engine_attribution_options,
+                  "fnl_engine_attribution_options_init")
+    keep: List[Any] = []
+    o.conversion = _pick(_CONVERSIONS, conversion, "conversion")
+    o.scope = _pick(_SCOPES, scope, "scope")
+    o.group_by = _pick(_GROUP_BY, group_by, "group_by")
+    for field_, v, what in (("group_attr", group_attr, "group_attr"),
+                            ("currency", currency, "currency"),
+                            ("unattributed_key", unattributed_key,
+                             "unattributed_key")):
+        b = enc(v, what)
+        keep.append(b)
+        setattr(o, field_, b)
+    if lookback_ms is not None:
+        o.lookback_ms = to_int(lookback_ms, "lookback_ms")
+    arr, n, k = str_array(exclude_types, "exclude_types")
+    o.exclude_types, o.exclude_type_count = arr, n
+    keep += [arr, k]
+    arr, n, k = str_array(lead_types, "lead_types")
+    o.lead_types, o.lead_type_count = arr, n
+    keep += [arr, k]
+    bits = 0
+    for nc in ([nonconverting] if isinstance(nonconverting, str)
+               else nonconverting):
+        bits |= _pick(_NONCONV, nc, "nonconverting")
+    o.nonconverting = bits
+    if since is not None:
+        o.from_ = to_ms(since, "since")
+    if until is not None:
+        o.until = to_ms(until, "until")
+    ao, akeep = _options(models, **model_opts)
+    keep += [ao, akeep]
+    o.attribution = ctypes.pointer(ao)
+    return o, keep
+
+
+def _jstats(st) -> JourneyStats:
+    return JourneyStats(st.currency.decode("ascii", "replace"),
+                        st.conversions, st.nonconverting, st.touches,
+                        st.untouched, st.untouched_value, st.other_currency)
+
+
+def engine_attribute(engine: Any, model: Union[str, int] = "linear",
+                     **kw: Any) -> AttributionResult:
+    code = model_code(model)
+    o, keep = _engine_options(**kw)
+    st = _lib.init(_lib.fnl_engine_attribution_stats,
+                   "fnl_engine_attribution_stats_init")
+    out = ctypes.c_void_p()
+    rc = _lib.fnl_engine_attribute(engine._p, byref(o), code, byref(out),
+                                   byref(st))
+    del keep
+    engine._check(rc)
+    res = _result(out.value)
+    res.journeys_stats = _jstats(st)
+    return res
+
+
+def engine_journeys(engine: Any, **kw: Any):
+    o, keep = _engine_options(**kw)
+    st = _lib.init(_lib.fnl_engine_attribution_stats,
+                   "fnl_engine_attribution_stats_init")
+    out = ctypes.c_void_p()
+    rc = _lib.fnl_engine_journeys(engine._p, byref(o), byref(out),
+                                  byref(st))
+    del keep
+    engine._check(rc)
+    return Journeys(0, _ptr=out.value), _jstats(st)
 
 
 def _result(ptr: int) -> AttributionResult:
@@ -442,6 +553,33 @@ class AttributionPartial:
             self._p, model_code(model), byref(out)),
             f"model '{model}' was not accumulated or did not converge")
         return _result(out.value)
+
+    def save(self) -> bytes:
+        """The partial as bytes (versioned, checksummed, portable): ship
+        them to another process and :meth:`load` them there."""
+        if not _lib.has("fnl_attribution_partial_save"):
+            raise error(EUNSUPPORTED, b"unsupported: no partial_save")
+        cap = _lib.fnl_attribution_partial_save_bound(self._p)
+        buf = ctypes.create_string_buffer(max(cap, 1))
+        n = c_size_t()
+        _check(_lib.fnl_attribution_partial_save(self._p, buf, cap,
+                                                 byref(n)), "partial_save")
+        return buf.raw[:n.value]
+
+    @classmethod
+    def load(cls, data: bytes) -> "AttributionPartial":
+        """A partial from bytes written by :meth:`save` (Corrupt when they
+        are damaged, VersionMismatch when newer)."""
+        if not _lib.has("fnl_attribution_partial_load"):
+            raise error(EUNSUPPORTED, b"unsupported: no partial_load")
+        data = bytes(data)
+        out = ctypes.c_void_p()
+        _check(_lib.fnl_attribution_partial_load(byref(out), data, len(data),
+                                                 None),
+               "not a partial, truncated, damaged or from a newer version")
+        obj = cls.__new__(cls)
+        obj._ptr = out.value
+        return obj
 
     def close(self) -> None:
         ptr, self._ptr = self._ptr, None

@@ -13,13 +13,14 @@ naming the callback) when the library call that triggered it returns:
 """
 from __future__ import annotations
 
+import array
 import ctypes
 import weakref
 from ctypes import byref, c_char, c_int, c_int64, c_size_t, c_uint64, sizeof
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
-from . import _lib
+from . import _lib, _pack
 from ._convert import (KeysLike, TimeLike, attr_array, attr_value, dec, enc,
                        error, invalid, key_pairs, role_code, role_name,
                        str_array, to_int, to_ms)
@@ -36,11 +37,20 @@ Id = int  # a contact / account / deal handle (Contact, Account, Deal are ints)
 _TOUCH_STR = ("type", "channel", "campaign", "content", "url", "referrer",
               "utm_source", "utm_medium", "utm_campaign", "utm_term",
               "utm_content", "account")
-_TOUCH_STR_SET = frozenset(_TOUCH_STR)
+_TOUCH_STR_INDEX = {f[0]: i for i, f in enumerate(_lib.fnl_touch._fields_)
+                    if f[0] in _TOUCH_STR}
 _TOUCH_INFO_STR = ("type", "channel", "campaign", "content", "utm_source",
                    "utm_medium", "utm_campaign", "utm_term", "utm_content")
 _KEY_SIZE = sizeof(_lib.fnl_key)
 _COMPRESSION = {"none": 0, "zlib": 1}
+_TOUCH_PACK = _pack.struct_format(_lib.fnl_touch) if _pack.FAST else None
+
+
+def _cstr(b: bytes, keep: list):
+    """A C string argument: the bytes' address (fast mode; `keep` holds
+    the bytes alive), or the bytes themselves for ctypes."""
+    keep.append(b)
+    return id(b) + _pack.BYTES_OFFSET if _pack.FAST else b
 _INV_PREFIX = "invalid argument: "
 
 
@@ -189,7 +199,10 @@ class Engine:
             cfg.storage = storage._attach(self)
         errbuf = ctypes.create_string_buffer(512)
         cfg.errbuf, cfg.errbuf_size = ctypes.addressof(errbuf), len(errbuf)
-        self._touch_init = bytes(_lib.init(_lib.fnl_touch, "fnl_touch_init"))
+        tinit = _lib.init(_lib.fnl_touch, "fnl_touch_init")
+        # NULL pointers as 0: both struct.pack and ctypes take that
+        self._touch_vals = [0 if v is None else v for v in (
+            getattr(tinit, f) for f, *_ in tinit._fields_)]
         out = ctypes.c_void_p()
         rc = _lib.fnl_engine_open(byref(out), byref(cfg))
         if rc != 0 or self._pending is not None:
@@ -268,7 +281,7 @@ class Engine:
                 e = evp.contents
                 listener(Event(EVENT_KINDS.get(e.kind, f"event_{e.kind}"),
                                e.kind, e.time, e.contact, e.other, e.account,
-                               dec(e.name)))
+                               dec(e.name), dec(e.model)))
             except BaseException as exc:  # never let it reach C
                 eng._set_pending(exc, "listener")
 
@@ -564,31 +577,86 @@ class Engine:
 
     # -- touches ------------------------------------------------------------
 
-    def _fill(self, t, row: Mapping[str, Any], flat: list, cache: dict) -> int:
-        """Copy one touch dict into struct t; its keys go to `flat`.
-        Returns the number of keys."""
-        start = len(flat)
+    def _row(self, row: Mapping[str, Any], flat: list, cache: dict,
+             keep: list) -> list:
+        """The field values of one fnl_touch (in struct order) from a touch
+        dict.  Strings become C addresses (fast mode) or bytes; the keys go
+        to `flat` as kind, value, kind, value, ... and field 2 holds (start,
+        count) until the key array exists.  Hot path of batches: plain
+        types take the fast branches."""
+        vals = list(self._touch_vals)
         for name, v in row.items():
             if v is None:
                 continue
-            if name in _TOUCH_STR_SET:
-                b = cache.get(v) if type(v) is str else None
-                if b is None:
-                    b = enc(v, name)
+            i = _TOUCH_STR_INDEX.get(name)
+            if i is not None:
+                a = cache.get(v) if type(v) is str else None
+                if a is None:
+                    a = _cstr(enc(v, name), keep)
                     if type(v) is str:
-                        cache[v] = b
-                setattr(t, name, b)
+                        cache[v] = a
+                vals[i] = a
             elif name == "keys":
-                flat.extend(key_pairs(v))
+                start = len(flat)
+                pairs = v.items() if type(v) is dict else key_pairs(v)
+                for kind, value in pairs:
+                    a = cache.get(kind) if type(kind) is str else None
+                    if a is None:
+                        a = _cstr(enc(kind, "key kind"), keep)
+                        if type(kind) is str:
+                            cache[kind] = a
+                    flat.append(a)
+                    flat.append(_cstr(enc(value, f"key '{kind}'"), keep))
+                vals[2] = (start, (len(flat) - start) >> 1)
             elif name == "time":
-                t.time = to_ms(v)
+                vals[1] = v if type(v) is int else to_ms(v)
             elif name == "contact":
-                t.contact = _id(v, "contact")
+                vals[4] = _id(v, "contact")
             elif name == "value":
-                t.value = to_int(v, "value")
+                vals[17] = to_int(v, "value")
             else:
                 raise invalid(f"unknown touch field '{name}'")
-        return len(flat) - start
+        return vals
+
+    def _touches_array(self, rows: Sequence[Mapping[str, Any]]):
+        """(fnl_touch array, keepalive) for a batch, or raise naming the
+        first bad touch."""
+        flat: list = []
+        cache: dict = {}
+        keep: list = []
+        vals = []
+        row_ = self._row
+        for i, row in enumerate(rows):
+            try:
+                vals.append(row_(row, flat, cache, keep))
+            except InvalidArgument as exc:
+                raise invalid(f"touch {i}: {_bare(exc)}") from None
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise invalid(f"touch {i}: expected a dict of touch fields "
+                              f"({exc})") from None
+        n = len(vals)
+        if _pack.FAST:
+            karr = array.array(_pack._PTR, flat)
+            base = karr.buffer_info()[0]
+            buf = bytearray(n * _TOUCH_PACK.size)
+            pack_into, size = _TOUCH_PACK.pack_into, _TOUCH_PACK.size
+            ptr = karr.itemsize
+            for j, v in enumerate(vals):
+                k = v[2]
+                if type(k) is tuple:
+                    v[2], v[3] = base + k[0] * ptr, k[1]
+                pack_into(buf, j * size, *v)
+            arr = (_lib.fnl_touch * n).from_buffer(buf)
+            return arr, (flat, karr, buf, keep)
+        karr = (_lib.fnl_key * (len(flat) >> 1))(
+            *zip(flat[0::2], flat[1::2])) if flat else None
+        base = ctypes.addressof(karr) if flat else 0
+        for v in vals:
+            k = v[2]
+            if type(k) is tuple:
+                v[2], v[3] = base + (k[0] >> 1) * _KEY_SIZE, k[1]
+        arr = (_lib.fnl_touch * n)(*map(tuple, vals))
+        return arr, (flat, karr, keep)
 
     def add_touch(self, *, keys: KeysLike = None, contact: Optional[Id] = None,
                   time: TimeLike = None, type: Optional[str] = None,
@@ -611,15 +679,10 @@ class Engine:
                    utm_medium=utm_medium, utm_campaign=utm_campaign,
                    utm_term=utm_term, utm_content=utm_content,
                    account=account, value=value or None)
-        t = _lib.fnl_touch.from_buffer_copy(self._touch_init)
-        flat: list = []
-        n = self._fill(t, row, flat, {})
-        karr = (_lib.fnl_key * n)(*flat) if n else None
-        if n:
-            t.keys, t.key_count = ctypes.addressof(karr), n
+        arr, keep = self._touches_array([row])
         out = c_uint64()
-        rc = _lib.fnl_touch_add(self._p, byref(t), byref(out))
-        del flat, karr
+        rc = _lib.fnl_touch_add(self._p, arr, byref(out))
+        del keep
         self._check(rc)
         return Contact(out.value, self)
 
@@ -635,30 +698,10 @@ class Engine:
         n = len(rows)
         if n == 0:
             return []
-        arr = (_lib.fnl_touch * n).from_buffer_copy(self._touch_init * n)
-        flat: list = []
-        spans = []
-        cache: dict = {}
-        fill = self._fill
-        for i, row in enumerate(rows):
-            t = arr[i]
-            try:
-                k = fill(t, row, flat, cache)
-            except InvalidArgument as exc:
-                raise invalid(f"touch {i}: {_bare(exc)}") from None
-            except (AttributeError, TypeError) as exc:
-                raise invalid(f"touch {i}: expected a dict of touch fields "
-                              f"({exc})") from None
-            if k:
-                spans.append((t, len(flat) - k, k))
-        karr = (_lib.fnl_key * len(flat))(*flat) if flat else None
-        if flat:
-            base = ctypes.addressof(karr)
-            for t, start, k in spans:
-                t.keys, t.key_count = base + start * _KEY_SIZE, k
+        arr, keep = self._touches_array(rows)
         out = (c_uint64 * n)()
         rc = _lib.fnl_touch_add_batch(self._p, arr, n, out)
-        del flat, karr, cache  # the C call is over: let the bytes go
+        del keep  # the C call is over: the bytes may go
         self._check(rc)
         return list(out)
 
@@ -684,11 +727,8 @@ class Engine:
     def touch_channel(self, **fields: Any) -> str:
         """The channel the grouping gives a touch with these fields (only
         type, url, referrer and utm_* matter)."""
-        t = _lib.fnl_touch.from_buffer_copy(self._touch_init)
-        try:
-            self._fill(t, fields, [], {})
-        except InvalidArgument:
-            raise
+        arr, keep = self._touches_array([fields])
+        t = arr[0]
         out = ctypes.c_char_p()
         self._check(_lib.fnl_touch_channel(self._p, byref(t), byref(out)))
         return dec(out.value) or ""
@@ -788,6 +828,32 @@ class Engine:
                 return res
             after = out.value
             res.append(self.deal(after))
+
+    # -- attribution over the engine's own data --------------------------
+
+    def attribute(self, model: Union[str, int] = "linear", **options: Any):
+        """Attribute conversions (won deals by default) to the touches of
+        their buying group; returns an AttributionResult whose
+        ``journeys_stats`` says what was built.
+
+        Options: conversion ("deal_won", "deal_created"), scope ("account",
+        "contact"), group_by ("channel", "campaign", "content",
+        "utm_source", "utm_medium", "utm_campaign", "type",
+        "channel_campaign", "contact_attr", "account_attr", "owner"),
+        group_attr, lookback_ms (-1: unlimited; default 90 days),
+        exclude_types, lead_types, nonconverting ("lost_deals", "no_deal"),
+        currency, since, until, unattributed_key, and the model options of
+        funnelcore.attribute (markov_order, half_life_ms, ...,
+        value_decimals: amounts are minor units / 10**value_decimals).
+        """
+        from .attribution import engine_attribute
+        return engine_attribute(self, model, **options)
+
+    def journeys(self, **options: Any):
+        """(Journeys, JourneyStats) built from the engine with the options
+        of :meth:`attribute`, for funnelcore.attribute or partials."""
+        from .attribution import engine_journeys
+        return engine_journeys(self, **options)
 
     # -- costs ------------------------------------------------------------
 

@@ -129,3 +129,52 @@ def test_dataframe_when_pandas_is_there(paths):
     else:
         df = r.to_dataframe()
         assert df.loc["a", "conversions"] == 0.5
+
+
+needs_engine_attr = pytest.mark.skipif(
+    not fc._lib.has("fnl_engine_attribute"),
+    reason="library without attribution over the engine")
+
+
+@needs_engine_attr
+def test_engine_attribution_credits_the_buying_group():
+    day = 86400000
+    t0 = 1767225600000
+    with fc.Engine() as e:
+        ann = e.add_touch(keys={"email": "ann@acme.com"}, channel="email",
+                          time=t0)
+        e.add_touch(keys={"email": "bob@acme.com"}, channel="events",
+                    time=t0 + day)  # same account: same buying group
+        e.add_touch(keys={"email": "ann@acme.com"}, channel="email",
+                    time=t0 - 200 * day)  # outside the 90-day lookback
+        e.upsert_deal("D1", account="acme.com", contacts=[(ann, "user")],
+                      amount=100_000, currency="EUR", created=t0 + 2 * day,
+                      closed=t0 + 10 * day, status="won")
+        r = e.attribute("linear")
+        assert credit(r) == {"email": (0.5, 50_000.0),
+                             "events": (0.5, 50_000.0)}
+        assert r.journeys_stats.conversions == 1
+        assert r.journeys_stats.currency == "EUR"
+        contact_only = e.attribute("first", scope="contact",
+                                   value_decimals=2)
+        assert credit(contact_only) == {"email": (1.0, 1000.0)}
+        wide = e.attribute("first", lookback_ms=-1)
+        assert wide.journeys_stats.touches == 3
+        j, st = e.journeys()
+        assert len(j) == 1 and st.touches == 2
+        j.close()
+        with pytest.raises(fc.InvalidArgument, match="group_by"):
+            e.attribute("first", group_by="weather")
+
+
+@needs_engine_attr
+def test_partial_save_load_roundtrip(paths):
+    p = fc.AttributionPartial(["linear", "markov"], value_decimals=2)
+    p.add(paths)
+    data = p.save()
+    q = fc.AttributionPartial.load(data)
+    assert credit(q.finish("markov")) == credit(p.finish("markov"))
+    with pytest.raises(fc.Corrupt):
+        fc.AttributionPartial.load(data[:-3] + b"xyz")
+    p.close()
+    q.close()

@@ -3,7 +3,7 @@ forget()."""
 import pytest
 
 import funnelcore as fc
-from conftest import DAY, T0
+from conftest import T0
 
 needs = pytest.mark.skipif(not fc._lib.has("fnl_contact_forget"),
                            reason="library without persistence API")

@@ -169,3 +169,24 @@ def test_costs_add_read_and_errors(eng):
     with pytest.raises(fc.InvalidArgument):
         eng.add_cost(start=T0, end=T0 + 1, amount=1)  # no channel/campaign
     assert len(eng.costs()) == 2
+
+
+def test_batches_agree_with_and_without_the_fast_packer(monkeypatch):
+    from funnelcore import _pack
+    rows = [{"keys": [("cookie_id", f"ck{i % 4}"), ("email", f"p{i % 3}@acme.com")]
+             if i % 5 == 0 else {"email": f"p{i % 3}@acme.com"},
+             "time": T0 + i, "channel": ["email", "events"][i % 2],
+             "campaign": "c\u00e9", "value": i, "type": "visit"}
+            for i in range(40)]
+
+    def run():
+        with fc.Engine() as e:
+            ids = e.add_touches(rows)
+            return ids, [e.contact(c) for c in e.contact_ids()], e.stats()
+
+    fast = run()
+    monkeypatch.setattr(_pack, "FAST", False)
+    slow = run()
+    assert fast[0] == slow[0] and fast[1] == slow[1]
+    assert fast[2].touches == slow[2].touches == 40
+    assert fast[2].merges == slow[2].merges

@@ -1,0 +1,452 @@
+// TypeScript declarations for funnelcore (Node bindings over koffi).
+
+/** A contact / account / deal handle.  Handles fit in 48 bits today and are
+ *  plain numbers; a handle beyond 2^53 would arrive as a bigint. */
+export type Handle = number;
+/** ms since 1970-01-01T00:00:00Z, a Date, or a bigint; null/undefined
+ *  mean the engine clock's now where a time is optional. */
+export type TimeLike = number | bigint | Date;
+export type Keys =
+  | Record<string, string>
+  | Array<[string, string]>
+  | Array<{ kind: string; value: string }>;
+export type AttrValue = string | number;
+export type Role =
+  | 'none' | 'user' | 'influencer' | 'decision_maker' | 'economic_buyer'
+  | 'champion' | 'other' | number;
+
+export interface Event {
+  kind: 'contact_created' | 'contact_merged' | 'account_created'
+    | 'account_assigned' | 'contact_forgotten' | 'key_event'
+    | `event_${number}`;
+  code: number;
+  time: number;
+  contact: Handle;
+  /** contact_merged: the contact merged away into `contact`. */
+  other: Handle;
+  account: Handle;
+  /** account events: the account's id; key events: the key event. */
+  name: string | null;
+  /** key events: the scoring model's name. */
+  model: string | null;
+}
+
+export type ChannelRuleField =
+  | 'utmSource' | 'utmMedium' | 'utmCampaign' | 'referrerHost' | 'type'
+  | 'urlHost';
+export type ChannelRule =
+  | [ChannelRuleField | number, string, string]
+  | { field: ChannelRuleField | number; pattern: string; channel: string };
+
+export interface EngineOptions {
+  /** Now, in ms or as a Date.  A throw makes the triggering call fail
+   *  cleanly and is rethrown from it. */
+  clock?: () => number | bigint | Date;
+  /** Called after each mutation completed; may read, not mutate (Busy).
+   *  A throw is rethrown from the mutating call (the mutation is kept). */
+  listener?: (event: Event) => void;
+  precedence?: 'latest' | 'source' | number;
+  sourcePriority?: string[];
+  freemailDomains?: string[];
+  defaultCountryCode?: string;
+  channelRules?: ChannelRule[];
+  /** Persistence: mutations are journaled through it; opening replays. */
+  storage?: MemoryStore | FileStore;
+  snapshotCompression?: 'none' | 'zlib' | number;
+}
+
+export interface ContactUpdate {
+  keys?: Keys;
+  contact?: Handle;
+  /** null removes an attribute. */
+  attrs?: Record<string, AttrValue | null>;
+  tagsAdd?: string[];
+  tagsRemove?: string[];
+  /** '' clears. */
+  owner?: string;
+  account?: string;
+  role?: Role;
+  source?: string;
+  time?: TimeLike;
+}
+
+export interface TouchInput {
+  keys?: Keys;
+  contact?: Handle;
+  time?: TimeLike;
+  type?: string;
+  channel?: string;
+  campaign?: string;
+  content?: string;
+  url?: string;
+  referrer?: string;
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  utmTerm?: string;
+  utmContent?: string;
+  account?: string;
+  value?: number | bigint;
+}
+
+export interface Touch {
+  time: number;
+  contact: Handle;
+  type: string | null;
+  channel: string | null;
+  campaign: string | null;
+  content: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  value: number;
+}
+
+export interface ContactInfo {
+  id: Handle;
+  account: Handle | null;
+  owner: string | null;
+  role: string;
+  created: number;
+  firstTouch: number | null;
+  lastTouch: number | null;
+  touchCount: number;
+  keys: Array<{ kind: string; value: string }>;
+  attrs: Record<string, AttrValue>;
+  tags: string[];
+  touches: Touch[];
+}
+
+export interface AccountUpdate {
+  id: string;
+  domains?: string[];
+  attrs?: Record<string, AttrValue | null>;
+  owner?: string;
+  source?: string;
+  time?: TimeLike;
+}
+
+export interface AccountInfo {
+  id: Handle;
+  name: string;
+  owner: string | null;
+  created: number;
+  contactCount: number;
+  domains: string[];
+  attrs: Record<string, AttrValue>;
+  contacts: Handle[];
+}
+
+export type DealContactInput =
+  | { contact: Handle; role?: Role }
+  | { key: [string, string] | { kind: string; value: string }; role?: Role };
+
+export interface DealUpdate {
+  id: string;
+  account?: string;
+  contacts?: DealContactInput[];
+  amount?: number | bigint;
+  currency?: string;
+  created?: TimeLike;
+  /** 0 / undefined: not closed. */
+  closed?: TimeLike | 0;
+  status?: 'open' | 'won' | 'lost' | number;
+  stage?: string;
+  owner?: string;
+}
+
+export interface DealInfo {
+  id: Handle;
+  name: string;
+  account: Handle | null;
+  amount: number;
+  currency: string;
+  created: number;
+  closed: number;
+  status: 'open' | 'won' | 'lost' | string;
+  stage: string | null;
+  owner: string | null;
+  contacts: Array<{ contact: Handle; role: string }>;
+}
+
+export interface CostInput {
+  channel?: string;
+  campaign?: string;
+  region?: string;
+  start: TimeLike;
+  end: TimeLike;
+  amount: number | bigint;
+  currency?: string;
+}
+
+export interface Cost {
+  index: number;
+  channel: string | null;
+  campaign: string | null;
+  region: string | null;
+  start: number;
+  end: number;
+  amount: number;
+  currency: string;
+}
+
+export interface Stats {
+  contacts: number;
+  merges: number;
+  accounts: number;
+  touches: number;
+  deals: number;
+  costs: number;
+  identityKeys: number;
+  strings: number;
+  stringBytes: number;
+  memoryBytes: number;
+  memoryPeak: number;
+  forgotten: number;
+  journalSeq: number;
+}
+
+export class Engine {
+  constructor(options?: EngineOptions);
+  readonly closed: boolean;
+  close(): void;
+  [Symbol.dispose](): void;
+  now(): number;
+  stats(): Stats;
+  checkpoint(): void;
+  sync(): void;
+
+  upsertContact(update: ContactUpdate): Handle;
+  findContact(kind: string, value: string): Handle | null;
+  resolve(contact: Handle): Handle;
+  contact(contact: Handle, options?: { touches?: boolean }): ContactInfo;
+  contactKeys(contact: Handle): Array<{ kind: string; value: string }>;
+  contactAttrs(contact: Handle): Record<string, AttrValue>;
+  contactAttr(contact: Handle, name: string): AttrValue | null;
+  contactTags(contact: Handle): string[];
+  forget(contact: Handle): void;
+  contactIds(): Generator<Handle, void, unknown>;
+  contacts(options?: { touches?: boolean }): Generator<ContactInfo, void, unknown>;
+
+  upsertAccount(update: AccountUpdate): Handle;
+  findAccount(idOrDomain: string): Handle | null;
+  account(account: Handle): AccountInfo;
+  accounts(): Generator<AccountInfo, void, unknown>;
+  isFreemail(domain: string): boolean;
+
+  addTouch(touch: TouchInput): Handle;
+  /** One library call, all or nothing; the contact of each touch. */
+  addTouches(touches: Iterable<TouchInput>): Handle[];
+  touches(contact: Handle): Touch[];
+  touchChannel(touch: TouchInput): string;
+
+  upsertDeal(update: DealUpdate): Handle;
+  findDeal(id: string): Handle | null;
+  deal(deal: Handle): DealInfo;
+  deals(): DealInfo[];
+
+  /** Attribution over the engine's deals and touches. */
+  attribute(model?: ModelName | number, options?: EngineAttributionOptions): AttributionResult;
+  journeys(options?: EngineAttributionOptions): { journeys: Journeys; stats: JourneyStats };
+
+  addCost(cost: CostInput): number;
+  cost(index: number): Cost;
+  costs(): Cost[];
+}
+
+export class MemoryStore {
+  constructor();
+  readonly closed: boolean;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface FileStoreOptions {
+  sync?: 'everyRecord' | 'interval' | 'never';
+  syncEveryRecords?: number;
+  syncEveryMs?: number;
+  createIfMissing?: boolean;
+  recovery?: 'strict' | 'truncate';
+}
+
+export interface FileStoreStats {
+  droppedBytes: number;
+  droppedRecords: number;
+  droppedOffset: number;
+  records: number;
+  firstSeq: number;
+  lastSeq: number;
+  journalBytes: number;
+  snapshotSeq: number;
+  hasSnapshot: boolean;
+  failed: boolean;
+  syncs: number;
+}
+
+export class FileStore {
+  constructor(dir: string, options?: FileStoreOptions);
+  readonly path: string;
+  readonly openReport: string;
+  readonly errmsg: string;
+  readonly closed: boolean;
+  stats(): FileStoreStats;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface JourneyInput {
+  groups: string[];
+  conversions?: number;
+  nulls?: number;
+  value?: number;
+  times?: TimeLike[];
+  conversionTime?: TimeLike;
+  leadIndex?: number;
+  opportunityIndex?: number;
+  closeIndex?: number;
+}
+
+export interface PathsOptions {
+  valueDecimals?: number;
+  separator?: string;
+}
+
+export class Journeys {
+  constructor(valueDecimals?: number);
+  static readPaths(file: string, options?: PathsOptions): Journeys;
+  static parsePaths(text: string | Uint8Array, options?: PathsOptions): Journeys;
+  add(journey: JourneyInput): void;
+  extend(journeys: Iterable<JourneyInput>): void;
+  readonly length: number;
+  readonly groupCount: number;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export type ModelName =
+  | 'first' | 'last' | 'last_non_direct' | 'linear' | 'time_decay'
+  | 'u_shaped' | 'w_shaped' | 'z_shaped' | 'j_shaped' | 'inverse_j'
+  | 'custom' | 'markov' | 'shapley' | 'shapley_ordered';
+
+export interface AttributionOptions {
+  markovOrder?: number;
+  shapleyValue?: 'rate' | 'conversions';
+  halfLifeMs?: number;
+  /** null: no direct group. */
+  directGroup?: string | null;
+  /** custom model: first, middle, last weights. */
+  custom?: [number, number, number];
+}
+
+export interface AttributionRow {
+  key: string;
+  conversions: number;
+  value: number;
+  touches: number;
+  removalEffect: number;
+  valueRemovalEffect: number;
+  positions: number[];
+}
+
+export interface AttributionResult {
+  model: string;
+  rows: AttributionRow[];
+  totalConversions: number;
+  totalValue: number;
+  totalNulls: number;
+  journeys: number;
+  touches: number;
+  valueDecimals: number;
+  markovOrder: number;
+  markovConversionProbability: number;
+  markovStates: number;
+  directGroup: string;
+  halfLifeMs: number;
+  /** Engine.attribute(): what the journeys were built from. */
+  journeysStats?: JourneyStats;
+}
+
+export interface JourneyStats {
+  currency: string;
+  conversions: number;
+  nonconverting: number;
+  touches: number;
+  untouched: number;
+  untouchedValue: number;
+  otherCurrency: number;
+}
+
+export interface EngineAttributionOptions extends AttributionOptions {
+  conversion?: 'dealWon' | 'dealCreated' | number;
+  scope?: 'account' | 'contact' | number;
+  groupBy?: 'channel' | 'campaign' | 'content' | 'utmSource' | 'utmMedium'
+    | 'utmCampaign' | 'type' | 'channelCampaign' | 'contactAttr'
+    | 'accountAttr' | 'owner' | number;
+  groupAttr?: string;
+  /** -1: unlimited; default 90 days. */
+  lookbackMs?: number;
+  excludeTypes?: string[];
+  leadTypes?: string[];
+  nonconverting?: Array<'lostDeals' | 'noDeal'> | 'lostDeals' | 'noDeal';
+  currency?: string;
+  since?: TimeLike;
+  until?: TimeLike;
+  unattributedKey?: string;
+  /** amounts are minor units / 10^valueDecimals in results */
+  valueDecimals?: number;
+}
+
+export function attribute(
+  journeys: Journeys | Iterable<JourneyInput>,
+  model?: ModelName | number,
+  options?: AttributionOptions,
+): AttributionResult;
+
+export class AttributionPartial {
+  constructor(models: Array<ModelName | number>,
+    options?: AttributionOptions & { valueDecimals?: number });
+  add(journeys: Journeys, first?: number, count?: number): void;
+  merge(other: AttributionPartial): void;
+  finish(model: ModelName | number): AttributionResult;
+  /** Versioned, checksummed bytes for another process. */
+  save(): Uint8Array;
+  static load(bytes: Uint8Array): AttributionPartial;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export const MODELS: Record<string, number>;
+export const EVENT_KINDS: Record<number, string>;
+
+export class FunnelcoreError extends Error {
+  /** The negative FNL_E* status code. */
+  readonly code: number;
+  /** 'FNL_EINVAL', ... */
+  readonly codeName: string;
+  /** fnl_errmsg detail (also the message). */
+  readonly detail: string;
+  /** Paths CSV errors: where. */
+  readonly line?: number;
+  readonly column?: number;
+}
+export class InvalidArgument extends FunnelcoreError {}
+export class OutOfMemory extends FunnelcoreError {}
+export class StorageError extends FunnelcoreError {}
+export class NotFound extends FunnelcoreError {}
+export class Corrupt extends FunnelcoreError {}
+export class VersionMismatch extends FunnelcoreError {}
+export class Stale extends FunnelcoreError {}
+export class OutOfRange extends FunnelcoreError {}
+export class Canceled extends FunnelcoreError {}
+export class AlreadyExists extends FunnelcoreError {}
+export class LimitExceeded extends FunnelcoreError {}
+export class Busy extends FunnelcoreError {}
+export class Unsupported extends FunnelcoreError {}
+
+export const codes: Record<string, number>;
+export const libraryVersion: string;
+export const libraryPath: string;
+export function strerror(code: number): string;
+export const TIME_NOW: bigint;
