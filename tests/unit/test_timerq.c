@@ -1,0 +1,269 @@
+/* test_timerq -- the timer queue: due order with FIFO ties, inclusive due
+ * times, cancellation by id (and stale ids), reserve making pushes
+ * infallible, restore keeping ids and order, allocation failures, and a
+ * randomized comparison against a sorted reference. */
+#include "failalloc.h"
+#include "mem.h"
+#include "test.h"
+#include "timerq.h"
+
+static fnli_timer tm(int64_t due, uint64_t contact)
+{
+    fnli_timer t;
+    memset(&t, 0, sizeof(t));
+    t.due = due;
+    t.contact = contact;
+    t.kind = FNLI_TIMER_STAGE;
+    return t;
+}
+
+TEST(pops_in_due_order_with_push_order_ties)
+{
+    fnli_mem mem;
+    fnli_timerq q;
+    fnli_timer t, out;
+    /* dues 50, 10, 30, 10, 20 for contacts 1..5: expected order by due,
+     * and the two 10s in push order: 2, 4, 5, 3, 1 */
+    int64_t dues[5] = {50, 10, 30, 10, 20};
+    uint64_t expect[5] = {2, 4, 5, 3, 1};
+    int i;
+    fnli_mem_init(&mem, NULL);
+    fnli_timerq_init(&q, &mem);
+    for (i = 0; i < 5; i++) {
+        t = tm(dues[i], (uint64_t)i + 1);
+        CHECK_OK(fnli_timerq_push(&q, &t, NULL));
+    }
+    CHECK_INT(fnli_timerq_count(&q), 5);
+    CHECK_INT(fnli_timerq_peek(&q)->contact, 2);
+    for (i = 0; i < 5; i++) {
+        CHECK(fnli_timerq_pop_due(&q, 1000, &out));
+        CHECK_INT(out.contact, expect[i]);
+    }
+    CHECK(!fnli_timerq_pop_due(&q, 1000, &out));
+    fnli_timerq_free(&q);
+    CHECK_INT(mem.bytes, 0);
+}
+
+TEST(due_time_is_inclusive)
+{
+    fnli_mem mem;
+    fnli_timerq q;
+    fnli_timer t = tm(1000, 7), out;
+    fnli_mem_init(&mem, NULL);
+    fnli_timerq_init(&q, &mem);
+    CHECK_OK(fnli_timerq_push(&q, &t, NULL));
+    CHECK(!fnli_timerq_pop_due(&q, 999, &out));   /* one ms early */
+    CHECK_INT(fnli_timerq_count(&q), 1);
+    CHECK(fnli_timerq_pop_due(&q, 1000, &out));   /* exactly at due */
+    CHECK_INT(out.due, 1000);
+    fnli_timerq_free(&q);
+}
+
+TEST(cancel_by_id_and_stale_ids)
+{
+    fnli_mem mem;
+    fnli_timerq q;
+    fnli_timer t, out;
+    uint64_t a, b, c, d;
+    fnli_mem_init(&mem, NULL);
+    fnli_timerq_init(&q, &mem);
+    t = tm(10, 1);
+    CHECK_OK(fnli_timerq_push(&q, &t, &a));
+    t = tm(20, 2);
+    CHECK_OK(fnli_timerq_push(&q, &t, &b));
+    t = tm(30, 3);
+    CHECK_OK(fnli_timerq_push(&q, &t, &c));
+    CHECK(a != 0 && a != b && b != c);
+    CHECK_OK(fnli_timerq_cancel(&q, b));
+    CHECK_INT(fnli_timerq_cancel(&q, b), FNL_ENOTFOUND);  /* twice */
+    CHECK(fnli_timerq_get(&q, b) == NULL);
+    CHECK_INT(fnli_timerq_get(&q, c)->contact, 3);
+    /* b's slot is reused, but the old id stays dead */
+    t = tm(5, 4);
+    CHECK_OK(fnli_timerq_push(&q, &t, &d));
+    CHECK((d & 0xFFFFFFFFu) == (b & 0xFFFFFFFFu));
+    CHECK(d != b);
+    CHECK_INT(fnli_timerq_cancel(&q, b), FNL_ENOTFOUND);
+    CHECK_INT(fnli_timerq_count(&q), 3);
+    CHECK_INT(fnli_timerq_cancel(&q, 0), FNL_ENOTFOUND);
+    CHECK_INT(fnli_timerq_cancel(&q, UINT64_C(0xFFFFFFFF00000099)),
+              FNL_ENOTFOUND);
+    /* remaining order: 4 (5), 1 (10), 3 (30) */
+    CHECK(fnli_timerq_pop_due(&q, 100, &out));
+    CHECK_INT(out.contact, 4);
+    CHECK(fnli_timerq_pop_due(&q, 100, &out));
+    CHECK_INT(out.contact, 1);
+    CHECK_INT(fnli_timerq_cancel(&q, a), FNL_ENOTFOUND);  /* popped */
+    CHECK(fnli_timerq_pop_due(&q, 100, &out));
+    CHECK_INT(out.contact, 3);
+    fnli_timerq_free(&q);
+}
+
+TEST(reserve_makes_pushes_infallible)
+{
+    failalloc fa = {-1, 0, 0, 0, 0};
+    fnl_allocator a = fa_table(&fa);
+    fnli_mem mem;
+    fnli_timerq q;
+    fnli_timer t = tm(1, 1);
+    int i;
+    fnli_mem_init(&mem, &a);
+    fnli_timerq_init(&q, &mem);
+    CHECK_OK(fnli_timerq_reserve(&q, 100));
+    fa_arm(&fa, 0, 1);  /* every allocation fails from now on */
+    for (i = 0; i < 100; i++)
+        CHECK_OK(fnli_timerq_push(&q, &t, NULL));
+    CHECK_INT(fa.fired, 0);
+    CHECK_INT(fnli_timerq_push(&q, &t, NULL), FNL_ENOMEM);
+    CHECK_INT(fnli_timerq_count(&q), 100);   /* the failed push changed
+                                                nothing */
+    fa_disarm(&fa);
+    fnli_timerq_free(&q);
+    CHECK_INT(fa.outstanding, 0);
+}
+
+TEST(growth_failure_changes_nothing)
+{
+    failalloc fa = {-1, 0, 0, 0, 0};
+    fnl_allocator a = fa_table(&fa);
+    fnli_mem mem;
+    fnli_timerq q;
+    fnli_timer t, out;
+    long n;
+    int i;
+    fnli_mem_init(&mem, &a);
+    fnli_timerq_init(&q, &mem);
+    /* 64 pushes fill the first capacity (min 64); the 65th grows both the
+     * heap and the slot table: fail each of those allocations in turn */
+    for (i = 0; i < 64; i++) {
+        t = tm(64 - i, (uint64_t)i);
+        CHECK_OK(fnli_timerq_push(&q, &t, NULL));
+    }
+    for (n = 0; n < 2; n++) {
+        t = tm(0, 999);
+        fa_arm(&fa, n, 0);
+        CHECK_INT(fnli_timerq_push(&q, &t, NULL), FNL_ENOMEM);
+        CHECK_INT(fnli_timerq_count(&q), 64);
+        CHECK_INT(fnli_timerq_peek(&q)->contact, 63);  /* due 1 */
+    }
+    fa_disarm(&fa);
+    t = tm(0, 999);
+    CHECK_OK(fnli_timerq_push(&q, &t, NULL));
+    for (i = 0; i < 65; i++)
+        CHECK(fnli_timerq_pop_due(&q, 1000, &out));
+    fnli_timerq_free(&q);
+    CHECK_INT(fa.outstanding, 0);
+}
+
+static void collect(void *ctx, const fnli_timer *t)
+{
+    fnli_timer **w = ctx;
+    *(*w)++ = *t;
+}
+
+TEST(restore_keeps_ids_and_order)
+{
+    fnli_mem mem;
+    fnli_timerq q, r;
+    fnli_timer t, saved[8], *w = saved, out1, out2;
+    uint64_t ids[6];
+    int i;
+    fnli_mem_init(&mem, NULL);
+    fnli_timerq_init(&q, &mem);
+    fnli_timerq_init(&r, &mem);
+    for (i = 0; i < 6; i++) {
+        t = tm(100 + (i % 3), (uint64_t)i);  /* dues 100,101,102,100,101,102 */
+        CHECK_OK(fnli_timerq_push(&q, &t, &ids[i]));
+    }
+    CHECK_OK(fnli_timerq_cancel(&q, ids[1]));
+    fnli_timerq_each(&q, collect, &w);
+    CHECK_INT(w - saved, 5);
+    CHECK_OK(fnli_timerq_restore(&r, saved, 5));
+    CHECK_INT(fnli_timerq_get(&r, ids[4])->contact, 4);
+    CHECK(fnli_timerq_get(&r, ids[1]) == NULL);
+    /* same pop sequence: 0, 3 (due 100), 4 (101), 2, 5 (102) */
+    for (i = 0; i < 5; i++) {
+        CHECK(fnli_timerq_pop_due(&q, 1000, &out1));
+        CHECK(fnli_timerq_pop_due(&r, 1000, &out2));
+        CHECK_INT(out1.contact, out2.contact);
+        CHECK_INT(out1.id, out2.id);
+    }
+    /* a restored queue issues fresh ids */
+    t = tm(1, 9);
+    CHECK_OK(fnli_timerq_push(&r, &t, &ids[0]));
+    for (i = 1; i < 6; i++)
+        CHECK(ids[0] != ids[i]);
+    /* duplicates are refused and leave the queue empty */
+    fnli_timerq_free(&r);
+    saved[1] = saved[0];
+    CHECK_INT(fnli_timerq_restore(&r, saved, 2), FNL_EINVAL);
+    CHECK_INT(fnli_timerq_count(&r), 0);
+    fnli_timerq_free(&q);
+    fnli_timerq_free(&r);
+    CHECK_INT(mem.bytes, 0);
+}
+
+static uint64_t rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+TEST(random_operations_match_a_reference)
+{
+    enum { N = 3000 };
+    fnli_mem mem;
+    fnli_timerq q;
+    static int64_t due[N];
+    static uint64_t id[N];
+    static int live[N];
+    uint64_t s = 88172645463325252u;
+    int i, step, nlive = 0;
+    fnli_mem_init(&mem, NULL);
+    fnli_timerq_init(&q, &mem);
+    for (step = 0; step < 20000; step++) {
+        uint64_t r = rng(&s) % 10;
+        i = (int)(rng(&s) % N);
+        if (r < 5 && !live[i]) {
+            fnli_timer t = tm((int64_t)(rng(&s) % 500), (uint64_t)i);
+            due[i] = t.due;
+            CHECK_OK(fnli_timerq_push(&q, &t, &id[i]));
+            live[i] = 1;
+            nlive++;
+        } else if (r < 7 && live[i]) {
+            CHECK_OK(fnli_timerq_cancel(&q, id[i]));
+            live[i] = 0;
+            nlive--;
+        } else if (r >= 7 && nlive > 0) {
+            /* pop: must be a live timer of minimal due */
+            fnli_timer out;
+            int64_t min = INT64_MAX;
+            int k;
+            for (k = 0; k < N; k++)
+                if (live[k] && due[k] < min)
+                    min = due[k];
+            CHECK(fnli_timerq_pop_due(&q, INT64_MAX, &out));
+            CHECK_INT(out.due, min);
+            CHECK(live[out.contact]);
+            CHECK_INT(out.id, id[out.contact]);
+            live[out.contact] = 0;
+            nlive--;
+        }
+        CHECK_INT(fnli_timerq_count(&q), nlive);
+    }
+    fnli_timerq_free(&q);
+}
+
+int main(void)
+{
+    RUN(pops_in_due_order_with_push_order_ties);
+    RUN(due_time_is_inclusive);
+    RUN(cancel_by_id_and_stale_ids);
+    RUN(reserve_makes_pushes_infallible);
+    RUN(growth_failure_changes_nothing);
+    RUN(restore_keeps_ids_and_order);
+    RUN(random_operations_match_a_reference);
+    TEST_MAIN_END();
+}
