@@ -299,32 +299,14 @@ static void on_fire(void *ctx, uint32_t ev, int64_t time)
         queue_fired(f->e, f->model, f->contact, (uint64_t)1 << ev, time);
 }
 
-/* Recompute every model's state of contact c from its sorted timeline. */
-static int recompute(fnl_engine *e, uint32_t c, int notify)
+/* Recompute every model's state of contact c from its timeline, sorted
+ * by (time, arrival), using tv (n entries) as scratch. */
+static int recompute_sorted(fnl_engine *e, uint32_t c, const tref *refs,
+                            size_t n, fnli_score_tv *tv, int notify)
 {
-    const fnli_contact *cr = CONTACT(e, c);
-    size_t n = cr->touch_count, k, i;
-    tref *refs = NULL;
-    fnli_score_tv *tv = NULL;
     fnl_attr prof[128];
-    size_t np;
-    uint32_t x;
+    size_t np, k, i;
     int rc = FNL_OK;
-    if (n > 0) {
-        refs = fnli_malloc(&e->mem, n * sizeof(*refs));
-        tv = fnli_malloc(&e->mem, n * sizeof(*tv));
-        if (refs == NULL || tv == NULL) {
-            rc = FNL_ENOMEM;
-            goto out;
-        }
-        for (x = cr->touch_head, k = 0; x != 0 && k < n;
-             x = T_NEXT(&e->touches, x), k++) {
-            refs[k].time = T_TIME(&e->touches, x);
-            refs[k].idx = x;
-        }
-        n = k;
-        qsort(refs, n, sizeof(*refs), cmp_tref);
-    }
     np = profile_of(e, c, prof, sizeof(prof) / sizeof(prof[0]));
     for (i = 0; i < e->nmodels; i++) {
         fnli_attached *a = e->models[i];
@@ -349,6 +331,34 @@ static int recompute(fnl_engine *e, uint32_t c, int notify)
         if (fnli_score_recompute(a->model, st, tv, n, on_fire, &f) != FNL_OK)
             rc = FNL_ECORRUPT; /* unsorted: cannot happen */
     }
+    return rc;
+}
+
+/* Recompute contact c: gather and sort its timeline first. */
+static int recompute(fnl_engine *e, uint32_t c, int notify)
+{
+    const fnli_contact *cr = CONTACT(e, c);
+    size_t n = cr->touch_count, k;
+    tref *refs = NULL;
+    fnli_score_tv *tv = NULL;
+    uint32_t x;
+    int rc = FNL_OK;
+    if (n > 0) {
+        refs = fnli_malloc(&e->mem, n * sizeof(*refs));
+        tv = fnli_malloc(&e->mem, n * sizeof(*tv));
+        if (refs == NULL || tv == NULL) {
+            rc = FNL_ENOMEM;
+            goto out;
+        }
+        for (x = cr->touch_head, k = 0; x != 0 && k < n;
+             x = T_NEXT(&e->touches, x), k++) {
+            refs[k].time = T_TIME(&e->touches, x);
+            refs[k].idx = x;
+        }
+        n = k;
+        qsort(refs, n, sizeof(*refs), cmp_tref);
+    }
+    rc = recompute_sorted(e, c, refs, n, tv, notify);
 out:
     if (refs != NULL)
         fnli_free(&e->mem, refs, cr->touch_count * sizeof(*refs));
@@ -390,6 +400,75 @@ static int progress_tick(const fnl_progress *p, uint64_t done, uint64_t total)
     return p->report(p->ctx, done, total) != 0;
 }
 
+/* Rescore every live contact.  Walking each contact's touch list is one
+ * random memory access per touch; instead the touch store is read once,
+ * in order, and bucketed by contact (a counting sort), so each contact's
+ * timeline is contiguous and nearly sorted already. */
+static int rescore_all(fnl_engine *e, const fnl_progress *progress)
+{
+    size_t nc = e->contacts.count, nt = e->touches.count, c, t, maxn = 0;
+    uint32_t *start = NULL;
+    tref *refs = NULL;
+    fnli_score_tv *tv = NULL;
+    int rc = FNL_OK;
+    start = fnli_calloc(&e->mem, nc + 1, sizeof(*start));
+    if (start == NULL)
+        return FNL_ENOMEM;
+    for (t = 1; t < nt; t++)
+        start[T_CONTACT(&e->touches, t) + 1]++;
+    for (c = 1; c <= nc; c++) {
+        if (start[c] > maxn)
+            maxn = start[c];
+        start[c] += start[c - 1];
+    }
+    if (nt > 1) {
+        refs = fnli_malloc(&e->mem, (nt - 1) * sizeof(*refs));
+        tv = fnli_malloc(&e->mem, (maxn ? maxn : 1) * sizeof(*tv));
+        if (refs == NULL || tv == NULL) {
+            rc = FNL_ENOMEM;
+            goto out;
+        }
+        /* start[c] becomes the end of c's bucket as it is filled */
+        for (t = 1; t < nt; t++) {
+            uint32_t owner = T_CONTACT(&e->touches, t);
+            tref *r = &refs[start[owner]++];
+            r->time = T_TIME(&e->touches, t);
+            r->idx = (uint32_t)t;
+        }
+    }
+    for (c = 1; c < nc && rc == FNL_OK; c++) {
+        size_t end = start[c], begin = c > 1 ? start[c - 1] : 0, i;
+        if ((c & 4095) == 0 && progress_tick(progress, c, nc - 1)) {
+            rc = FNL_ECANCELED;
+            break;
+        }
+        if (CONTACT(e, (uint32_t)c)->state != CONTACT_LIVE)
+            continue;
+        /* arrival order already; sort by time: insertion for the usual
+         * short, nearly sorted timelines, qsort for long ones */
+        if (end - begin > 64)
+            qsort(refs + begin, end - begin, sizeof(*refs), cmp_tref);
+        for (i = begin + 1; i < end && end - begin <= 64; i++) {
+            tref x = refs[i];
+            size_t j = i;
+            while (j > begin && cmp_tref(&refs[j - 1], &x) > 0) {
+                refs[j] = refs[j - 1];
+                j--;
+            }
+            refs[j] = x;
+        }
+        rc = recompute_sorted(e, (uint32_t)c, refs + begin, end - begin, tv,
+                              0);
+    }
+out:
+    fnli_free(&e->mem, start, (nc + 1) * sizeof(*start));
+    if (refs != NULL)
+        fnli_free(&e->mem, refs, (nt - 1) * sizeof(*refs));
+    if (tv != NULL)
+        fnli_free(&e->mem, tv, (maxn ? maxn : 1) * sizeof(*tv));
+    return rc;
+}
+
 /* Build an attached model with every contact scored; nothing of the engine
  * changes (the states are new memory). */
 static int build_attached(fnl_engine *e, fnl_model *model,
@@ -416,17 +495,10 @@ static int build_attached(fnl_engine *e, fnl_model *model,
     memcpy(saved, e->models, nsaved * sizeof(*saved));
     e->models[0] = a;
     e->nmodels = 1;
-    for (c = 1; c < e->contacts.count && rc == FNL_OK; c++) {
-        if ((c & 4095) == 0 &&
-            progress_tick(progress, c, e->contacts.count - 1)) {
-            rc = FNL_ECANCELED;
-            break;
-        }
-        if (CONTACT(e, c)->state == CONTACT_LIVE)
-            rc = recompute(e, c, 0);
-        else
+    rc = rescore_all(e, progress);
+    for (c = 1; c < e->contacts.count && rc == FNL_OK; c++)
+        if (CONTACT(e, c)->state != CONTACT_LIVE)
             fnli_score_state_init(model, state_of(a, c));
-    }
     memcpy(e->models, saved, nsaved * sizeof(*saved));
     e->nmodels = nsaved;
     if (rc != FNL_OK) {

@@ -1171,7 +1171,7 @@ FNL_API int fnl_machine_builder_group(fnl_machine_builder *b,
     fnli_txt local[64], *arr = local;
     size_t i;
     int rc;
-    if (!BUILDER_OK(b) || name == NULL || (members == NULL && count > 0) ||
+    if (!BUILDER_OK(b) || name == NULL || members == NULL || count == 0 ||
         count > FNL_MACHINE_MAX_OWNERS)
         return FNL_EINVAL;
     for (i = 0; i < count; i++)

@@ -67,6 +67,21 @@ static int take_name(sparse *p, fnli_txt *t, const char *what)
     return pnext(p);
 }
 
+/* A stage name that must exist already (errors point at it). */
+static int take_stage(sparse *p, fnli_txt *t)
+{
+    if (p->lx.tok.kind != FNLI_TK_WORD)
+        return pfail(p, "expected a stage name");
+    if (fnli_machine_stage_index(p->m, p->lx.tok.p, p->lx.tok.n) ==
+        FNLI_NO_STAGE) {
+        fnli_perr_set(p->e, p->lx.tok.line, p->lx.tok.col, "unknown stage",
+                      p->lx.tok.p, p->lx.tok.n);
+        return FNL_EINVAL;
+    }
+    *t = tok_txt(p);
+    return pnext(p);
+}
+
 static int take_duration(sparse *p, int64_t *ms, int *days)
 {
     int d = 0;
@@ -214,14 +229,14 @@ static int st_transition(sparse *p)
         t.from = tok_txt(p);
         rc = pnext(p);
     } else {
-        rc = take_name(p, &t.from, "expected a stage name or '*'");
+        rc = take_stage(p, &t.from);
     }
     if (rc != FNL_OK)
         return rc;
     if (p->lx.tok.kind != FNLI_TK_ARROW)
         return pfail(p, "expected '->'");
     if ((rc = pnext(p)) != FNL_OK ||
-        (rc = take_name(p, &t.to, "expected a stage name")) != FNL_OK)
+        (rc = take_stage(p, &t.to)) != FNL_OK)
         return rc;
     if (is(p, "back")) {
         t.back = 1;
@@ -308,7 +323,7 @@ static int st_route(sparse *p)
     int rc;
     memset(&r, 0, sizeof(r));
     if ((rc = pnext(p)) != FNL_OK || (rc = expect(p, "on")) != FNL_OK ||
-        (rc = take_name(p, &r.stage, "expected a stage name")) != FNL_OK)
+        (rc = take_stage(p, &r.stage)) != FNL_OK)
         return rc;
     if (is(p, "when") &&
         ((rc = pnext(p)) != FNL_OK ||
@@ -359,7 +374,7 @@ static int st_sla(sparse *p)
     int rc;
     memset(&s, 0, sizeof(s));
     if ((rc = pnext(p)) != FNL_OK ||
-        (rc = take_name(p, &s.stage, "expected a stage name")) != FNL_OK)
+        (rc = take_stage(p, &s.stage)) != FNL_OK)
         return rc;
     if (p->lx.tok.kind == FNLI_TK_WORD && !is(p, "accept") && !is(p, "event") &&
         !is(p, "touch") &&
@@ -410,8 +425,7 @@ static int st_sla(sparse *p)
         if (p->lx.tok.kind == FNLI_TK_ARROW) {
             s.breach = FNL_SLA_BREACH_STAGE;
             if ((rc = pnext(p)) != FNL_OK ||
-                (rc = take_name(p, &s.breach_stage, "expected a stage name")) !=
-                    FNL_OK)
+                (rc = take_stage(p, &s.breach_stage)) != FNL_OK)
                 return rc;
         } else if (is(p, "reroute")) {
             s.breach = FNL_SLA_BREACH_REROUTE;
@@ -439,7 +453,7 @@ static int st_step(sparse *p)
     if (is(p, "enter")) {
         s.trigger = FNL_TRIGGER_ENTER;
         if ((rc = pnext(p)) == FNL_OK)
-            rc = take_name(p, &s.stage, "expected a stage name");
+            rc = take_stage(p, &s.stage);
     } else if (is(p, "event")) {
         s.trigger = FNL_TRIGGER_EVENT;
         if ((rc = pnext(p)) == FNL_OK)

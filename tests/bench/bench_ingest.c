@@ -49,6 +49,44 @@ static uint32_t next_rand(void)
     return (uint32_t)(rng >> 11);
 }
 
+static const char *model_text =
+    "model \"bench\" version 1\n"
+    "decay half_life 30d\n"
+    "fit title contains director +10\n"
+    "fit title contains vp +12\n"
+    "fit company_size between 200 and 5000 +15\n"
+    "fit email freemail -20\n"
+    "fit country in (de, at, ch, fr, uk) +5\n"
+    "fit industry = student -30\n"
+    "engage type = pricing_view +5 cap 25 per_window 3 in 7d\n"
+    "engage type = visit +1 cap 10\n"
+    "engage type = email_open +0.5 cap 5\n"
+    "engage type = email_click +2 cap 20\n"
+    "engage type = form_submit +10\n"
+    "engage type = webinar_attend +15\n"
+    "engage type = trial_request +30\n"
+    "engage type = unsubscribe -50\n"
+    "engage type = bounce -10 cap 30\n"
+    "engage channel = paid_search +1 per_window 2 in 1d\n"
+    "engage channel = events +8\n"
+    "engage channel = email and type = email_click +1\n"
+    "engage campaign starts_with spring +2 cap 10\n"
+    "engage campaign contains webinar +3\n"
+    "engage campaign = c7 +1 per_window 1 in 1d\n"
+    "engage type = visit and channel = organic_search +0.5\n"
+    "engage type = visit and channel = referral +0.5\n"
+    "engage value >= 1000 +4 per_window 1 in 30d\n"
+    "engage type = form_submit and channel = paid_social +2\n"
+    "engage type in (call, meeting) +6\n"
+    "key_event \"pricing x3\" when type = pricing_view count 3 within 7d +20\n"
+    "key_event trial when type = trial_request +30\n"
+    "key_event webinar when type = webinar_attend within 30d +5\n"
+    "key_event \"clicks x5\" when type = email_click count 5 within 14d +10\n"
+    "grade A fit >= 30\ngrade B fit >= 15\ngrade C fit >= 5\n"
+    "band 1 engagement >= 60\nband 2 engagement >= 30\n"
+    "band 3 engagement >= 10\n"
+    "threshold mql when score >= 60 and grade >= B\n";
+
 static const char *channels[] = {"paid_search", "organic_search", "email",
                                  "paid_social", "events", "referral",
                                  "display", "direct"};
@@ -61,6 +99,10 @@ int main(int argc, char **argv)
     size_t ntouch = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000000;
     size_t ncontact = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
     size_t batch = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
+    /* argv[4] "model": ingest with the 30-rule scoring model attached,
+     * then time a full rescore (re-attaching the model) */
+    int with_model = argc > 4 && strcmp(argv[4], "model") == 0;
+    fnl_model *model = NULL;
     char *emails, *cookies, campaigns[200][16];
     fnl_key *ek, *ck, (*both)[2];
     fnl_touch *tb;
@@ -104,6 +146,15 @@ int main(int argc, char **argv)
     cfg.storage = mem_store;
     if (fnl_engine_open(&e, NULL) != FNL_OK)
         return 1;
+    if (with_model) {
+        fnl_parse_error perr = FNL_PARSE_ERROR_INIT;
+        if (fnl_model_parse(&model, model_text, strlen(model_text), NULL,
+                            &perr) != FNL_OK ||
+            fnl_engine_attach_model(e, model, NULL) != FNL_OK) {
+            fprintf(stderr, "model: %s\n", perr.message);
+            return 1;
+        }
+    }
     t0 = now_s();
     while (done < ntouch) {
         size_t n = ntouch - done < batch ? ntouch - done : batch, j;
@@ -170,10 +221,10 @@ int main(int argc, char **argv)
                   fnli_map_bytes(&e->classmap);
     other_bytes = st.memory_bytes - touch_bytes;
     printf("ingest: %zu touches, %llu contacts (%llu merges), %llu accounts, "
-           "batch %zu\n",
+           "batch %zu%s\n",
            ntouch, (unsigned long long)st.contacts,
            (unsigned long long)st.merges, (unsigned long long)st.accounts,
-           batch);
+           batch, with_model ? ", 30-rule scoring model attached" : "");
     printf("  %.2f s in fnl_touch_add_batch: %.2f M touches/s (%.2f s with "
            "building the input)\n",
            in_lib, (double)ntouch / in_lib / 1e6, t1 - t0);
@@ -191,6 +242,14 @@ int main(int argc, char **argv)
                     fnli_pool_bytes(&e->keys) - fnli_map_bytes(&e->keymap) -
                     e->keybytes.bytes) /
                (double)st.contacts);
+    if (with_model) {
+        double r0 = now_s();
+        if (fnl_engine_attach_model(e, model, NULL) != FNL_OK)
+            return 1;
+        printf("  full rescore (re-attach): %.2f s for %llu contacts, %zu "
+               "touches\n", now_s() - r0, (unsigned long long)st.contacts,
+               ntouch);
+    }
     /* Snapshot write and load.  The engine above ran without storage, so
      * ingest was measured without journaling; the bench (which links the
      * internals) attaches the memory store afterwards to time a checkpoint
@@ -252,5 +311,6 @@ int main(int argc, char **argv)
     free(tb);
     free(bk);
     free(bs);
+    fnl_model_free(model);
     return 0;
 }

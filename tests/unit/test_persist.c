@@ -503,7 +503,7 @@ static uint64_t fnv(const char *s)
  * some journal prefix that includes every acknowledged mutation. */
 TEST(killed_writers_leave_a_recoverable_prefix)
 {
-    enum { STEPS = 150, RUNS = 60 };
+    enum { STEPS = 150, RUNS = 200 };
     uint64_t want[STEPS * 4 + 2];
     size_t nwant = 0;
     int run;

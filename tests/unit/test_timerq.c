@@ -114,8 +114,13 @@ TEST(reserve_makes_pushes_infallible)
     for (i = 0; i < 100; i++)
         CHECK_OK(fnli_timerq_push(&q, &t, NULL));
     CHECK_INT(fa.fired, 0);
+    /* capacity doubles from 64, so 100 reserved means 128 slots: pushes
+     * 101..128 still fit, the 129th must grow and fails */
+    CHECK_INT(q.cap, 128);
+    for (i = 100; i < 128; i++)
+        CHECK_OK(fnli_timerq_push(&q, &t, NULL));
     CHECK_INT(fnli_timerq_push(&q, &t, NULL), FNL_ENOMEM);
-    CHECK_INT(fnli_timerq_count(&q), 100);   /* the failed push changed
+    CHECK_INT(fnli_timerq_count(&q), 128);   /* the failed push changed
                                                 nothing */
     fa_disarm(&fa);
     fnli_timerq_free(&q);

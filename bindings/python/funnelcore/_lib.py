@@ -354,8 +354,7 @@ class fnl_attribution_row(Structure):
                 ("value_removal_effect", c_double)]
 
 
-# Attribution over the engine, serialised partials (DRAFT:
-# src/attribution_engine_api.h, moving into funnelcore.h)
+# Attribution over the engine, serialised partials
 
 class fnl_engine_attribution_options(Structure):
     _fields_ = [("size", c_uint32), ("conversion", c_uint32),
@@ -379,6 +378,158 @@ class fnl_engine_attribution_stats(Structure):
                 ("untouched_value", c_int64), ("other_currency", c_uint64)]
 
 
+# --------------------------------------------------------------------------
+# Lead scoring; scoring models attached to an engine
+# --------------------------------------------------------------------------
+
+PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
+
+
+class fnl_progress(Structure):
+    _fields_ = [("version", c_uint32), ("ctx", c_void_p),
+                ("report", PROGRESS_FN)]
+
+
+class fnl_parse_error(Structure):
+    _fields_ = [("size", c_uint32), ("line", c_uint32), ("column", c_uint32),
+                ("message", c_char * 256)]
+
+
+class fnl_model_info(Structure):
+    _fields_ = [("size", c_uint32), ("name", c_char_p), ("version", c_uint32),
+                ("half_life", c_int64), ("fit_rules", c_uint32),
+                ("engage_rules", c_uint32), ("key_events", c_uint32),
+                ("thresholds", c_uint32), ("fingerprint", c_uint64)]
+
+
+class fnl_score_result(Structure):
+    _fields_ = [("size", c_uint32), ("time", c_int64), ("fit", c_double),
+                ("engagement", c_double), ("total", c_double),
+                ("grade", c_char * 4), ("band", c_uint32),
+                ("cell", c_char * 4), ("key_events", c_uint64),
+                ("firings", c_uint32), ("thresholds", c_uint64)]
+
+
+class fnl_score_row(Structure):
+    _fields_ = [("kind", c_uint32), ("index", c_uint32), ("rule", c_char_p),
+                ("points", c_double), ("matched", c_uint64),
+                ("counted", c_uint64), ("raw", c_double), ("value", c_double)]
+
+
+class fnl_key_event_fire(Structure):
+    _fields_ = [("event", c_uint32), ("name", c_char_p), ("time", c_int64)]
+
+
+class fnl_account_score(Structure):
+    _fields_ = [("size", c_uint32), ("score", c_double),
+                ("contacts", c_uint32), ("engaged", c_uint32),
+                ("roles_engaged", c_uint32), ("roles_required", c_uint32),
+                ("roles_covered", c_uint32), ("coverage", c_double)]
+
+
+# --------------------------------------------------------------------------
+# ROI and funnel reports
+# --------------------------------------------------------------------------
+
+class fnl_report_info(Structure):
+    _fields_ = [("size", c_uint32), ("kind", c_uint32), ("name", c_char_p),
+                ("currency", c_char * 4), ("row_count", c_uint64),
+                ("column_count", c_uint32), ("summary_count", c_uint32),
+                ("has_totals", c_uint32)]
+
+
+class fnl_report_column(Structure):
+    _fields_ = [("size", c_uint32), ("name", c_char_p), ("type", c_uint32),
+                ("unit", c_uint32)]
+
+
+class fnl_report_value(Structure):
+    _fields_ = [("size", c_uint32), ("type", c_uint32), ("i", c_int64),
+                ("num", c_double), ("str", c_char_p)]
+
+
+class fnl_stage_counts(Structure):
+    _fields_ = [("group", c_char_p), ("leads", c_double), ("mqls", c_double),
+                ("sqls", c_double), ("opportunities", c_double),
+                ("customers", c_double)]
+
+
+class fnl_roi_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("from_", c_int64), ("to", c_int64), ("region", c_char_p),
+                ("currency", c_char_p), ("fx", c_void_p),
+                ("revenue", c_void_p), ("pipeline", c_void_p),
+                ("value_scale", c_double),
+                ("stage_counts", POINTER(fnl_stage_counts)),
+                ("stage_count_count", c_size_t),
+                ("costs", POINTER(fnl_cost)), ("cost_count", c_size_t),
+                ("benchmark_revenue_to_cost", c_double),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_spend_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("period", c_uint32), ("from_", c_int64), ("to", c_int64),
+                ("boundaries", POINTER(c_int64)),
+                ("boundary_count", c_size_t), ("region", c_char_p),
+                ("currency", c_char_p), ("fx", c_void_p),
+                ("costs", POINTER(fnl_cost)), ("cost_count", c_size_t),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_stage_probability(Structure):
+    _fields_ = [("stage", c_char_p), ("probability", c_double)]
+
+
+class fnl_deal_report_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("group_attr", c_char_p), ("from_", c_int64), ("to", c_int64),
+                ("as_of", c_int64), ("currency", c_char_p), ("fx", c_void_p),
+                ("stage_probabilities", POINTER(fnl_stage_probability)),
+                ("stage_probability_count", c_size_t),
+                ("forecast_until", c_int64),
+                ("benchmark_win_rate", c_double),
+                ("benchmark_cycle_days", c_double),
+                ("benchmark_deal_size", c_int64),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_cohort_request(Structure):
+    _fields_ = [("size", c_uint32), ("period", c_uint32), ("from_", c_int64),
+                ("to", c_int64), ("boundaries", POINTER(c_int64)),
+                ("boundary_count", c_size_t), ("as_of", c_int64),
+                ("ages", POINTER(c_uint32)), ("age_count", c_size_t),
+                ("currency", c_char_p), ("fx", c_void_p),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_survival_request(Structure):
+    _fields_ = [("size", c_uint32), ("days", POINTER(c_double)),
+                ("converted", POINTER(ctypes.c_uint8)), ("n", c_size_t),
+                ("window_days", c_double), ("cold_threshold", c_double),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_time_to_convert_request(Structure):
+    _fields_ = [("size", c_uint32), ("from_", c_int64), ("to", c_int64),
+                ("as_of", c_int64), ("window_days", c_double),
+                ("cold_threshold", c_double),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_budget_line(Structure):
+    _fields_ = [("name", c_char_p), ("weight", c_double), ("min", c_int64),
+                ("cap", c_int64)]
+
+
+class fnl_budget_request(Structure):
+    _fields_ = [("size", c_uint32), ("total", c_int64),
+                ("currency", c_char_p), ("lines", POINTER(fnl_budget_line)),
+                ("line_count", c_size_t), ("phases", c_uint32),
+                ("phase_weights", POINTER(c_double)),
+                ("allocator", POINTER(fnl_allocator))]
+
+
 # Every size-first struct, by C name (used by the layout test).
 STRUCTS = {cls.__name__: cls for cls in (
     fnl_allocator, fnl_clock, fnl_event, fnl_listener, fnl_storage,
@@ -388,7 +539,13 @@ STRUCTS = {cls.__name__: cls for cls in (
     fnl_touch_info, fnl_deal_contact, fnl_deal_update, fnl_deal_info,
     fnl_cost, fnl_attribution_options, fnl_journey, fnl_paths_options,
     fnl_paths_error, fnl_attribution_info, fnl_attribution_row,
-    fnl_engine_attribution_options, fnl_engine_attribution_stats)}
+    fnl_engine_attribution_options, fnl_engine_attribution_stats,
+    fnl_progress, fnl_parse_error, fnl_model_info, fnl_score_result,
+    fnl_score_row, fnl_key_event_fire, fnl_account_score, fnl_report_info,
+    fnl_report_column, fnl_report_value, fnl_stage_counts, fnl_roi_request,
+    fnl_spend_request, fnl_stage_probability, fnl_deal_report_request,
+    fnl_cohort_request, fnl_survival_request, fnl_time_to_convert_request,
+    fnl_budget_line, fnl_budget_request)}
 # C field names that are Python keywords
 C_FIELD_NAMES = {"from_": "from"}
 
@@ -514,6 +671,81 @@ _PROTOTYPES = {
     "fnl_attribution_partial_save": (c_int, [vp, c_void_p, sz, P(sz)]),
     "fnl_attribution_partial_load":
         (c_int, [P(vp), c_void_p, sz, P(fnl_allocator)]),
+    # lead scoring
+    "fnl_parse_error_init": (c_int, [P(fnl_parse_error), sz]),
+    "fnl_model_parse": (c_int, [P(vp), c_void_p, sz, P(fnl_allocator),
+                                P(fnl_parse_error)]),
+    "fnl_model_free": (None, [vp]),
+    "fnl_model_name": (cp, [vp]),
+    "fnl_model_info_init": (c_int, [P(fnl_model_info), sz]),
+    "fnl_model_get_info": (c_int, [vp, P(fnl_model_info)]),
+    "fnl_model_to_text": (c_int, [vp, c_void_p, sz, P(sz)]),
+    "fnl_model_key_event_name": (cp, [vp, c_uint32]),
+    "fnl_model_threshold_name": (cp, [vp, c_uint32]),
+    "fnl_score_result_init": (c_int, [P(fnl_score_result), sz]),
+    "fnl_model_score": (c_int, [vp, P(fnl_attr), sz, P(fnl_touch_info), sz,
+                                sz, c_int64, P(fnl_score_result)]),
+    "fnl_model_explain": (c_int, [vp, P(fnl_attr), sz, P(fnl_touch_info),
+                                  sz, sz, c_int64, P(fnl_score_row), sz,
+                                  P(sz)]),
+    "fnl_model_key_event_history":
+        (c_int, [vp, P(fnl_touch_info), sz, sz, c_int64,
+                 P(fnl_key_event_fire), sz, P(sz)]),
+    "fnl_account_score_init": (c_int, [P(fnl_account_score), sz]),
+    "fnl_engine_attach_model": (c_int, [vp, vp, P(fnl_progress)]),
+    "fnl_engine_detach_model": (c_int, [vp, cp]),
+    "fnl_engine_model": (c_int, [vp, sz, P(vp)]),
+    "fnl_contact_score": (c_int, [vp, u64, cp, c_int64,
+                                  P(fnl_score_result)]),
+    "fnl_contact_explain": (c_int, [vp, u64, cp, c_int64, P(fnl_score_row),
+                                    sz, P(sz)]),
+    "fnl_account_score_get": (c_int, [vp, u64, cp, c_int64,
+                                      P(fnl_account_score)]),
+    # attribution straight into partials
+    "fnl_engine_attribution_partial":
+        (c_int, [vp, P(fnl_engine_attribution_options), P(vp),
+                 P(fnl_engine_attribution_stats)]),
+    "fnl_paths_parse_partial": (c_int, [vp, c_void_p, sz,
+                                        P(fnl_paths_options),
+                                        P(fnl_paths_error)]),
+    "fnl_paths_read_partial": (c_int, [vp, cp, P(fnl_paths_options),
+                                       P(fnl_paths_error)]),
+    # reports
+    "fnl_report_kind_name": (cp, [c_uint32]),
+    "fnl_report_free": (None, [vp]),
+    "fnl_report_info_init": (c_int, [P(fnl_report_info), sz]),
+    "fnl_report_get_info": (c_int, [vp, P(fnl_report_info)]),
+    "fnl_report_column_init": (c_int, [P(fnl_report_column), sz]),
+    "fnl_report_column_get": (c_int, [vp, sz, P(fnl_report_column)]),
+    "fnl_report_row_count": (sz, [vp]),
+    "fnl_report_value_init": (c_int, [P(fnl_report_value), sz]),
+    "fnl_report_value_get": (c_int, [vp, sz, sz, P(fnl_report_value)]),
+    "fnl_report_summary_get": (c_int, [vp, sz, P(cp),
+                                       P(fnl_report_value)]),
+    "fnl_report_json": (c_int, [vp, c_void_p, sz, P(sz)]),
+    "fnl_report_csv": (c_int, [vp, c_void_p, sz, P(sz)]),
+    "fnl_roi_request_init": (c_int, [P(fnl_roi_request), sz]),
+    "fnl_report_roi": (c_int, [vp, P(fnl_roi_request), P(vp)]),
+    "fnl_spend_request_init": (c_int, [P(fnl_spend_request), sz]),
+    "fnl_report_spend": (c_int, [vp, P(fnl_spend_request), P(vp)]),
+    "fnl_deal_report_request_init":
+        (c_int, [P(fnl_deal_report_request), sz]),
+    "fnl_report_deals": (c_int, [vp, P(fnl_deal_report_request), P(vp)]),
+    "fnl_cohort_request_init": (c_int, [P(fnl_cohort_request), sz]),
+    "fnl_report_cohort": (c_int, [vp, P(fnl_cohort_request), P(vp)]),
+    "fnl_survival_request_init": (c_int, [P(fnl_survival_request), sz]),
+    "fnl_survival_km": (c_int, [P(fnl_survival_request), P(vp)]),
+    "fnl_time_to_convert_request_init":
+        (c_int, [P(fnl_time_to_convert_request), sz]),
+    "fnl_report_time_to_convert":
+        (c_int, [vp, P(fnl_time_to_convert_request), P(vp)]),
+    "fnl_budget_request_init": (c_int, [P(fnl_budget_request), sz]),
+    "fnl_budget_allocate": (c_int, [P(fnl_budget_request), P(vp)]),
+    "fnl_fx_new": (c_int, [P(vp), P(fnl_allocator)]),
+    "fnl_fx_free": (None, [vp]),
+    "fnl_fx_add": (c_int, [vp, cp, cp, c_double, c_int64, c_int64]),
+    "fnl_fx_convert": (c_int, [vp, c_int64, cp, cp, c_int64, P(c_int64)]),
+    "fnl_currency_digits": (c_int, [cp]),
 }
 
 # Functions that an older or differently built library may lack; the
@@ -521,7 +753,15 @@ _PROTOTYPES = {
 _OPTIONAL_PREFIXES = ("fnl_attr_model_", "fnl_attribution_", "fnl_journey",
                       "fnl_engine_attribut", "fnl_engine_journeys",
                       "fnl_paths_", "fnl_engine_checkpoint",
-                      "fnl_engine_sync", "fnl_contact_forget")
+                      "fnl_engine_sync", "fnl_contact_forget",
+                      "fnl_parse_error", "fnl_model_", "fnl_score_",
+                      "fnl_account_score", "fnl_engine_attach_model",
+                      "fnl_engine_detach_model", "fnl_engine_model",
+                      "fnl_contact_score", "fnl_contact_explain",
+                      "fnl_report_", "fnl_roi_", "fnl_spend_",
+                      "fnl_deal_report_", "fnl_cohort_", "fnl_survival_",
+                      "fnl_time_to_convert_", "fnl_budget_", "fnl_fx_",
+                      "fnl_currency_")
 
 missing: List[str] = []
 for _name, (_res, _args) in _PROTOTYPES.items():
