@@ -1463,8 +1463,10 @@ FNL_API int fnl_parse_error_init(fnl_parse_error *err, size_t size);
  * (a contact lacking one simply does not match); unknown keywords, fields,
  * units and key-event names are errors.
  * Errors: FNL_EINVAL (out or text NULL, bad allocator; or a syntax or
- * semantic error, described in *err), FNL_ELIMIT (a limit above exceeded,
- * described in *err), FNL_EVERSION (allocator table too new), FNL_ENOMEM.
+ * semantic error, described in *err), FNL_EEXIST (a name defined twice,
+ * e.g. two key events or thresholds of one name, described in *err),
+ * FNL_ELIMIT (a limit above exceeded, described in *err), FNL_EVERSION
+ * (allocator table too new), FNL_ENOMEM.
  */
 FNL_API int fnl_model_parse(fnl_model **out, const char *text, size_t len,
                             const fnl_allocator *alloc, fnl_parse_error *err);

@@ -385,10 +385,17 @@ FNL_API int fnl_account_contacts(const fnl_engine *e, fnl_account_id h,
     if ((rc = fnli_copyout(e, out, cap, ACCOUNT(e, i)->ncontacts, count)) !=
         FNL_OK)
         return rc;
-    /* stored newest first; read out oldest first */
+    /* stored newest first; read out oldest first (bounded by the count,
+     * whatever the list says) */
     n = ACCOUNT(e, i)->ncontacts;
-    for (c = ACCOUNT(e, i)->contacts; c != 0; c = CONTACT(e, c)->acct_next)
+    for (c = ACCOUNT(e, i)->contacts; c != 0 && n > 0;
+         c = CONTACT(e, c)->acct_next)
         out[--n] = fnli_handle(CONTACT(e, c)->gen, c);
+    if (n > 0) {
+        /* a shorter list: shift what was read to the front */
+        memmove(out, out + n, (ACCOUNT(e, i)->ncontacts - n) * sizeof(*out));
+        *count = ACCOUNT(e, i)->ncontacts - n;
+    }
     fnli_clear(e);
     return FNL_OK;
 }

@@ -332,8 +332,9 @@ static int end(pctx *c)
 static int count_num(pctx *c, uint32_t *out, uint32_t max, const char *why)
 {
     double v = c->lx.tok.num;
-    if (!is_kind(c, FNLI_T_NUMBER) || c->lx.tok.sign || v < 1 ||
-        v != (double)(uint32_t)v)
+    /* range first: converting an out-of-range double is undefined */
+    if (!is_kind(c, FNLI_T_NUMBER) || c->lx.tok.sign || !(v >= 1) ||
+        (v <= (double)UINT32_MAX && v != (double)(uint32_t)v))
         return perr_tok(c, why);
     if (v > max) {
         perr_tok(c, why);

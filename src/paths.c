@@ -148,8 +148,10 @@ static int unquote(parser *ps, field *f)
     int rc;
     if (!f->quoted)
         return FNL_OK;
-    if (f->n > ps->unq_cap) {
-        rc = fnli_grow(ps->mem, (void **)&ps->unq, &ps->unq_cap, f->n,
+    /* 16 bytes of slack: name_id() reads names 8 or 16 bytes at a time,
+     * and a name may end at the end of this buffer */
+    if (f->n + 16 > ps->unq_cap) {
+        rc = fnli_grow(ps->mem, (void **)&ps->unq, &ps->unq_cap, f->n + 16,
                        1, 256);
         if (rc)
             return fail(ps, rc, 0, 0, "out of memory");

@@ -287,6 +287,8 @@ static uint32_t popcount32(uint32_t x)
 static void top_insert(double *top, size_t *ntop, size_t n, double x)
 {
     size_t j;
+    if (n == 0)
+        return;
     if (*ntop < n)
         j = (*ntop)++;
     else if (x > top[*ntop - 1])

@@ -938,10 +938,22 @@ static int validate(fnl_engine *e)
                  DEALCONTACT(e, x_)->role > FNL_ROLE_OTHER)
                  FAIL("bad deal contact"));
     }
+    /* names every reader prints must be real strings */
+    for (i = 1; i < e->names.count; i++)
+        if (v.seen[R_NAME][i] != 2 && NAMENODE(e, i)->name == 0)
+            FAIL("a tag or domain without a name");
+    for (i = 1; i < e->accounts.count; i++)
+        if (ACCOUNT(e, i)->name == 0)
+            FAIL("an account without a name");
+    for (i = 1; i < e->dealpool.count; i++)
+        if (DEAL(e, i)->name == 0)
+            FAIL("a deal without a name");
     for (i = 1; i < e->attrs.count; i++) {
         const fnli_attrnode *a = ATTRNODE(e, i);
         if (v.seen[R_ATTR][i] == 2)
             continue;
+        if (a->name == 0 || (a->type == FNL_ATTR_STRING && a->str == 0))
+            FAIL("an attribute without a name or value");
         if (a->type != FNL_ATTR_STRING && a->type != FNL_ATTR_NUMBER) {
             rc = corrupt(e, "bad attribute");
             goto out;

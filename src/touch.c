@@ -570,6 +570,9 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
         n++;
     }
     qsort(refs, n, sizeof(*refs), cmp_tref);
+    /* report exactly what was filled (a damaged list may be shorter than
+     * its count; the caller never sees an unwritten entry) */
+    *count = n;
     for (k = 0; k < n; k++) {
         fnl_touch_info ti;
         const fnli_tclass *cl = TCLASS(e, T_CLASS(ts, refs[k].idx));
