@@ -22,16 +22,24 @@ EXTRA_TESTS += test-python test-node
 bindings-lib: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# apt-get only when a module is missing (Debian's python3-pytest and
-# python3-build; the python3 first on PATH may not see them: use $(PYTHON)).
+# apt-get only when a module is missing (Debian's python3-pytest, and
+# python3-dask + python3-distributed for the distributed attribution
+# example; python3-build for wheels; the python3 first on PATH may not see
+# them: use $(PYTHON)).  If Dask cannot be installed its test is skipped.
+BIND_APT = DEBIAN_FRONTEND=noninteractive $(BIND_SUDO) apt-get install -y \
+    -qq --no-install-recommends
 bindings-python-deps:
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { \
 	    echo "bindings: installing python3-pytest" >&2; \
-	    DEBIAN_FRONTEND=noninteractive $(BIND_SUDO) apt-get install -y -qq \
-	        --no-install-recommends python3-pytest >/dev/null || { \
+	    $(BIND_APT) python3-pytest >/dev/null || { \
 	    $(BIND_SUDO) apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive $(BIND_SUDO) apt-get install -y -qq \
-	        --no-install-recommends python3-pytest >/dev/null; }; }
+	    $(BIND_APT) python3-pytest >/dev/null; }; }
+	@$(PYTHON) -c 'import dask, distributed' 2>/dev/null || { \
+	    echo "bindings: installing python3-dask python3-distributed" >&2; \
+	    $(BIND_APT) python3-dask python3-distributed >/dev/null || { \
+	    $(BIND_SUDO) apt-get update -qq >/dev/null && \
+	    $(BIND_APT) python3-dask python3-distributed >/dev/null; } || \
+	    echo "bindings: no Dask: the distributed example's test is skipped" >&2; }
 
 bindings-node-deps:
 	@command -v $(NODE) >/dev/null || { echo "bindings: node is not installed" >&2; exit 1; }

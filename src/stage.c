@@ -54,7 +54,7 @@ static void emit(ev *e, uint8_t kind, uint8_t cause, uint8_t flags,
     x->owner = e->st.owner;
     x->prev = prev;
     x->reason = cause == FNLI_TRIG_EVENT ? e->in->reason_id : 0;
-    x->arg = arg;
+    x->arg = (uint16_t)arg;
 }
 
 static uint64_t bit(uint32_t s)

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "funnelcore.h"
-#include "stage_api.h"
+#include "funnelcore.h"
 #include "calendar.h"
 #include "mem.h"
 #include "timerq.h"
@@ -294,12 +294,11 @@ typedef struct fnli_stage_rec {
     uint16_t from;        /* stage before (FNLI_NO_STAGE at start) */
     uint16_t to;          /* stage after */
     uint16_t rule;
-    uint16_t pad2;
+    uint16_t arg;         /* ASSIGN: group index + 1, 0: none */
     uint32_t owner;       /* owner after */
     uint32_t prev;        /* owner before */
     uint32_t reason;      /* the host's reason id of the trigger (e.g. an
                              interned sales_reject reason); 0 none */
-    uint32_t arg;         /* ASSIGN: group + 1 */
 } fnli_stage_rec;
 
 /* ---- evaluation input ----------------------------------------------------- */

@@ -313,10 +313,11 @@ static int str_value(cparse *p, fnli_cnode *n, int allow_num)
         n->b = FNLI_NONE;
         return cnext(p);
     }
+    int rc;
     if (t->kind != FNLI_TK_STRING && t->kind != FNLI_TK_WORD)
         return cfail(p, "expected a value");
-    if (intern_tok(p, 0, &n->b) != FNL_OK)
-        return FNL_EINVAL;
+    if ((rc = intern_tok(p, 0, &n->b)) != FNL_OK)
+        return rc;
     return cnext(p);
 }
 

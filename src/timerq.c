@@ -1,4 +1,4 @@
-/* timerq.c -- binary min-heap of timers keyed by (due, seq), with a slot
+/* timerq.c -- 4-ary min-heap of timers keyed by (due, seq), with a slot
  * table that maps ids to heap positions for O(log n) cancellation. */
 #include <string.h>
 #include "timerq.h"
@@ -47,7 +47,8 @@ int fnli_timerq_reserve(fnli_timerq *q, size_t k)
 
 static int before(const fnli_theap *a, const fnli_theap *b)
 {
-    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+    return a->due < b->due ||
+           (a->due == b->due && (int32_t)(a->seq - b->seq) < 0);
 }
 
 static void place(fnli_timerq *q, size_t i, const fnli_theap *e)
@@ -60,7 +61,7 @@ static void sift_up(fnli_timerq *q, size_t i)
 {
     fnli_theap e = q->heap[i];
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / 4;
         if (!before(&e, &q->heap[parent]))
             break;
         place(q, i, &q->heap[parent]);
@@ -74,15 +75,18 @@ static void sift_down(fnli_timerq *q, size_t i)
     fnli_theap e = q->heap[i];
     size_t n = q->n;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1, best, k, end;
         if (c >= n)
             break;
-        if (c + 1 < n && before(&q->heap[c + 1], &q->heap[c]))
-            c++;
-        if (!before(&q->heap[c], &e))
+        best = c;
+        end = c + 4 < n ? c + 4 : n;
+        for (k = c + 1; k < end; k++)
+            if (before(&q->heap[k], &q->heap[best]))
+                best = k;
+        if (!before(&q->heap[best], &e))
             break;
-        place(q, i, &q->heap[c]);
-        i = c;
+        place(q, i, &q->heap[best]);
+        i = best;
     }
     place(q, i, &e);
 }
@@ -111,12 +115,10 @@ int fnli_timerq_push(fnli_timerq *q, const fnli_timer *t, uint64_t *id_out)
     s->t = *t;
     s->t.seq = q->next_seq++;
     s->t.id = make_id(slot, s->t.seq);
-    s->gen = (uint32_t)s->t.seq;
     s->next_free = NO_SLOT;
     e.due = t->due;
-    e.seq = s->t.seq;
+    e.seq = (uint32_t)s->t.seq;
     e.slot = slot;
-    e.pad = 0;
     q->heap[q->n] = e;
     s->pos = (uint32_t)q->n;
     q->n++;
@@ -156,7 +158,7 @@ static void remove_at(fnli_timerq *q, size_t i)
     if (i != q->n) {
         fnli_theap last = q->heap[q->n];
         place(q, i, &last);
-        if (i > 0 && before(&q->heap[i], &q->heap[(i - 1) / 2]))
+        if (i > 0 && before(&q->heap[i], &q->heap[(i - 1) / 4]))
             sift_up(q, i);
         else
             sift_down(q, i);
@@ -241,12 +243,10 @@ int fnli_timerq_restore(fnli_timerq *q, const fnli_timer *timers, size_t n)
             return FNL_EINVAL;
         }
         q->slots[slot].t = timers[i];
-        q->slots[slot].gen = (uint32_t)timers[i].seq;
         q->slots[slot].pos = (uint32_t)i;
         q->heap[i].due = timers[i].due;
-        q->heap[i].seq = timers[i].seq;
+        q->heap[i].seq = (uint32_t)timers[i].seq;
         q->heap[i].slot = slot;
-        q->heap[i].pad = 0;
     }
     for (i = 0; i < n; i++)
         if (timers[i].seq >= q->next_seq)
@@ -263,7 +263,7 @@ int fnli_timerq_restore(fnli_timerq *q, const fnli_timer *timers, size_t n)
         }
     }
     /* heapify */
-    for (i = n / 2; i-- > 0;)
+    for (i = n / 4 + 1; i-- > 0;)
         sift_down(q, i);
     return FNL_OK;
 }

@@ -1,4 +1,4 @@
-/* timerq.h -- the engine's timer queue: a binary min-heap keyed by due time,
+/* timerq.h -- the engine's timer queue: a 4-ary min-heap keyed by due time,
  * with cancellation by id and a reserve step so that applying a mutation
  * never allocates.
  *
@@ -42,19 +42,19 @@ typedef struct fnli_timer {
     int64_t origin;    /* steps: the time of the trigger */
 } fnli_timer;
 
+/* A heap entry: 16 bytes, so four children share a cache line.  seq is
+ * the low 32 bits of the timer's seq, compared in serial-number arithmetic
+ * (only equal dues compare it). */
 typedef struct fnli_theap {
     int64_t due;
-    uint64_t seq;
     uint32_t slot;
-    uint32_t pad;
+    uint32_t seq;
 } fnli_theap;
 
 typedef struct fnli_tslot {
     fnli_timer t;
     uint32_t pos;      /* heap position; UINT32_MAX when free */
-    uint32_t gen;
     uint32_t next_free;
-    uint32_t pad;
 } fnli_tslot;
 
 typedef struct fnli_timerq {

@@ -254,7 +254,212 @@ export class Engine {
   addCost(cost: CostInput): number;
   cost(index: number): Cost;
   costs(): Cost[];
+
+  /** The engine's journeys accumulated straight into a partial. */
+  attributionPartial(models: Array<ModelName | number>,
+    options?: EngineAttributionOptions): { partial: AttributionPartial; stats: JourneyStats };
+
+  /** Attach a copy of a scoring model and score every contact.  progress:
+   *  a truthy return (or a throw, rethrown) cancels: Canceled. */
+  attachModel(model: Model, progress?: (done: number, total: number) => unknown): void;
+  detachModel(model: string | Model): void;
+  models(): Model[];
+  contactScore(contact: Handle, model?: string | Model | null, t?: TimeLike | null): Score;
+  contactExplain(contact: Handle, model?: string | Model | null, t?: TimeLike | null): ScoreRow[];
+  accountScore(account: Handle, model?: string | Model | null, t?: TimeLike | null): AccountScore;
+
+  reportDeals(options?: DealReportOptions): Report;
+  reportRoi(options?: RoiReportOptions): Report;
+  reportSpend(options?: SpendReportOptions): Report;
+  reportCohort(options?: CohortReportOptions): Report;
+  reportTimeToConvert(options?: TimeToConvertOptions): Report;
+  static budgetAllocate(total: number, lines: Iterable<BudgetLine>, options?: BudgetOptions): Report;
 }
+
+// ---- lead scoring -------------------------------------------------------
+
+export interface ModelInfo {
+  name: string;
+  version: number;
+  halfLifeMs: number;
+  fitRules: number;
+  engageRules: number;
+  keyEvents: number;
+  thresholds: number;
+  fingerprint: number | bigint;
+}
+
+export interface Score {
+  model: string;
+  time: number;
+  fit: number;
+  engagement: number;
+  total: number;
+  grade: 'A' | 'B' | 'C' | 'D';
+  band: 1 | 2 | 3 | 4;
+  cell: string;
+  /** Names of the key events that have fired. */
+  keyEvents: string[];
+  firings: number;
+  /** Every threshold of the model: name -> holds. */
+  thresholds: Record<string, boolean>;
+  keyEventMask: number | bigint;
+  thresholdMask: number | bigint;
+}
+
+export interface ScoreRow {
+  kind: 'fit' | 'engage' | 'key_event';
+  index: number;
+  /** The rule's canonical text line. */
+  rule: string;
+  points: number;
+  matched: number;
+  counted: number;
+  raw: number;
+  value: number;
+}
+
+export interface AccountScore {
+  model: string;
+  score: number;
+  contacts: number;
+  engaged: number;
+  rolesEngaged: string[];
+  rolesRequired: string[];
+  /** How many required roles have an engaged member. */
+  rolesCovered: number;
+  coveredRoles: string[];
+  coverage: number;
+}
+
+export interface ScoringTouch {
+  time: TimeLike;
+  type?: string | null;
+  channel?: string | null;
+  campaign?: string | null;
+  content?: string | null;
+  utmSource?: string | null;
+  utmMedium?: string | null;
+  utmCampaign?: string | null;
+  utmTerm?: string | null;
+  utmContent?: string | null;
+  value?: number | bigint;
+}
+
+export class Model {
+  private constructor();
+  /** Throws InvalidArgument with line, column, parseMessage. */
+  static parse(text: string | Uint8Array): Model;
+  readonly name: string;
+  readonly text: string;
+  readonly info: ModelInfo;
+  readonly keyEvents: string[];
+  readonly thresholds: string[];
+  score(attrs?: Record<string, AttrValue | null>, touches?: Iterable<ScoringTouch>, t?: TimeLike): Score;
+  explain(attrs?: Record<string, AttrValue | null>, touches?: Iterable<ScoringTouch>, t?: TimeLike): ScoreRow[];
+  keyEventHistory(touches?: Iterable<ScoringTouch>, t?: TimeLike): Array<{ index: number; name: string; time: number }>;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---- reports ------------------------------------------------------------
+
+export type ReportValue = string | number | boolean | null;
+
+export interface ReportColumn {
+  name: string;
+  type: 'string' | 'int' | 'number' | 'bool';
+  unit: 'label' | 'count' | 'money' | 'ratio' | 'days' | 'time' | 'flag';
+}
+
+export class Report {
+  private constructor();
+  readonly kind: 'roi' | 'spend' | 'deals' | 'cohort' | 'survival' | 'budget';
+  readonly schemaVersion: number;
+  readonly currency: string | null;
+  readonly columns: ReportColumn[];
+  /** Keyed by column name (snake_case, as in the JSON and CSV). */
+  readonly rows: Array<Record<string, ReportValue>>;
+  readonly totals: Record<string, ReportValue> | null;
+  readonly summary: Record<string, unknown>;
+  readonly columnNames: string[];
+  /** The library's JSON, byte for byte. */
+  toJson(): string;
+  toCsv(): string;
+  byKey(): Record<string, Record<string, ReportValue>>;
+}
+
+export type FxRate = [string, string, number, TimeLike?, TimeLike?];
+
+export class FX {
+  constructor(rates?: FxRate[]);
+  add(from: string, to: string, rate: number, start?: TimeLike, end?: TimeLike): void;
+  convert(amount: number | bigint, from: string, to: string, t: TimeLike): number;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface CostRecord {
+  channel?: string; campaign?: string; region?: string; currency?: string;
+  start: TimeLike; end: TimeLike; amount: number | bigint;
+}
+
+export interface DealReportOptions {
+  groupBy?: 'none' | 'owner' | 'stage' | 'account' | 'accountAttr' | 'currency' | 'status' | number;
+  groupAttr?: string;
+  since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
+  currency?: string;
+  fx?: FX | FxRate[];
+  stageProbabilities?: Record<string, number>;
+  forecastUntil?: TimeLike;
+  benchmarkWinRate?: number;
+  benchmarkCycleDays?: number;
+  benchmarkDealSize?: number;
+}
+
+export interface RoiReportOptions {
+  groupBy?: 'channel' | 'campaign' | 'region' | number;
+  /** A model name or attribute() options with `model`; null: none. */
+  revenue?: ModelName | (EngineAttributionOptions & { model?: ModelName }) | null;
+  pipeline?: ModelName | (EngineAttributionOptions & { model?: ModelName }) | null;
+  since?: TimeLike; until?: TimeLike;
+  region?: string; currency?: string; fx?: FX | FxRate[];
+  valueScale?: number;
+  stageCounts?: Record<string, { leads?: number; mqls?: number; sqls?: number; opportunities?: number; customers?: number }>;
+  costs?: CostRecord[];
+  benchmarkRevenueToCost?: number;
+}
+
+export type Period = 'all' | 'day' | 'week' | 'month' | 'quarter' | 'year' | 'custom';
+
+export interface SpendReportOptions {
+  groupBy?: 'channel' | 'campaign' | 'region' | number;
+  period?: Period | number;
+  since?: TimeLike; until?: TimeLike; boundaries?: TimeLike[];
+  region?: string; currency?: string; fx?: FX | FxRate[]; costs?: CostRecord[];
+}
+
+export interface CohortReportOptions {
+  period?: Period | number;
+  since?: TimeLike; until?: TimeLike; boundaries?: TimeLike[]; asOf?: TimeLike;
+  ages?: number[]; currency?: string; fx?: FX | FxRate[];
+}
+
+export interface TimeToConvertOptions {
+  since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
+  windowDays?: number; coldThreshold?: number;
+}
+
+export type BudgetLine =
+  | [string, number, number?, (number | null)?]
+  | { name: string; weight?: number; min?: number; cap?: number | null };
+
+export interface BudgetOptions { currency?: string; phases?: number; phaseWeights?: number[] }
+
+export function survivalKm(days: number[], converted: ArrayLike<boolean | number>,
+  options?: { windowDays?: number; coldThreshold?: number }): Report;
+export function budgetAllocate(total: number, lines: Iterable<BudgetLine>, options?: BudgetOptions): Report;
+export function currencyDigits(code: string): number;
 
 export class MemoryStore {
   constructor();
@@ -410,6 +615,9 @@ export class AttributionPartial {
   add(journeys: Journeys, first?: number, count?: number): void;
   merge(other: AttributionPartial): void;
   finish(model: ModelName | number): AttributionResult;
+  /** A paths CSV file straight into this partial (all or nothing). */
+  readPaths(file: string, options?: { separator?: string }): void;
+  parsePaths(text: string | Uint8Array, options?: { separator?: string }): void;
   /** Versioned, checksummed bytes for another process. */
   save(): Uint8Array;
   static load(bytes: Uint8Array): AttributionPartial;

@@ -11,10 +11,13 @@ const errors = require('./lib/errors');
 const { Engine, EVENT_KINDS } = require('./lib/engine');
 const { MemoryStore, FileStore } = require('./lib/storage');
 const { MODELS, Journeys, attribute, AttributionPartial } = require('./lib/attribution');
+const { Model } = require('./lib/scoring');
+const { Report, FX, currencyDigits, survivalKm, budgetAllocate } = require('./lib/reports');
 
 module.exports = {
   Engine, MemoryStore, FileStore, Journeys, attribute, AttributionPartial,
-  MODELS, EVENT_KINDS,
+  MODELS, EVENT_KINDS, Model, Report, FX, currencyDigits, survivalKm,
+  budgetAllocate,
   FunnelcoreError: errors.FunnelcoreError,
   InvalidArgument: errors.InvalidArgument,
   OutOfMemory: errors.OutOfMemory,

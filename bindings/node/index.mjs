@@ -6,6 +6,7 @@ export const {
   MODELS, EVENT_KINDS, FunnelcoreError, InvalidArgument, OutOfMemory,
   StorageError, NotFound, Corrupt, VersionMismatch, Stale, OutOfRange,
   Canceled, AlreadyExists, LimitExceeded, Busy, Unsupported, codes,
-  libraryVersion, libraryPath, strerror, TIME_NOW,
+  libraryVersion, libraryPath, strerror, TIME_NOW, Model, Report, FX,
+  currencyDigits, survivalKm, budgetAllocate,
 } = fc;
 export default fc;

@@ -45,7 +45,7 @@ typedef struct sim {
 
 static const char *const sim_thresholds[] = {"mql", "hot"};
 
-static int sim_open(sim *s, const char *text)
+static inline int sim_open(sim *s, const char *text)
 {
     fnl_parse_error err = FNL_PARSE_ERROR_INIT;
     int c, rc;
@@ -73,14 +73,14 @@ static int sim_open(sim *s, const char *text)
     return FNL_OK;
 }
 
-static void sim_close(sim *s)
+static inline void sim_close(sim *s)
 {
     fnli_timerq_free(&s->q);
     free(s->rs);
     fnl_machine_free(s->m);
 }
 
-static void sim_input(sim *s, int c, uint32_t kind, int64_t t,
+static inline void sim_input(sim *s, int c, uint32_t kind, int64_t t,
                       fnli_stage_input *in)
 {
     static fnli_attr_array arrays[SIM_CONTACTS];
@@ -100,7 +100,7 @@ static void sim_input(sim *s, int c, uint32_t kind, int64_t t,
 }
 
 /* The engine's road: evaluate (pure) -> reserve -> apply (cannot fail). */
-static int sim_eval(sim *s, int c, const fnli_stage_input *in)
+static inline int sim_eval(sim *s, int c, const fnli_stage_input *in)
 {
     fnli_stage_result res;
     fnli_stage_state before = s->st[c];
@@ -127,14 +127,14 @@ static int sim_eval(sim *s, int c, const fnli_stage_input *in)
     return FNL_OK;
 }
 
-static int sim_start(sim *s, int c, int64_t t)
+static inline int sim_start(sim *s, int c, int64_t t)
 {
     fnli_stage_input in;
     sim_input(s, c, FNLI_TRIG_START, t, &in);
     return sim_eval(s, c, &in);
 }
 
-static int sim_touch(sim *s, int c, int64_t t, const char *type,
+static inline int sim_touch(sim *s, int c, int64_t t, const char *type,
                      const char *channel, int engaged, int by_owner)
 {
     fnli_stage_input in;
@@ -146,7 +146,7 @@ static int sim_touch(sim *s, int c, int64_t t, const char *type,
     return sim_eval(s, c, &in);
 }
 
-static int sim_event(sim *s, int c, int64_t t, const char *name,
+static inline int sim_event(sim *s, int c, int64_t t, const char *name,
                      const char *reason, uint32_t reason_id)
 {
     fnli_stage_input in;
@@ -157,7 +157,7 @@ static int sim_event(sim *s, int c, int64_t t, const char *name,
     return sim_eval(s, c, &in);
 }
 
-static int sim_simple(sim *s, int c, uint32_t kind, int64_t t)
+static inline int sim_simple(sim *s, int c, uint32_t kind, int64_t t)
 {
     fnli_stage_input in;
     sim_input(s, c, kind, t, &in);
@@ -165,7 +165,7 @@ static int sim_simple(sim *s, int c, uint32_t kind, int64_t t)
 }
 
 /* Advance the clock to now: pop every timer due <= now, in due order. */
-static int sim_tick(sim *s, int64_t now)
+static inline int sim_tick(sim *s, int64_t now)
 {
     fnli_timer t;
     while (fnli_timerq_pop_due(&s->q, now, &t)) {
@@ -196,7 +196,7 @@ static int sim_tick(sim *s, int64_t now)
     return FNL_OK;
 }
 
-static uint32_t sim_stage(const sim *s, const char *name)
+static inline uint32_t sim_stage(const sim *s, const char *name)
 {
     uint32_t i = 0;
     if (fnl_machine_stage_find(s->m, name, &i) != FNL_OK)
@@ -206,7 +206,7 @@ static uint32_t sim_stage(const sim *s, const char *name)
 
 /* Index of the n-th (0-based) log record of this kind for contact c, or
  * -1. */
-static long sim_find(const sim *s, int c, int kind, int n)
+static inline long sim_find(const sim *s, int c, int kind, int n)
 {
     size_t k;
     for (k = 0; k < s->nlog; k++)
@@ -216,7 +216,7 @@ static long sim_find(const sim *s, int c, int kind, int n)
     return -1;
 }
 
-static int sim_count(const sim *s, int c, int kind)
+static inline int sim_count(const sim *s, int c, int kind)
 {
     size_t k;
     int n = 0;

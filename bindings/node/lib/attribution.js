@@ -75,7 +75,7 @@ class Journeys {
   }
 
   static _fail(rc, err) {
-    const where = err.line ? `line ${err.line}, column ${err.column}: ` : '';
+    const where = err.line && !String(err.message).startsWith('line ') ? `line ${err.line}, column ${err.column}: ` : '';
     const e = makeError(rc, `${fn.fnl_strerror(rc)}: ${where}${err.message}`);
     e.line = err.line;
     e.column = err.column;
@@ -233,6 +233,24 @@ class AttributionPartial {
     check(fn.fnl_attribution_partial_add(this._p, journeys._p, first, n), 'attribution_partial_add: bad range or value decimals differ');
   }
 
+  /** Accumulate every row of a paths CSV file straight into this
+   *  partial (values keep the partial's valueDecimals); all or nothing. */
+  readPaths(file, opts = {}) {
+    if (!has('fnl_paths_read_partial')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: no paths_read_partial');
+    const err = { size: require('koffi').sizeof(T.fnl_paths_error) };
+    const rc = fn.fnl_paths_read_partial(this._p, str(file, 'file'), Journeys._pathsOpts({ separator: opts.separator }), err);
+    if (rc !== 0) throw Journeys._fail(rc, err);
+  }
+
+  /** readPaths() from CSV text (string or Buffer). */
+  parsePaths(text, opts = {}) {
+    if (!has('fnl_paths_parse_partial')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: no paths_parse_partial');
+    const buf = Buffer.isBuffer(text) ? text : Buffer.from(String(text), 'utf8');
+    const err = { size: require('koffi').sizeof(T.fnl_paths_error) };
+    const rc = fn.fnl_paths_parse_partial(this._p, buf, buf.length, Journeys._pathsOpts({ separator: opts.separator }), err);
+    if (rc !== 0) throw Journeys._fail(rc, err);
+  }
+
   merge(other) {
     check(fn.fnl_attribution_partial_merge(this._p, other._p), 'attribution_partial_merge: options differ');
   }
@@ -333,8 +351,22 @@ function engineJourneys(engine, opts = {}) {
   return { journeys: new Journeys(0, out[0]), stats: journeyStats(st) };
 }
 
+/** engine.attributionPartial(models, opts): {partial, stats}. */
+function engineAttributionPartial(engine, models, opts = {}) {
+  if (!has('fnl_engine_attribution_partial')) throw makeError(CODES.FNL_EUNSUPPORTED, 'unsupported: no engine partials');
+  const x = engineOptions(opts);
+  x.attribution = options(opts, models);
+  const st = init(T.fnl_engine_attribution_stats, 'fnl_engine_attribution_stats_init');
+  const out = [null];
+  engine._check(fn.fnl_engine_attribution_partial(engine._p, x, out, st));
+  const p = Object.create(AttributionPartial.prototype);
+  p._ptr = out[0];
+  return { partial: p, stats: journeyStats(st) };
+}
+
 for (const C of [Journeys, AttributionPartial]) {
   if (typeof Symbol.dispose === 'symbol') C.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
-module.exports = { MODELS, Journeys, attribute, AttributionPartial, engineAttribute, engineJourneys };
+module.exports = { MODELS, Journeys, attribute, AttributionPartial, engineAttribute, engineJourneys,
+  engineAttributionPartial, engineOptions, modelCode };

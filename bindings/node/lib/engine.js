@@ -797,6 +797,84 @@ class Engine {
     return require('./attribution').engineJourneys(this, opts);
   }
 
+  /** {partial, stats}: the engine's journeys (options of attribute())
+   *  accumulated straight into a partial for `models`. */
+  attributionPartial(models, opts = {}) {
+    return require('./attribution').engineAttributionPartial(this, models, opts);
+  }
+
+  // ---- lead scoring ------------------------------------------------------
+
+  /**
+   * Attach a copy of a Model (replacing one of the same name) and score
+   * every contact.  progress(done, total) is called now and then; a truthy
+   * return cancels (Canceled), and so does a throw, which is rethrown once
+   * the library call returned.  A canceled attach changes nothing.
+   */
+  attachModel(model, progress) {
+    require('./scoring').attachModel(this, model, progress);
+  }
+
+  /** Detach the model of that name (or that Model's); NotFound if none. */
+  detachModel(model) {
+    require('./scoring').detachModel(this, model);
+  }
+
+  /** Copies of the attached models, in attach order. */
+  models() {
+    return require('./scoring').models(this);
+  }
+
+  /** A contact's score under an attached model (name or Model; default
+   *  the first attached) at time t (default the engine clock's now). */
+  contactScore(contact, model, t) {
+    return require('./scoring').contactScore(this, id(contact, 'contact'), model, t);
+  }
+
+  /** One row per rule of the model: why the contact scores what it does. */
+  contactExplain(contact, model, t) {
+    return require('./scoring').contactExplain(this, id(contact, 'contact'), model, t);
+  }
+
+  /** An account's roll-up and buying-group coverage. */
+  accountScore(account, model, t) {
+    return require('./scoring').accountScore(this, id(account, 'account'), model, t);
+  }
+
+  // ---- reports -----------------------------------------------------------
+
+  /** Funnel and velocity of the deals: opts groupBy ('none', 'owner',
+   *  'stage', 'account', 'accountAttr' + groupAttr, 'currency', 'status'),
+   *  since, until, asOf, currency, fx, stageProbabilities ({stage: p}),
+   *  forecastUntil, benchmarkWinRate, benchmarkCycleDays,
+   *  benchmarkDealSize. */
+  reportDeals(opts = {}) {
+    return require('./reports').reportDeals(this, opts);
+  }
+
+  /** ROI per channel / campaign / region; revenue / pipeline: a model
+   *  name or attribute() options with `model` (null: leave out). */
+  reportRoi(opts = {}) {
+    return require('./reports').reportRoi(this, opts);
+  }
+
+  reportSpend(opts = {}) {
+    return require('./reports').reportSpend(this, opts);
+  }
+
+  reportCohort(opts = {}) {
+    return require('./reports').reportCohort(this, opts);
+  }
+
+  reportTimeToConvert(opts = {}) {
+    return require('./reports').reportTimeToConvert(this, opts);
+  }
+
+  /** budgetAllocate() of the package (needs no engine). */
+  static budgetAllocate(total, lines, opts = {}) {
+    return require('./reports').budgetAllocate(total, lines, opts);
+  }
+
   // ---- costs -------------------------------------------------------------
 
   /** Spend over [start, end) in minor units; returns the cost's index. */

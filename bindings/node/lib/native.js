@@ -209,8 +209,7 @@ T.fnl_attribution_row = koffi.struct('fnl_attribution_row', {
   value_removal_effect: 'double',
 });
 
-// attribution over the engine, serialised partials (DRAFT:
-// src/attribution_engine_api.h, moving into funnelcore.h)
+// attribution over the engine, serialised partials
 T.fnl_engine_attribution_options = koffi.struct('fnl_engine_attribution_options', {
   size: 'uint32_t', conversion: 'uint32_t', scope: 'uint32_t',
   group_by: 'uint32_t', group_attr: S, lookback_ms: 'int64_t',
@@ -224,6 +223,104 @@ T.fnl_engine_attribution_stats = koffi.struct('fnl_engine_attribution_stats', {
   size: 'uint32_t', currency: 'char[4]', conversions: 'uint64_t',
   nonconverting: 'uint64_t', touches: 'uint64_t', untouched: 'uint64_t',
   untouched_value: 'int64_t', other_currency: 'uint64_t',
+});
+
+// lead scoring; scoring models attached to an engine
+T.model = koffi.opaque('fnl_model');
+T.report = koffi.opaque('fnl_report');
+T.fx = koffi.opaque('fnl_fx');
+T.progress_fn = koffi.proto('int fnl_progress_fn(void *ctx, uint64_t done, uint64_t total)');
+T.fnl_progress = koffi.struct('fnl_progress', {
+  version: 'uint32_t', ctx: 'void *', report: 'fnl_progress_fn *',
+});
+T.fnl_parse_error = koffi.struct('fnl_parse_error', {
+  size: 'uint32_t', line: 'uint32_t', column: 'uint32_t', message: 'char[256]',
+});
+T.fnl_model_info = koffi.struct('fnl_model_info', {
+  size: 'uint32_t', name: S, version: 'uint32_t', half_life: 'int64_t',
+  fit_rules: 'uint32_t', engage_rules: 'uint32_t', key_events: 'uint32_t',
+  thresholds: 'uint32_t', fingerprint: 'uint64_t',
+});
+T.fnl_score_result = koffi.struct('fnl_score_result', {
+  size: 'uint32_t', time: 'int64_t', fit: 'double', engagement: 'double',
+  total: 'double', grade: 'char[4]', band: 'uint32_t', cell: 'char[4]',
+  key_events: 'uint64_t', firings: 'uint32_t', thresholds: 'uint64_t',
+});
+T.fnl_score_row = koffi.struct('fnl_score_row', {
+  kind: 'uint32_t', index: 'uint32_t', rule: S, points: 'double',
+  matched: 'uint64_t', counted: 'uint64_t', raw: 'double', value: 'double',
+});
+T.fnl_key_event_fire = koffi.struct('fnl_key_event_fire', {
+  event: 'uint32_t', name: S, time: 'int64_t',
+});
+T.fnl_account_score = koffi.struct('fnl_account_score', {
+  size: 'uint32_t', score: 'double', contacts: 'uint32_t',
+  engaged: 'uint32_t', roles_engaged: 'uint32_t', roles_required: 'uint32_t',
+  roles_covered: 'uint32_t', coverage: 'double',
+});
+// ROI and funnel reports
+T.fnl_report_info = koffi.struct('fnl_report_info', {
+  size: 'uint32_t', kind: 'uint32_t', name: S, currency: 'char[4]',
+  row_count: 'uint64_t', column_count: 'uint32_t', summary_count: 'uint32_t',
+  has_totals: 'uint32_t',
+});
+T.fnl_report_column = koffi.struct('fnl_report_column', {
+  size: 'uint32_t', name: S, type: 'uint32_t', unit: 'uint32_t',
+});
+T.fnl_report_value = koffi.struct('fnl_report_value', {
+  size: 'uint32_t', type: 'uint32_t', i: 'int64_t', num: 'double', str: S,
+});
+T.fnl_stage_counts = koffi.struct('fnl_stage_counts', {
+  group: S, leads: 'double', mqls: 'double', sqls: 'double',
+  opportunities: 'double', customers: 'double',
+});
+T.fnl_roi_request = koffi.struct('fnl_roi_request', {
+  size: 'uint32_t', group_by: 'uint32_t', from: 'int64_t', to: 'int64_t',
+  region: S, currency: S, fx: 'fnl_fx *', revenue: 'fnl_attribution *',
+  pipeline: 'fnl_attribution *', value_scale: 'double',
+  stage_counts: 'const fnl_stage_counts *', stage_count_count: 'size_t',
+  costs: 'const fnl_cost *', cost_count: 'size_t',
+  benchmark_revenue_to_cost: 'double', allocator: 'void *',
+});
+T.fnl_spend_request = koffi.struct('fnl_spend_request', {
+  size: 'uint32_t', group_by: 'uint32_t', period: 'uint32_t', from: 'int64_t',
+  to: 'int64_t', boundaries: 'const int64_t *', boundary_count: 'size_t',
+  region: S, currency: S, fx: 'fnl_fx *', costs: 'const fnl_cost *',
+  cost_count: 'size_t', allocator: 'void *',
+});
+T.fnl_stage_probability = koffi.struct('fnl_stage_probability', {
+  stage: S, probability: 'double',
+});
+T.fnl_deal_report_request = koffi.struct('fnl_deal_report_request', {
+  size: 'uint32_t', group_by: 'uint32_t', group_attr: S, from: 'int64_t',
+  to: 'int64_t', as_of: 'int64_t', currency: S, fx: 'fnl_fx *',
+  stage_probabilities: 'const fnl_stage_probability *',
+  stage_probability_count: 'size_t', forecast_until: 'int64_t',
+  benchmark_win_rate: 'double', benchmark_cycle_days: 'double',
+  benchmark_deal_size: 'int64_t', allocator: 'void *',
+});
+T.fnl_cohort_request = koffi.struct('fnl_cohort_request', {
+  size: 'uint32_t', period: 'uint32_t', from: 'int64_t', to: 'int64_t',
+  boundaries: 'const int64_t *', boundary_count: 'size_t', as_of: 'int64_t',
+  ages: 'const uint32_t *', age_count: 'size_t', currency: S, fx: 'fnl_fx *',
+  allocator: 'void *',
+});
+T.fnl_survival_request = koffi.struct('fnl_survival_request', {
+  size: 'uint32_t', days: 'const double *', converted: 'const uint8_t *',
+  n: 'size_t', window_days: 'double', cold_threshold: 'double',
+  allocator: 'void *',
+});
+T.fnl_time_to_convert_request = koffi.struct('fnl_time_to_convert_request', {
+  size: 'uint32_t', from: 'int64_t', to: 'int64_t', as_of: 'int64_t',
+  window_days: 'double', cold_threshold: 'double', allocator: 'void *',
+});
+T.fnl_budget_line = koffi.struct('fnl_budget_line', {
+  name: S, weight: 'double', min: 'int64_t', cap: 'int64_t',
+});
+T.fnl_budget_request = koffi.struct('fnl_budget_request', {
+  size: 'uint32_t', total: 'int64_t', currency: S,
+  lines: 'const fnl_budget_line *', line_count: 'size_t', phases: 'uint32_t',
+  phase_weights: 'const double *', allocator: 'void *',
 });
 
 /** Every C struct mirrored here (name -> koffi type), for the layout test. */
@@ -330,6 +427,53 @@ const OPTIONAL = [
   'size_t fnl_attribution_partial_save_bound(fnl_attribution_partial *p)',
   'int fnl_attribution_partial_save(fnl_attribution_partial *p, uint8_t *buf, size_t cap, _Out_ size_t *written)',
   'int fnl_attribution_partial_load(_Out_ fnl_attribution_partial **out, const uint8_t *buf, size_t len, void *alloc)',
+  'int fnl_engine_attribution_partial(fnl_engine *e, const fnl_engine_attribution_options *o, _Out_ fnl_attribution_partial **out, _Inout_ fnl_engine_attribution_stats *st)',
+  'int fnl_paths_parse_partial(fnl_attribution_partial *p, const uint8_t *buf, size_t len, const fnl_paths_options *o, _Inout_ fnl_paths_error *err)',
+  'int fnl_paths_read_partial(fnl_attribution_partial *p, const char *file, const fnl_paths_options *o, _Inout_ fnl_paths_error *err)',
+  // lead scoring
+  'int fnl_parse_error_init(_Inout_ fnl_parse_error *e, size_t n)',
+  'int fnl_model_parse(_Out_ fnl_model **out, const uint8_t *text, size_t len, void *alloc, _Inout_ fnl_parse_error *err)',
+  'void fnl_model_free(fnl_model *m)',
+  'const char *fnl_model_name(fnl_model *m)',
+  'int fnl_model_info_init(_Inout_ fnl_model_info *i, size_t n)',
+  'int fnl_model_get_info(fnl_model *m, _Inout_ fnl_model_info *i)',
+  'int fnl_model_to_text(fnl_model *m, _Out_ uint8_t *buf, size_t cap, _Out_ size_t *len)',
+  'const char *fnl_model_key_event_name(fnl_model *m, uint32_t i)',
+  'const char *fnl_model_threshold_name(fnl_model *m, uint32_t i)',
+  'int fnl_score_result_init(_Inout_ fnl_score_result *r, size_t n)',
+  'int fnl_model_score(fnl_model *m, const fnl_attr *attrs, size_t na, const fnl_touch_info *t, size_t es, size_t nt, int64_t at, _Inout_ fnl_score_result *out)',
+  'int fnl_model_explain(fnl_model *m, const fnl_attr *attrs, size_t na, const fnl_touch_info *t, size_t es, size_t nt, int64_t at, _Out_ fnl_score_row *rows, size_t cap, _Out_ size_t *count)',
+  'int fnl_model_key_event_history(fnl_model *m, const fnl_touch_info *t, size_t es, size_t nt, int64_t at, _Out_ fnl_key_event_fire *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_account_score_init(_Inout_ fnl_account_score *s, size_t n)',
+  'int fnl_engine_attach_model(fnl_engine *e, fnl_model *m, const fnl_progress *p)',
+  'int fnl_engine_detach_model(fnl_engine *e, const char *name)',
+  'int fnl_engine_model(fnl_engine *e, size_t i, _Out_ fnl_model **out)',
+  'int fnl_contact_score(fnl_engine *e, uint64_t id, const char *model, int64_t t, _Inout_ fnl_score_result *out)',
+  'int fnl_contact_explain(fnl_engine *e, uint64_t id, const char *model, int64_t t, _Out_ fnl_score_row *rows, size_t cap, _Out_ size_t *count)',
+  'int fnl_account_score_get(fnl_engine *e, uint64_t id, const char *model, int64_t t, _Inout_ fnl_account_score *out)',
+  // reports
+  'void fnl_report_free(fnl_report *r)',
+  'int fnl_report_json(fnl_report *r, _Out_ uint8_t *buf, size_t cap, _Out_ size_t *needed)',
+  'int fnl_report_csv(fnl_report *r, _Out_ uint8_t *buf, size_t cap, _Out_ size_t *needed)',
+  'int fnl_roi_request_init(_Inout_ fnl_roi_request *r, size_t n)',
+  'int fnl_report_roi(fnl_engine *e, const fnl_roi_request *r, _Out_ fnl_report **out)',
+  'int fnl_spend_request_init(_Inout_ fnl_spend_request *r, size_t n)',
+  'int fnl_report_spend(fnl_engine *e, const fnl_spend_request *r, _Out_ fnl_report **out)',
+  'int fnl_deal_report_request_init(_Inout_ fnl_deal_report_request *r, size_t n)',
+  'int fnl_report_deals(fnl_engine *e, const fnl_deal_report_request *r, _Out_ fnl_report **out)',
+  'int fnl_cohort_request_init(_Inout_ fnl_cohort_request *r, size_t n)',
+  'int fnl_report_cohort(fnl_engine *e, const fnl_cohort_request *r, _Out_ fnl_report **out)',
+  'int fnl_survival_request_init(_Inout_ fnl_survival_request *r, size_t n)',
+  'int fnl_survival_km(const fnl_survival_request *r, _Out_ fnl_report **out)',
+  'int fnl_time_to_convert_request_init(_Inout_ fnl_time_to_convert_request *r, size_t n)',
+  'int fnl_report_time_to_convert(fnl_engine *e, const fnl_time_to_convert_request *r, _Out_ fnl_report **out)',
+  'int fnl_budget_request_init(_Inout_ fnl_budget_request *r, size_t n)',
+  'int fnl_budget_allocate(const fnl_budget_request *r, _Out_ fnl_report **out)',
+  'int fnl_fx_new(_Out_ fnl_fx **out, void *alloc)',
+  'void fnl_fx_free(fnl_fx *fx)',
+  'int fnl_fx_add(fnl_fx *fx, const char *from, const char *to, double rate, int64_t start, int64_t end)',
+  'int fnl_fx_convert(fnl_fx *fx, int64_t amount, const char *from, const char *to, int64_t t, _Out_ int64_t *out)',
+  'int fnl_currency_digits(const char *code)',
 ];
 
 const fn = {};

@@ -1,5 +1,5 @@
 // Compiled by `tsc --noEmit` when TypeScript is at hand (not a runtime test).
-import { Engine, attribute, Journeys, NotFound, type ContactInfo } from '../index';
+import { Engine, attribute, Journeys, NotFound, Model, budgetAllocate, type ContactInfo, type Score, type Report } from '../index';
 
 const e = new Engine({ listener: (ev) => { if (ev.kind === 'contact_merged') console.log(ev.other); }, clock: () => Date.now() });
 const id: number = e.upsertContact({ keys: { email: 'a@acme.com' }, attrs: { title: 'CTO', n: 3 }, role: 'champion' });
@@ -8,4 +8,9 @@ const info: ContactInfo = e.contact(id);
 const j = Journeys.parsePaths('path,total_conversions\na > b,1\n');
 const r = attribute(j, 'markov', { markovOrder: 2 });
 console.log(ids.length, info.keys[0].value, r.rows[0].conversions, NotFound.name);
+const m = Model.parse('model m\nengage type = demo +1\n');
+e.attachModel(m, (done, total) => done > total);
+const sc: Score = e.contactScore(id, 'm', Date.now());
+const rep: Report = e.reportDeals({ groupBy: 'owner', asOf: new Date() });
+console.log(sc.cell, rep.rows[0].win_rate, budgetAllocate(100, [['a', 1]]).toJson());
 e.close();

@@ -27,7 +27,11 @@ from .errors import (AlreadyExists, Busy, Canceled, Corrupt, Error,
                      InvalidArgument, LimitExceeded, NotFound, OutOfMemory,
                      OutOfRange, Stale, StorageError, Unsupported,
                      VersionMismatch)
-from .storage import FileStore, MemoryStore
+from .storage import CustomStore, FileStore, MemoryStore
+from .scoring import (AccountScore, KeyEventFire, Model, ModelInfo, Score,
+                      ScoreRow)
+from .reports import FX, Column, Report, budget_allocate, currency_digits, \
+    survival_km
 
 __version__ = "0.1.0"
 #: Version of the loaded shared library ("X.Y.Z").
@@ -48,6 +52,9 @@ __all__ = [
     "DealInfo", "DealContact", "Cost", "Touch", "Event", "Stats",
     "Journeys", "attribute", "AttributionResult", "AttributionRow",
     "AttributionPartial", "MODELS", "MemoryStore", "FileStore",
+    "CustomStore", "Model", "ModelInfo", "Score", "ScoreRow",
+    "AccountScore", "KeyEventFire", "Report", "Column", "FX",
+    "budget_allocate", "survival_km", "currency_digits",
     "Error", "InvalidArgument", "OutOfMemory", "StorageError", "NotFound",
     "Corrupt", "VersionMismatch", "Stale", "OutOfRange", "Canceled",
     "AlreadyExists", "LimitExceeded", "Busy", "Unsupported",

@@ -855,6 +855,114 @@ class Engine:
         from .attribution import engine_journeys
         return engine_journeys(self, **options)
 
+    def attribution_partial(self, models: Iterable[Union[str, int]],
+                            **options: Any):
+        """(AttributionPartial, JourneyStats): the engine's journeys (the
+        options of :meth:`attribute`) accumulated straight into a partial
+        for `models`: finish it per model, merge it with others, save it
+        to bytes."""
+        from .attribution import engine_attribution_partial
+        return engine_attribution_partial(self, models, **options)
+
+    # -- lead scoring -------------------------------------------------------
+
+    def attach_model(self, model: Any,
+                     progress: Optional[Callable[[int, int], Any]] = None
+                     ) -> None:
+        """Attach a copy of a :class:`funnelcore.Model` (replacing an
+        attached model of the same name) and score every contact with it.
+
+        progress(done, total) is called now and then; a truthy return
+        cancels (:class:`funnelcore.Canceled`), and so does an exception,
+        which is re-raised once the library call has returned.  A canceled
+        attach changes nothing: the previous model of that name and its
+        scores stand."""
+        from .scoring import attach_model
+        attach_model(self, model, progress)
+
+    def detach_model(self, model: Any) -> None:
+        """Detach the model of that name (or that Model's name);
+        NotFound when none is attached."""
+        from .scoring import detach_model
+        detach_model(self, model)
+
+    def models(self) -> list:
+        """Copies of the attached models, in attach order."""
+        from .scoring import models
+        return models(self)
+
+    def contact_score(self, contact: Id, model: Any = None,
+                      t: TimeLike = None):
+        """A contact's :class:`funnelcore.Score` under an attached model
+        (name or Model; None: the first attached) at time t (None: the
+        engine clock's now)."""
+        from .scoring import contact_score
+        return contact_score(self, _id(contact, "contact"), model, t)
+
+    def contact_explain(self, contact: Id, model: Any = None,
+                        t: TimeLike = None) -> list:
+        """Why a contact scores what it does: one
+        :class:`funnelcore.ScoreRow` per rule."""
+        from .scoring import contact_explain
+        return contact_explain(self, _id(contact, "contact"), model, t)
+
+    def account_score(self, account: Id, model: Any = None,
+                      t: TimeLike = None):
+        """An account's :class:`funnelcore.AccountScore`: the roll-up of
+        its contacts' scores and buying-group coverage."""
+        from .scoring import account_score
+        return account_score(self, _id(account, "account"), model, t)
+
+    # -- reports --------------------------------------------------------------
+
+    def report_deals(self, group_by: Union[str, int] = "none", **kw: Any):
+        """Funnel and velocity of the deals per group ("none", "owner",
+        "stage", "account", "account_attr" with group_attr, "currency",
+        "status"): counts, win rate, amounts, median / p90 cycle,
+        forecast, benchmark flags.  Keywords: group_attr, since, until
+        (created in [since, until)), as_of, currency, fx (an FX or
+        (from, to, rate[, start, end]) tuples), stage_probabilities
+        ({stage: p}), forecast_until, benchmark_win_rate,
+        benchmark_cycle_days, benchmark_deal_size.  A
+        :class:`funnelcore.Report`."""
+        from .reports import report_deals
+        return report_deals(self, group_by, **kw)
+
+    def report_roi(self, group_by: Union[str, int] = "channel", **kw: Any):
+        """ROI per channel / campaign / region: spend (cost records,
+        prorated to [since, until)) against revenue and pipeline
+        attributed over the engine's deals.  revenue / pipeline: a model
+        name or a dict of :meth:`attribute` options with "model" (None:
+        leave out); also region, currency, fx, value_scale, stage_counts
+        ({group: {"leads": n, "mqls": n, ...}}), costs (extra cost dicts),
+        benchmark_revenue_to_cost."""
+        from .reports import report_roi
+        return report_roi(self, group_by, **kw)
+
+    def report_spend(self, group_by: Union[str, int] = "channel",
+                     period: Union[str, int] = "month", **kw: Any):
+        """Spend per group and calendar period (costs prorated)."""
+        from .reports import report_spend
+        return report_spend(self, group_by, period, **kw)
+
+    def report_cohort(self, period: Union[str, int] = "month", **kw: Any):
+        """Deals by the period they were created in, with won-within-N-days
+        shares (ages, default 30, 60, 90, 180)."""
+        from .reports import report_cohort
+        return report_cohort(self, period, **kw)
+
+    def report_time_to_convert(self, **kw: Any):
+        """Kaplan-Meier time from deal creation to win (lost deals
+        censored at close, open ones at as_of)."""
+        from .reports import report_time_to_convert
+        return report_time_to_convert(self, **kw)
+
+    @staticmethod
+    def budget_allocate(total: int, lines: Iterable[Any], **kw: Any):
+        """funnelcore.budget_allocate (needs no engine)."""
+        from .reports import budget_allocate
+        return budget_allocate(total, lines, **kw)
+
     # -- costs ------------------------------------------------------------
 
     def add_cost(self, *, amount: int, start: TimeLike, end: TimeLike,

@@ -18,7 +18,7 @@ from . import _lib
 from ._convert import dec, enc, error, invalid, to_int
 from .errors import EBUSY
 
-__all__ = ["MemoryStore", "FileStore", "FileStoreStats"]
+__all__ = ["MemoryStore", "FileStore", "FileStoreStats", "CustomStore"]
 
 _SYNC = {"every_record": 0, "interval": 1, "never": 2}
 _RECOVERY = {"strict": 0, "truncate": 1}
@@ -240,3 +240,189 @@ class FileStore(_Store):
     def errmsg(self) -> str:
         """fnl_storage_file_errmsg: detail of the last failure."""
         return self._detail()
+
+
+# --------------------------------------------------------------------------
+# A storage written in Python
+# --------------------------------------------------------------------------
+
+_EIO, _ENOTFOUND = -3, -4
+
+
+class CustomStore:
+    """Base class of a storage written in Python: subclass it and
+    implement the methods below (records and snapshots are opaque
+    ``bytes``); pass an instance to ``Engine(storage=...)``.  The bindings
+    build the fnl_storage callback table (docs/storage.md) over them.
+
+    * ``append(seq, record)``: keep the record after every earlier one
+      (need not be durable until ``sync()``);
+    * ``sync()``: make every appended record durable;
+    * ``replay(after)``: an iterable of ``(seq, record)`` with seq >
+      after, in append order;
+    * ``write_snapshot(seq, data)``: make `data` the current snapshot,
+      atomically (the previous one or this one, never a mix);
+    * ``read_snapshot()``: ``(seq, data)`` of the current snapshot, or
+      None;
+    * ``truncate(upto)``: drop records with seq <= upto;
+    * ``close()`` (optional): release resources.
+
+    An exception raised by a method never crosses into C: the callback
+    returns the exception's status (a funnelcore.Error's ``code``, else
+    FNL_EIO), so the engine call fails and changes nothing, and the
+    exception is re-raised, unchanged, from that engine call.
+    """
+
+    _table = None
+    _engine = None
+    _stray: Optional[BaseException] = None
+
+    # methods a subclass implements ---------------------------------------
+
+    def append(self, seq: int, record: bytes) -> None:
+        raise NotImplementedError
+
+    def sync(self) -> None:
+        pass
+
+    def replay(self, after: int):
+        raise NotImplementedError
+
+    def write_snapshot(self, seq: int, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read_snapshot(self) -> Optional[Tuple[int, bytes]]:
+        return None
+
+    def truncate(self, upto: int) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    # the C table -----------------------------------------------------------
+
+    def _fail(self, exc: BaseException) -> int:
+        eng = self._engine
+        if eng is not None:
+            eng._set_pending(exc, "storage")
+        elif self._stray is None:
+            self._stray = exc
+        code = getattr(exc, "code", None)
+        return code if isinstance(code, int) and code < 0 else _EIO
+
+    def _build(self):
+        writers: dict = {}
+        readers: dict = {}
+        counter = [0]
+
+        def guard(f):
+            def wrapped(*a):
+                try:
+                    return f(*a)
+                except BaseException as exc:  # never let it reach C
+                    return self._fail(exc)
+            return wrapped
+
+        @guard
+        def append(_ctx, seq, rec, n):
+            self.append(seq, ctypes.string_at(rec, n) if n else b"")
+            return 0
+
+        @guard
+        def sync(_ctx):
+            self.sync()
+            return 0
+
+        @guard
+        def replay(_ctx, after, fn, arg):
+            for seq, rec in self.replay(after):
+                rec = bytes(rec)
+                rc = fn(arg, seq, rec, len(rec))
+                if rc != 0:
+                    return rc
+            return 0
+
+        @guard
+        def snapshot_begin(_ctx, seq, w):
+            counter[0] += 1
+            writers[counter[0]] = (seq, bytearray())
+            w[0] = counter[0]
+            return 0
+
+        @guard
+        def snapshot_write(_ctx, w, buf, n):
+            writers[w][1].extend(ctypes.string_at(buf, n))
+            return 0
+
+        @guard
+        def snapshot_commit(_ctx, w):
+            seq, data = writers.pop(w)
+            self.write_snapshot(seq, bytes(data))
+            return 0
+
+        def snapshot_abort(_ctx, w):
+            writers.pop(w, None)
+
+        @guard
+        def snapshot_open(_ctx, seq, r):
+            snap = self.read_snapshot()
+            if snap is None:
+                return _ENOTFOUND
+            counter[0] += 1
+            readers[counter[0]] = [bytes(snap[1]), 0]
+            seq[0] = snap[0]
+            r[0] = counter[0]
+            return 0
+
+        @guard
+        def snapshot_read(_ctx, r, buf, cap, got):
+            st = readers[r]
+            chunk = st[0][st[1]:st[1] + cap]
+            ctypes.memmove(buf, chunk, len(chunk))
+            st[1] += len(chunk)
+            got[0] = len(chunk)
+            return 0
+
+        def snapshot_close(_ctx, r):
+            readers.pop(r, None)
+
+        @guard
+        def truncate(_ctx, upto):
+            self.truncate(upto)
+            return 0
+
+        def close(_ctx):
+            pass
+
+        fns = (_lib._ST_APPEND(append), _lib._ST_SYNC(sync),
+               _lib._ST_REPLAY(replay),
+               _lib._ST_SNAP_BEGIN(snapshot_begin),
+               _lib._ST_SNAP_WRITE(snapshot_write),
+               _lib._ST_SNAP_COMMIT(snapshot_commit),
+               _lib._ST_SNAP_ABORT(snapshot_abort),
+               _lib._ST_SNAP_OPEN(snapshot_open),
+               _lib._ST_SNAP_READ(snapshot_read),
+               _lib._ST_SNAP_CLOSE(snapshot_close),
+               _lib._ST_TRUNCATE(truncate), _lib._ST_CLOSE(close))
+        table = _lib.fnl_storage(1, None, *fns)
+        self._fns = fns  # C points at these: keep them alive
+        return ctypes.pointer(table)
+
+    def _attach(self, engine: Any):
+        if self._engine is not None:
+            raise error(EBUSY, b"busy: the storage belongs to another engine")
+        if self._table is None:
+            self._table = self._build()
+        self._engine = engine
+        return self._table
+
+    def _detach(self, engine: Any) -> None:
+        if self._engine is engine:
+            self._engine = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
