@@ -3,7 +3,9 @@
 # BUILD, MESON and deps.
 #
 #   make demo            build, run the tool on examples/data/sample, print
-#                        funnel + attribution + ROI, write an HTML report
+#                        deals + funnel + velocity + cohorts + time to
+#                        convert + attribution + ROI + top-scored contacts,
+#                        write an HTML report (six SVG charts)
 #   make test-cli-html   render that report in headless Chromium (installed
 #                        through apt-get when missing) and check the page
 #
@@ -30,7 +32,7 @@ demo: $(BUILD)/build.ninja
 	    --touches $(CLI_SAMPLE)/touches.csv \
 	    --deals $(CLI_SAMPLE)/deals.csv \
 	    --costs $(CLI_SAMPLE)/costs.csv \
-	    --model first,last,linear,markov,shapley --roi-model linear \
+	    --models first,last,linear,markov,shapley --roi-model linear \
 	    --group-by product,region --now $(DEMO_NOW) \
 	    --html $(DEMO_DIR)/report.html
 	@echo

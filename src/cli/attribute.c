@@ -1,8 +1,10 @@
 /*
  * attribute.c -- `funnelcore attribute`: attribution over a
- * ChannelAttribution paths file (--paths) or over the journeys of the
- * imported touches and deals, one or several models side by side.
+ * ChannelAttribution paths file (--paths) or over the engine's journeys
+ * (fnl_engine_attribution_partial: deals, buying groups, lookback), one or
+ * several models side by side.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,17 +122,105 @@ out:
     return rc;
 }
 
-void cli_attr_json(const char *model, const fnl_attribution *r, cli_buf *b)
+/* n x 10^e as exact decimal text ("0.833333333", "150", "-0.5"). */
+static void fmt_scaled(cli_buf *b, long long n, int e)
+{
+    char digits[32];
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n
+                                 : (unsigned long long)n;
+    int len, point;
+    if (u == 0) {
+        cli_buf_putc(b, '0');
+        return;
+    }
+    if (n < 0)
+        cli_buf_putc(b, '-');
+    if (e >= 0) {
+        cli_buf_printf(b, "%llu", u);
+        while (e-- > 0)
+            cli_buf_putc(b, '0');
+        return;
+    }
+    len = snprintf(digits, sizeof(digits), "%llu", u);
+    /* strip trailing zeros of the fraction */
+    while (e < 0 && len > 0 && digits[len - 1] == '0')
+        digits[--len] = 0, e++;
+    if (e >= 0) {
+        cli_buf_puts(b, digits);
+        while (e-- > 0)
+            cli_buf_putc(b, '0');
+        return;
+    }
+    point = len + e; /* digits before the point */
+    if (point <= 0) {
+        cli_buf_puts(b, "0.");
+        for (int i = 0; i < -point; i++)
+            cli_buf_putc(b, '0');
+        cli_buf_puts(b, digits);
+    } else {
+        cli_buf_add(b, digits, (size_t)point);
+        cli_buf_putc(b, '.');
+        cli_buf_puts(b, digits + point);
+    }
+}
+
+void cli_attr_quantise(const fnl_attribution *r, int which, cli_buf *out)
 {
     fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
-    size_t n = fnl_attribution_row_count(r);
+    size_t n = fnl_attribution_row_count(r), big = 0;
+    double *x = cli_xmalloc((n + 1) * sizeof(double)), m = 0, q;
+    long long *k = cli_xmalloc((n + 1) * sizeof(long long)), sum = 0;
+    int e;
     fnl_attribution_get_info(r, &info);
+    for (size_t i = 0; i < n; i++) {
+        fnl_attribution_row row = FNL_ATTRIBUTION_ROW_INIT;
+        fnl_attribution_row_get(r, i, &row);
+        x[i] = which ? row.value : row.conversions;
+    }
+    x[n] = which ? info.total_value : info.total_conversions;
+    for (size_t i = 0; i <= n; i++) {
+        if (!isfinite(x[i]))
+            x[i] = 0;
+        if (fabs(x[i]) > m)
+            m = fabs(x[i]);
+    }
+    /* 10 significant digits of the largest number, at most 9 decimals */
+    e = m > 0 ? (int)floor(log10(m)) - 9 : -9;
+    if (e < -9)
+        e = -9;
+    q = pow(10, e);
+    if (m / q > 9e17) /* cannot happen with the library's limits */
+        e = 0, q = 1;
+    for (size_t i = 0; i <= n; i++)
+        k[i] = llround(x[i] / q);
+    for (size_t i = 0; i < n; i++) {
+        sum += k[i];
+        if (llabs(k[i]) > llabs(k[big]))
+            big = i;
+    }
+    if (n > 0)
+        k[big] += k[n] - sum; /* the rounding residue */
+    for (size_t i = 0; i <= n; i++) {
+        out[i] = (cli_buf){0};
+        fmt_scaled(&out[i], k[i], e);
+    }
+    free(x);
+    free(k);
+}
+
+void cli_attr_json(const char *model, const fnl_attribution *r, cli_buf *b)
+{
+    size_t n = fnl_attribution_row_count(r);
+    cli_buf *conv = cli_xmalloc((n + 1) * sizeof(cli_buf));
+    cli_buf *val = cli_xmalloc((n + 1) * sizeof(cli_buf));
+    cli_attr_quantise(r, 0, conv);
+    cli_attr_quantise(r, 1, val);
     cli_buf_puts(b, "{\"model\": ");
     cli_buf_json_str(b, model);
     cli_buf_puts(b, ", \"total_conversions\": ");
-    cli_buf_num(b, info.total_conversions);
+    cli_buf_puts(b, conv[n].p);
     cli_buf_puts(b, ", \"total_value\": ");
-    cli_buf_num(b, info.total_value);
+    cli_buf_puts(b, val[n].p);
     cli_buf_puts(b, ", \"rows\": [");
     for (size_t i = 0; i < n; i++) {
         fnl_attribution_row row = FNL_ATTRIBUTION_ROW_INIT;
@@ -139,12 +229,113 @@ void cli_attr_json(const char *model, const fnl_attribution *r, cli_buf *b)
         cli_buf_puts(b, "{\"key\": ");
         cli_buf_json_str(b, row.key);
         cli_buf_puts(b, ", \"conversions\": ");
-        cli_buf_num(b, row.conversions);
+        cli_buf_puts(b, conv[i].p);
         cli_buf_puts(b, ", \"value\": ");
-        cli_buf_num(b, row.value);
+        cli_buf_puts(b, val[i].p);
         cli_buf_putc(b, '}');
     }
     cli_buf_puts(b, "]}");
+    for (size_t i = 0; i <= n; i++) {
+        cli_buf_free(&conv[i]);
+        cli_buf_free(&val[i]);
+    }
+    free(conv);
+    free(val);
+}
+
+const char *cli_deal_currency(fnl_engine *e, const cli_opts *o, char cur[4])
+{
+    fnl_deal_id d = 0;
+    snprintf(cur, 4, "%s", o->currency);
+    if (fnl_deal_next(e, 0, &d) == FNL_OK) {
+        fnl_deal_info di;
+        memset(&di, 0, sizeof(di));
+        di.size = sizeof(di);
+        if (fnl_deal_get(e, d, &di) == FNL_OK && di.currency[0])
+            snprintf(cur, 4, "%s", di.currency);
+    }
+    return cur;
+}
+
+int cli_parse_by(const char *by, uint32_t *group, const char **attr)
+{
+    static const struct {
+        const char *name;
+        uint32_t g;
+    } names[] = {{"channel", FNL_GROUP_CHANNEL},
+                 {"campaign", FNL_GROUP_CAMPAIGN},
+                 {"content", FNL_GROUP_CONTENT},
+                 {"type", FNL_GROUP_TYPE},
+                 {"utm_source", FNL_GROUP_UTM_SOURCE},
+                 {"utm_medium", FNL_GROUP_UTM_MEDIUM},
+                 {"utm_campaign", FNL_GROUP_UTM_CAMPAIGN},
+                 {"channel_campaign", FNL_GROUP_CHANNEL_CAMPAIGN},
+                 {"owner", FNL_GROUP_OWNER},
+                 {NULL, 0}};
+    *attr = NULL;
+    for (int i = 0; names[i].name; i++)
+        if (strcmp(by, names[i].name) == 0) {
+            *group = names[i].g;
+            return 0;
+        }
+    if (strncmp(by, "contact:", 8) == 0 && by[8]) {
+        *group = FNL_GROUP_CONTACT_ATTR;
+        *attr = by + 8;
+        return 0;
+    }
+    if (strncmp(by, "account:", 8) == 0 && by[8]) {
+        *group = FNL_GROUP_ACCOUNT_ATTR;
+        *attr = by + 8;
+        return 0;
+    }
+    return -1;
+}
+
+int cli_attr_engine(fnl_engine *e, const cli_opts *o, uint32_t conversion,
+                    const char *currency, cli_attr_set *set,
+                    fnl_engine_attribution_stats *st)
+{
+    fnl_engine_attribution_options eo = FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
+    fnl_attribution_options ao = FNL_ATTRIBUTION_OPTIONS_INIT;
+    fnl_attribution_partial *p = NULL;
+    uint32_t group = FNL_GROUP_CHANNEL;
+    const char *attr = NULL;
+    int rc;
+    if (cli_parse_by(o->by ? o->by : "channel", &group, &attr) != 0)
+        return FNL_EINVAL;
+    fnl_engine_attribution_stats_init(st, sizeof(*st));
+    ao.models = 0;
+    for (size_t i = 0; i < set->nmodels; i++)
+        ao.models |= FNL_ATTR_BIT(set->models[i]);
+    ao.markov_order = (uint32_t)(o->order > 0 ? o->order : 1);
+    ao.value_decimals = (uint32_t)o->money_decimals;
+    eo.conversion = conversion;
+    eo.scope = (uint32_t)o->scope;
+    eo.group_by = group;
+    eo.group_attr = attr;
+    eo.lookback_ms = o->lookback_ms;
+    /* lost deals and touched units without a deal are the "null" paths of
+     * Markov and Shapley; with created-deal conversions a lost deal is a
+     * conversion */
+    eo.nonconverting = FNL_NONCONV_NO_DEAL;
+    if (conversion == FNL_CONVERSION_DEAL_WON)
+        eo.nonconverting |= FNL_NONCONV_LOST_DEALS;
+    eo.currency = currency;
+    eo.attribution = &ao;
+    cli_progress_begin("attribution", 0);
+    rc = fnl_engine_attribution_partial(e, &eo, &p, st);
+    for (size_t i = 0; rc == FNL_OK && i < set->nmodels; i++) {
+        if (cli_canceled()) {
+            rc = FNL_ECANCELED;
+            break;
+        }
+        rc = fnl_attribution_partial_finish(p, set->models[i], &set->res[i]);
+    }
+    cli_progress_end();
+    fnl_attribution_partial_free(p);
+    if (rc == FNL_OK && cli_canceled())
+        rc = FNL_ECANCELED;
+    return rc;
 }
 
 /* Rows of all results merged by key (each result is sorted bytewise). */
@@ -268,6 +459,10 @@ static void print_results(const cli_opts *o, cli_attr_set *set, FILE *out)
         cli_buf_puts(&b, "model,key,conversions,value\n");
         for (size_t m = 0; m < set->nmodels; m++) {
             size_t n = fnl_attribution_row_count(set->res[m]);
+            cli_buf *conv = cli_xmalloc((n + 1) * sizeof(cli_buf));
+            cli_buf *val = cli_xmalloc((n + 1) * sizeof(cli_buf));
+            cli_attr_quantise(set->res[m], 0, conv);
+            cli_attr_quantise(set->res[m], 1, val);
             for (size_t i = 0; i < n; i++) {
                 fnl_attribution_row r = FNL_ATTRIBUTION_ROW_INIT;
                 fnl_attribution_row_get(set->res[m], i, &r);
@@ -275,11 +470,17 @@ static void print_results(const cli_opts *o, cli_attr_set *set, FILE *out)
                 cli_buf_putc(&b, ',');
                 cli_buf_csv_field(&b, r.key);
                 cli_buf_putc(&b, ',');
-                cli_buf_num(&b, r.conversions);
+                cli_buf_puts(&b, conv[i].p);
                 cli_buf_putc(&b, ',');
-                cli_buf_num(&b, r.value);
+                cli_buf_puts(&b, val[i].p);
                 cli_buf_putc(&b, '\n');
             }
+            for (size_t i = 0; i <= n; i++) {
+                cli_buf_free(&conv[i]);
+                cli_buf_free(&val[i]);
+            }
+            free(conv);
+            free(val);
         }
         fwrite(b.p, 1, b.len, out);
         cli_buf_free(&b);
@@ -324,35 +525,45 @@ int cli_cmd_attribute(const cli_opts *o)
         if ((code = load_paths(o, &j)) != CLI_EXIT_OK)
             goto done;
     } else {
-        cli_journey_stats st;
+        fnl_engine_attribution_stats st;
+        char cur[4];
+        int import_code;
         if ((code = cli_session_open(&s, o)) != CLI_EXIT_OK)
             goto done;
         have_session = 1;
-        code = cli_import_all(&s);
+        code = import_code = cli_import_all(&s);
         if (!o->quiet || code != CLI_EXIT_OK)
             cli_import_summary(&s, stderr);
         if (code == CLI_EXIT_CANCEL || s.stopped)
             goto done;
-        rc = cli_journeys_from_engine(s.engine, o->by, o->money_decimals, &j,
-                                      &st);
+        rc = cli_attr_engine(s.engine, o, (uint32_t)o->conversion,
+                             cli_deal_currency(s.engine, o, cur), &set, &st);
         if (rc == FNL_ECANCELED) {
             code = CLI_EXIT_CANCEL;
             goto done;
         }
         if (rc != FNL_OK) {
-            cli_err("journeys: %s", fnl_strerror(rc));
+            cli_err("attribution: %s", *fnl_errmsg(s.engine)
+                                           ? fnl_errmsg(s.engine)
+                                           : fnl_strerror(rc));
             code = CLI_EXIT_DATA;
             goto done;
         }
         if (!o->quiet)
-            fprintf(stderr, "journeys: %llu won, %llu lost, %llu without a "
-                    "deal, %llu touches\n", (unsigned long long)st.won,
-                    (unsigned long long)st.lost,
-                    (unsigned long long)st.unconverted,
-                    (unsigned long long)st.touches);
+            fprintf(stderr, "journeys: %llu converting, %llu non-converting, "
+                    "%llu touches; %llu conversions without touches in "
+                    "their window left out\n",
+                    (unsigned long long)st.conversions,
+                    (unsigned long long)st.nonconverting,
+                    (unsigned long long)st.touches,
+                    (unsigned long long)st.untouched);
+        if (!o->quiet && st.other_currency)
+            fprintf(stderr, "journeys: %llu deals not in %s left out\n",
+                    (unsigned long long)st.other_currency, cur);
+        code = import_code;
+        goto print;
     }
-    rc = cli_attr_run(&set, j, o->order,
-                      o->paths ? o->value_decimals : o->money_decimals);
+    rc = cli_attr_run(&set, j, o->order, o->value_decimals);
     if (rc == FNL_ECANCELED) {
         code = CLI_EXIT_CANCEL;
         goto done;
@@ -362,6 +573,7 @@ int cli_cmd_attribute(const cli_opts *o)
         code = CLI_EXIT_DATA;
         goto done;
     }
+print:
     if (o->output && (out = fopen(o->output, "w")) == NULL) {
         cli_err("%s: cannot write", o->output);
         code = CLI_EXIT_DATA;

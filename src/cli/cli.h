@@ -12,8 +12,11 @@
  *   progress.c  progress bar on a terminal, SIGINT cancellation
  *   session.c   store + engine opening, the engine clock
  *   ingest.c    CSV import: column/value mapping, joins, batches
- *   journeys.c  journeys from the engine (stopgap until the library has it)
- *   attribute.c the `attribute` subcommand
+ *   attribute.c the `attribute` subcommand; attribution over the engine
+ *               (fnl_engine_attribution_partial) shared with `report`
+ *   score.c     scoring models (--model FILE or the built-in default),
+ *               `score`, the score part of `show contact`
+ *   libreport.c fnl_report (deals, ROI, cohorts, time to convert) -> tables
  *   report.c    the `report` subcommand: sections collected into tables
  *   html.c      the self-contained HTML report with SVG charts
  *   show.c      `show contact`, `stats`
@@ -271,7 +274,12 @@ typedef struct cli_opts {
     int quiet;
     /* attribute */
     const char *paths;
-    char *models;
+    char *models;            /* attribution models (--models, -m, --model) */
+    const char *model_arg;   /* --model as given, resolved in main() */
+    const char *scoring_model; /* scoring-model file; NULL: built-in */
+    int scope;               /* fnl_journey_scope */
+    int64_t lookback_ms;     /* FNL_LOOKBACK_UNLIMITED or >= 0 */
+    int conversion;          /* fnl_conversion_kind */
     int order;
     int value_decimals;
     const char *by;          /* journey group: channel, campaign, ... */
@@ -280,6 +288,8 @@ typedef struct cli_opts {
     char *group_by;          /* deal dimensions */
     const char *roi_model;
     const char *title;
+    int cohort_period;       /* fnl_period_kind */
+    long top;                /* score / report: contacts listed; -1 default */
     /* positional arguments after the subcommand */
     char **args;
     size_t nargs;
@@ -310,6 +320,9 @@ typedef struct cli_session {
     /* warnings collected while importing, printed once */
     char **warnings;
     size_t nwarnings;
+    /* the scoring model attached after the import (score.c) */
+    char *model_name;
+    char *model_source;     /* the file, or "built-in" */
 } cli_session;
 
 /* Open the store (--store) and the engine.  CLI exit code. */
@@ -335,19 +348,6 @@ const char *cli_dims_name(const cli_dims *d, size_t i);
 const char *cli_dims_get(const cli_dims *d, const char *deal, size_t i);
 void cli_dims_free(cli_dims *d);
 
-/* ---- journeys from the engine (stopgap) --------------------------------- */
-
-typedef struct cli_journey_stats {
-    uint64_t won, lost, unconverted, touches, skipped_currency;
-    int64_t won_value; /* minor units */
-} cli_journey_stats;
-
-/* Build journeys from the engine's touches and deals, grouped by `by`
- * (channel, campaign, content, type).  See journeys.c for the rules.
- * 0 ok, FNL_ECANCELED on SIGINT, other negative on error. */
-int cli_journeys_from_engine(fnl_engine *e, const char *by, int value_decimals,
-                             fnl_journeys **out, cli_journey_stats *st);
-
 /* ---- attribution results shared by attribute, report and html ----------- */
 
 typedef struct cli_attr_set {
@@ -363,9 +363,29 @@ int cli_parse_models(const char *list, cli_attr_set *set);
  * decimals: the journeys' value decimals. */
 int cli_attr_run(cli_attr_set *set, const fnl_journeys *j, int order,
                  int decimals);
+/* Every model of `set` over the engine's journeys (one pass through
+ * fnl_engine_attribution_partial, then one finish per model): --by,
+ * --scope, --lookback of o; `conversion` a fnl_conversion_kind; currency
+ * filter `currency` (NULL: none).  FNL_* code; *st filled. */
+int cli_attr_engine(fnl_engine *e, const cli_opts *o, uint32_t conversion,
+                    const char *currency, cli_attr_set *set,
+                    fnl_engine_attribution_stats *st);
+/* The report currency: the first deal's, else --currency. */
+const char *cli_deal_currency(fnl_engine *e, const cli_opts *o, char cur[4]);
+/* --by: fnl_group_by and the attribute name (contact:NAME, account:NAME).
+ * 0 ok, -1 unknown. */
+int cli_parse_by(const char *by, uint32_t *group, const char **attr);
 void cli_attr_free(cli_attr_set *set);
-/* The fixed JSON object of one result (DESIGN.md section 7). */
+/* The fixed JSON object of one result (DESIGN.md section 7); credits are
+ * printed quantised (cli_attr_quantise). */
 void cli_attr_json(const char *model, const fnl_attribution *r, cli_buf *b);
+/* Printed credits: every row and the total rounded to one quantum q =
+ * max(1e-9, 10^(floor(log10 M) - 9)), M the largest magnitude among the
+ * rows and the total (so at most 10 significant digits), the residue that
+ * keeps the rows summing to the total given to the largest row.  which 0:
+ * conversions, 1: value.  out[i] (row_count + 1 entries, the last the
+ * total) receive the numbers as exact decimal text. */
+void cli_attr_quantise(const fnl_attribution *r, int which, cli_buf *out);
 /* Side-by-side table: key, then conversions and value per model. */
 cli_table *cli_attr_table(const cli_attr_set *set);
 
@@ -376,6 +396,41 @@ int cli_cmd_attribute(const cli_opts *o);
 int cli_cmd_show(const cli_opts *o);
 int cli_cmd_stats(const cli_opts *o);
 int cli_cmd_report(const cli_opts *o);
+int cli_cmd_score(const cli_opts *o);
+
+/* ---- scoring (score.c) -------------------------------------------------- */
+
+/* The built-in default scoring model (text; docs/cli.md prints it). */
+extern const char cli_default_model[];
+/* Parse --model FILE (or the built-in model) and attach it to the engine
+ * (unless the same model is attached already).  CLI exit code; errors are
+ * printed as FILE:LINE:COLUMN: message. */
+int cli_scoring_attach(cli_session *s);
+/* Top contacts by score (`top` rows) and the A1..D4 cell counts. */
+cli_table *cli_score_top(cli_session *s, size_t top);
+cli_table *cli_score_cells(cli_session *s);
+/* One contact's score and explanation: JSON object (json) or two tables. */
+void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b);
+void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
+                            int money_decimals);
+
+/* ---- library reports as tables (libreport.c) ---------------------------- */
+
+/* A fnl_report as a cli_table: label columns become text (null: "(none)"),
+ * the first column is renamed key_name (NULL: kept); columns named in
+ * skip (NULL-terminated) and flag columns are left out. */
+cli_table *cli_table_from_report(const fnl_report *r, const char *name,
+                                 const char *title, const char *key_name,
+                                 const char *const *skip);
+/* The index of column `name`, or -1. */
+int cli_table_col(const cli_table *t, const char *name);
+/* The cell (row, column named col) of a report into c (row may be
+ * FNL_REPORT_TOTALS); c is left alone when there is no such cell. */
+void cli_report_cell(const fnl_report *r, size_t row, const char *col,
+                     cli_cell *c);
+/* The summary value `name` of a report into a cell (null when absent). */
+void cli_report_summary_cell(const fnl_report *r, const char *name,
+                             cli_cell *c, int unit);
 
 /* ---- the report model shared by report.c and html.c --------------------- */
 
@@ -391,8 +446,11 @@ typedef struct cli_report {
     cli_table *deals;       /* summary (one row) */
     cli_table *attribution; /* key, model columns */
     cli_attr_set *attr;     /* borrowed: results behind `attribution` */
-    cli_table *roi;         /* channel, cost, value, roi, roas */
+    cli_table *roi;         /* channel, cost, revenue, ..., roi, roas */
     char *roi_model;
+    cli_table *by_owner;    /* velocity chart: cycle median / p90 */
+    cli_table *ttc;         /* time to convert: summary (one row) */
+    cli_table *curve;       /* Kaplan-Meier rows: days, survival, ... */
 } cli_report;
 
 int cli_html_write(const cli_report *r, const char *path);

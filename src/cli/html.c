@@ -1,7 +1,9 @@
 /*
  * html.c -- the report as one self-contained HTML page: inline CSS, inline
  * SVG charts, no script, no network.  Chart ids (tests look for them):
- * chart-funnel, chart-stages, chart-attribution, chart-roi.
+ * chart-funnel, chart-stages, chart-attribution, chart-roi,
+ * chart-velocity (days to win per owner: median bar, p90 tick) and
+ * chart-survival (the Kaplan-Meier share of deals won by day N).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -240,17 +242,19 @@ static void attribution_svg(const cli_table *t, cli_buf *b)
     cli_buf_puts(b, "</svg>");
 }
 
-/* ROI: per channel, cost and attributed value side by side. */
+/* ROI: per channel, cost and attributed revenue side by side. */
 static void roi_svg(const cli_table *t, int dec, cli_buf *b)
 {
     const double W = 1100, row = 44, left = 150, right = 250;
     double H = row * (double)t->nrows + 40, max = 1;
+    int kc = cli_table_col(t, "cost"), kv = cli_table_col(t, "revenue");
+    int kr = cli_table_col(t, "roi");
     for (size_t r = 0; r < t->nrows; r++) {
         const cli_cell *c = &t->cells[r * t->ncols];
-        if (cell_num(&c[1]) > max)
-            max = cell_num(&c[1]);
-        if (cell_num(&c[2]) > max)
-            max = cell_num(&c[2]);
+        if (kc >= 0 && cell_num(&c[kc]) > max)
+            max = cell_num(&c[kc]);
+        if (kv >= 0 && cell_num(&c[kv]) > max)
+            max = cell_num(&c[kv]);
     }
     cli_buf_printf(b, "<svg id=\"chart-roi\" viewBox=\"0 0 %.0f %.0f\" "
                    "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
@@ -259,13 +263,15 @@ static void roi_svg(const cli_table *t, int dec, cli_buf *b)
                    "fill=\"#d64550\"/><text x=\"%.0f\" y=\"17\" "
                    "font-size=\"13\">cost</text><rect x=\"%.0f\" y=\"6\" "
                    "width=\"12\" height=\"12\" fill=\"#2ca58d\"/><text "
-                   "x=\"%.0f\" y=\"17\" font-size=\"13\">attributed value"
+                   "x=\"%.0f\" y=\"17\" font-size=\"13\">attributed revenue"
                    "</text>", left, left + 17, left + 80, left + 97);
     for (size_t r = 0; r < t->nrows; r++) {
         const cli_cell *c = &t->cells[r * t->ncols];
         double y = 30 + row * (double)r, scale = pow(10, dec);
-        double wc = (W - left - right) * cell_num(&c[1]) / max;
-        double wv = (W - left - right) * cell_num(&c[2]) / max;
+        double vc = kc >= 0 ? cell_num(&c[kc]) : 0;
+        double vv = kv >= 0 ? cell_num(&c[kv]) : 0;
+        double wc = (W - left - right) * vc / max;
+        double wv = (W - left - right) * vv / max;
         cli_buf_printf(b, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" "
                        "font-size=\"13\">", left - 8, y + row / 2);
         cli_buf_html(b, c[0].s ? c[0].s : "");
@@ -277,12 +283,158 @@ static void roi_svg(const cli_table *t, int dec, cli_buf *b)
                        wv > 1 ? wv : 1);
         cli_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">",
                        left + (wc > wv ? wc : wv) + 8, y + 25);
-        short_num(cell_num(&c[1]) / scale, b);
+        short_num(vc / scale, b);
         cli_buf_puts(b, " → ");
-        short_num(cell_num(&c[2]) / scale, b);
-        if (c[4].type == CELL_RATIO)
-            cli_buf_printf(b, " · ROI %.0f%%", c[4].d * 100);
+        short_num(vv / scale, b);
+        if (kr >= 0 && c[kr].type == CELL_RATIO)
+            cli_buf_printf(b, " · ROI %.0f%%", c[kr].d * 100);
         cli_buf_puts(b, "</text>");
+    }
+    cli_buf_puts(b, "</svg>");
+}
+
+/* Velocity: per group (owner), the median days to win as a bar and the
+ * p90 as a tick; groups without a won deal are left out. */
+static void velocity_svg(const cli_table *t, cli_buf *b)
+{
+    const double W = 1100, row = 30, left = 170, top = 34;
+    int km = cli_table_col(t, "cycle_median_days");
+    int kp = cli_table_col(t, "cycle_p90_days");
+    int kw = cli_table_col(t, "won");
+    double max = 1, H;
+    size_t n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const cli_cell *c = &t->cells[r * t->ncols];
+        if (km < 0 || c[km].type == CELL_NULL)
+            continue;
+        n++;
+        if (cell_num(&c[km]) > max)
+            max = cell_num(&c[km]);
+        if (kp >= 0 && cell_num(&c[kp]) > max)
+            max = cell_num(&c[kp]);
+    }
+    H = top + row * (double)n + 30;
+    cli_buf_printf(b, "<svg id=\"chart-velocity\" viewBox=\"0 0 %.0f %.0f\" "
+                   "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+                   "aria-label=\"Days to win by owner\">", W, H, W, H);
+    cli_buf_printf(b, "<rect x=\"%.0f\" y=\"6\" width=\"12\" height=\"12\" "
+                   "fill=\"#2f6fde\"/><text x=\"%.0f\" y=\"17\" "
+                   "font-size=\"13\">median days to win</text><rect "
+                   "x=\"%.0f\" y=\"6\" width=\"3\" height=\"12\" "
+                   "fill=\"#1d2433\"/><text x=\"%.0f\" y=\"17\" "
+                   "font-size=\"13\">90th percentile</text>", left,
+                   left + 17, left + 180, left + 190);
+    n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const cli_cell *c = &t->cells[r * t->ncols];
+        double y, wm, wp, med, p90;
+        if (km < 0 || c[km].type == CELL_NULL)
+            continue;
+        y = top + row * (double)n++;
+        med = cell_num(&c[km]);
+        p90 = kp >= 0 ? cell_num(&c[kp]) : med;
+        wm = (W - left - 240) * med / max;
+        wp = (W - left - 240) * p90 / max;
+        cli_buf_printf(b, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"13\">", left - 8, y + row / 2 + 1);
+        cli_buf_html(b, c[0].s ? c[0].s : "");
+        cli_buf_printf(b, "</text><rect class=\"bar\" x=\"%.0f\" y=\"%.1f\" "
+                       "width=\"%.1f\" height=\"%.1f\" rx=\"3\" "
+                       "fill=\"#2f6fde\"><title>", left, y + 5,
+                       wm > 1 ? wm : 1, row - 12);
+        cli_buf_html(b, c[0].s ? c[0].s : "");
+        cli_buf_printf(b, ": median %.1f days, p90 %.1f days</title></rect>"
+                       "<rect class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+                       "width=\"3\" height=\"%.1f\" fill=\"#1d2433\"/>",
+                       med, p90, left + wp - 1, y + 2, row - 6);
+        cli_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">"
+                       "%.0f / %.0f d", left + (wp > wm ? wp : wm) + 8,
+                       y + row / 2 + 1, med, p90);
+        if (kw >= 0 && c[kw].type == CELL_INT)
+            cli_buf_printf(b, " (%lld won)", (long long)c[kw].i);
+        cli_buf_puts(b, "</text>");
+    }
+    cli_buf_puts(b, "</svg>");
+}
+
+/* Time to convert: the share won by day d, 1 - S(d), as a step curve,
+ * with the median and the cold day marked. */
+static void survival_svg(const cli_table *curve, const cli_table *sum,
+                         cli_buf *b)
+{
+    const double W = 1100, H = 360, left = 60, right = 30, top = 30,
+                 bottom = 50;
+    int kd = cli_table_col(curve, "days");
+    int kc = cli_table_col(curve, "conversion");
+    int km = sum ? cli_table_col(sum, "median_days") : -1;
+    int kcold = sum ? cli_table_col(sum, "cold_day") : -1;
+    double maxd = 1, pw = W - left - right, ph = H - top - bottom;
+    double x0, y0;
+    for (size_t r = 0; r < curve->nrows; r++)
+        if (kd >= 0 && cell_num(&curve->cells[r * curve->ncols + kd]) > maxd)
+            maxd = cell_num(&curve->cells[r * curve->ncols + kd]);
+    if (kcold >= 0 && cell_num(&sum->cells[kcold]) > maxd)
+        maxd = cell_num(&sum->cells[kcold]);
+    cli_buf_printf(b, "<svg id=\"chart-survival\" viewBox=\"0 0 %.0f %.0f\" "
+                   "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+                   "aria-label=\"Share of deals won by day\">", W, H, W, H);
+    for (int g = 0; g <= 4; g++) {
+        double y = top + ph - ph * g / 4.0;
+        cli_buf_printf(b, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" "
+                       "y2=\"%.1f\" stroke=\"#e4e8f0\"/><text x=\"%.0f\" "
+                       "y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" "
+                       "fill=\"#5a6478\">%d%%</text>", left, W - right, y, y,
+                       left - 6, y + 4, g * 25);
+    }
+    for (int g = 0; g <= 5; g++) {
+        double x = left + pw * g / 5.0;
+        cli_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" "
+                       "font-size=\"11\" fill=\"#5a6478\">%.0f</text>", x,
+                       H - bottom + 16, maxd * g / 5.0);
+    }
+    cli_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" "
+                   "fill=\"#5a6478\">days since the deal was created; "
+                   "share won (Kaplan-Meier, lost deals censored)</text>",
+                   left, H - 12);
+    /* the step curve */
+    x0 = left;
+    y0 = top + ph;
+    cli_buf_printf(b, "<path class=\"curve\" fill=\"none\" stroke=\"#2ca58d\" "
+                   "stroke-width=\"2.5\" d=\"M%.1f %.1f", x0, y0);
+    for (size_t r = 0; r < curve->nrows; r++) {
+        const cli_cell *c = &curve->cells[r * curve->ncols];
+        double x = left + pw * cell_num(&c[kd]) / maxd;
+        double y = top + ph - ph * (kc >= 0 ? cell_num(&c[kc]) : 0);
+        cli_buf_printf(b, " H%.1f V%.1f", x, y);
+    }
+    cli_buf_printf(b, " H%.1f\"/>", left + pw);
+    /* one dot per day with a conversion */
+    for (size_t r = 0; r < curve->nrows; r++) {
+        const cli_cell *c = &curve->cells[r * curve->ncols];
+        int kconv = cli_table_col(curve, "converted");
+        if (kconv >= 0 && cell_num(&c[kconv]) > 0)
+            cli_buf_printf(b, "<circle class=\"point\" cx=\"%.1f\" "
+                           "cy=\"%.1f\" r=\"2.5\" fill=\"#2ca58d\"/>",
+                           left + pw * cell_num(&c[kd]) / maxd,
+                           top + ph - ph * cell_num(&c[kc]));
+    }
+    if (km >= 0 && sum->cells[km].type != CELL_NULL) {
+        double x = left + pw * cell_num(&sum->cells[km]) / maxd;
+        cli_buf_printf(b, "<line class=\"marker\" x1=\"%.1f\" x2=\"%.1f\" "
+                       "y1=\"%.0f\" y2=\"%.1f\" stroke=\"#2f6fde\" "
+                       "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" "
+                       "y=\"%.0f\" font-size=\"12\" fill=\"#2f6fde\">median "
+                       "%.0f d</text>", x, x, top, top + ph, x + 4, top + 12,
+                       cell_num(&sum->cells[km]));
+    }
+    if (kcold >= 0 && sum->cells[kcold].type != CELL_NULL) {
+        double x = left + pw * cell_num(&sum->cells[kcold]) / maxd;
+        cli_buf_printf(b, "<line class=\"marker\" x1=\"%.1f\" x2=\"%.1f\" "
+                       "y1=\"%.0f\" y2=\"%.1f\" stroke=\"#d64550\" "
+                       "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" "
+                       "y=\"%.0f\" font-size=\"12\" fill=\"#d64550\">cold "
+                       "from day %.0f</text>", x, x, top, top + ph, x + 4,
+                       top + 28, cell_num(&sum->cells[kcold]));
     }
     cli_buf_puts(b, "</svg>");
 }
@@ -290,14 +442,18 @@ static void roi_svg(const cli_table *t, int dec, cli_buf *b)
 static void kpis(const cli_report *r, cli_buf *b)
 {
     const cli_table *d = r->deals;
-    static const int show[] = {0, 1, 2, 3, 4, 5, 7, 9};
+    static const char *const show[] = {
+        "deals", "won", "lost", "open", "win_rate", "won_amount", "pipeline",
+        "cycle_median_days", "cycle_p90_days", "forecast"};
     cli_buf_puts(b, "<div class=\"kpis\">");
     for (size_t i = 0; i < sizeof(show) / sizeof(show[0]); i++) {
-        const cli_cell *c = &d->cells[show[i]];
+        int k = cli_table_col(d, show[i]);
+        if (k < 0 || d->nrows == 0)
+            continue;
         cli_buf_puts(b, "<div class=\"kpi\"><b>");
-        cell_text(c, r->money_decimals, b);
+        cell_text(&d->cells[k], r->money_decimals, b);
         cli_buf_puts(b, "</b><span>");
-        cli_buf_html(b, d->col_titles[show[i]]);
+        cli_buf_html(b, d->col_titles[k]);
         cli_buf_puts(b, "</span></div>");
     }
     cli_buf_puts(b, "</div>");
@@ -331,6 +487,21 @@ int cli_html_write(const cli_report *r, const char *path)
         table_html(r->stages, r->money_decimals, &b);
         cli_buf_puts(&b, "</section>\n");
     }
+    if (r->by_owner) {
+        cli_buf_puts(&b, "<section id=\"velocity\"><h2>Velocity: days to "
+                         "win by owner</h2>");
+        velocity_svg(r->by_owner, &b);
+        table_html(r->by_owner, r->money_decimals, &b);
+        cli_buf_puts(&b, "</section>\n");
+    }
+    if (r->curve) {
+        cli_buf_puts(&b, "<section id=\"time-to-convert\"><h2>Time to "
+                         "convert</h2>");
+        survival_svg(r->curve, r->ttc, &b);
+        if (r->ttc)
+            table_html(r->ttc, r->money_decimals, &b);
+        cli_buf_puts(&b, "</section>\n");
+    }
     if (r->attribution) {
         cli_buf_puts(&b, "<section id=\"attribution\"><h2>");
         cli_buf_html(&b, r->attribution->title);
@@ -348,7 +519,8 @@ int cli_html_write(const cli_report *r, const char *path)
     for (size_t i = 0; i < r->ntables; i++) {
         const cli_table *t = r->tables[i];
         if (t == r->funnel || t == r->stages || t == r->attribution ||
-            t == r->roi || t == r->deals)
+            t == r->roi || t == r->deals || t == r->by_owner ||
+            t == r->ttc || t == r->curve)
             continue;
         cli_buf_puts(&b, "<section><h2>");
         cli_buf_html(&b, t->title);

@@ -9,13 +9,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 /* Subcommands an option applies to. */
 enum {
     C_IMPORT = 1, C_ATTR = 2, C_SHOW = 4, C_STATS = 8, C_REPORT = 16,
-    C_DATA = C_IMPORT | C_ATTR | C_SHOW | C_STATS | C_REPORT
+    C_SCORE = 32,
+    C_DATA = C_IMPORT | C_ATTR | C_SHOW | C_STATS | C_REPORT | C_SCORE
 };
 
 typedef struct cmd {
@@ -30,6 +32,7 @@ static const cmd cmds[] = {
     {"show", C_SHOW, cli_cmd_show},
     {"stats", C_STATS, cli_cmd_stats},
     {"report", C_REPORT, cli_cmd_report},
+    {"score", C_SCORE, cli_cmd_score},
     {NULL, 0, NULL}};
 
 enum {
@@ -37,7 +40,9 @@ enum {
     O_DEALS, O_COSTS, O_ACCOUNTS, O_MAP, O_VALUES, O_JOIN, O_DATE_FORMAT,
     O_AMOUNT_SCALE, O_AMOUNT_DECIMALS, O_CURRENCY, O_STRICT, O_NOW,
     O_COUNTRY, O_KEYS, O_PATHS, O_MODEL, O_ORDER, O_VALUE_DECIMALS,
-    O_SEPARATOR, O_BY, O_GROUP_BY, O_ROI_MODEL, O_TITLE
+    O_SEPARATOR, O_BY, O_GROUP_BY, O_ROI_MODEL, O_TITLE, O_MODELS,
+    O_SCORING_MODEL, O_SCOPE, O_LOOKBACK, O_CONVERSION, O_TOP,
+    O_COHORT_PERIOD, O_STAGES
 };
 
 typedef struct opt {
@@ -48,7 +53,8 @@ typedef struct opt {
 
 static const opt opts_table[] = {
     {"format", 'f', O_FORMAT, 1, C_DATA},
-    {"output", 'o', O_OUTPUT, 1, C_ATTR | C_SHOW | C_STATS | C_REPORT},
+    {"output", 'o', O_OUTPUT, 1,
+     C_ATTR | C_SHOW | C_STATS | C_REPORT | C_SCORE},
     {"quiet", 'q', O_QUIET, 0, C_DATA},
     {"html", 0, O_HTML, 1, C_REPORT},
     {"store", 0, O_STORE, 1, C_DATA},
@@ -69,15 +75,24 @@ static const opt opts_table[] = {
     {"country-code", 0, O_COUNTRY, 1, C_DATA},
     {"key-columns", 0, O_KEYS, 1, C_DATA},
     {"paths", 0, O_PATHS, 1, C_ATTR},
-    {"model", 'm', O_MODEL, 1, C_ATTR | C_REPORT},
-    {"models", 0, O_MODEL, 1, C_ATTR | C_REPORT},
+    /* --model: attribution models when every item names one, else a
+     * scoring-model file (resolved in resolve_model()) */
+    {"model", 0, O_MODEL, 1, C_ATTR | C_REPORT | C_SHOW | C_SCORE},
+    {"models", 'm', O_MODELS, 1, C_ATTR | C_REPORT},
+    {"scoring-model", 0, O_SCORING_MODEL, 1, C_REPORT | C_SHOW | C_SCORE},
     {"order", 0, O_ORDER, 1, C_ATTR | C_REPORT},
     {"value-decimals", 0, O_VALUE_DECIMALS, 1, C_ATTR},
     {"separator", 0, O_SEPARATOR, 1, C_ATTR},
     {"by", 0, O_BY, 1, C_ATTR | C_REPORT},
+    {"scope", 0, O_SCOPE, 1, C_ATTR | C_REPORT},
+    {"lookback", 0, O_LOOKBACK, 1, C_ATTR | C_REPORT},
+    {"conversion", 0, O_CONVERSION, 1, C_ATTR},
     {"group-by", 0, O_GROUP_BY, 1, C_REPORT},
     {"roi-model", 0, O_ROI_MODEL, 1, C_REPORT},
     {"title", 0, O_TITLE, 1, C_REPORT},
+    {"top", 0, O_TOP, 1, C_REPORT | C_SCORE},
+    {"cohort-period", 0, O_COHORT_PERIOD, 1, C_REPORT},
+    {"stages", 0, O_STAGES, 1, C_DATA},
     {NULL, 0, 0, 0, 0}};
 
 static int usage(const char *fmt, const char *arg)
@@ -270,10 +285,51 @@ static int set_option(cli_opts *o, const opt *op, const char *arg)
         break;
     }
     case O_PATHS: o->paths = arg; break;
-    case O_MODEL:
+    case O_MODEL: o->model_arg = arg; break;
+    case O_MODELS:
         free(o->models);
         o->models = cli_xstrdup(arg);
         break;
+    case O_SCORING_MODEL: o->scoring_model = arg; break;
+    case O_SCOPE:
+        if (strcmp(arg, "account") == 0) o->scope = FNL_SCOPE_ACCOUNT;
+        else if (strcmp(arg, "contact") == 0) o->scope = FNL_SCOPE_CONTACT;
+        else return usage("--scope: '%s' is not account or contact", arg);
+        break;
+    case O_LOOKBACK:
+        if (strcmp(arg, "unlimited") == 0) {
+            o->lookback_ms = FNL_LOOKBACK_UNLIMITED;
+            break;
+        }
+        if (parse_int("lookback", arg, 0, 36500, &v))
+            return CLI_EXIT_USAGE;
+        o->lookback_ms = (int64_t)v * 86400000;
+        break;
+    case O_CONVERSION:
+        if (strcmp(arg, "won") == 0)
+            o->conversion = FNL_CONVERSION_DEAL_WON;
+        else if (strcmp(arg, "created") == 0)
+            o->conversion = FNL_CONVERSION_DEAL_CREATED;
+        else
+            return usage("--conversion: '%s' is not won or created", arg);
+        break;
+    case O_TOP:
+        if (parse_int("top", arg, 0, 1000000, &v))
+            return CLI_EXIT_USAGE;
+        o->top = v;
+        break;
+    case O_COHORT_PERIOD:
+        if (strcmp(arg, "week") == 0) o->cohort_period = FNL_PERIOD_WEEK;
+        else if (strcmp(arg, "month") == 0) o->cohort_period = FNL_PERIOD_MONTH;
+        else if (strcmp(arg, "quarter") == 0)
+            o->cohort_period = FNL_PERIOD_QUARTER;
+        else if (strcmp(arg, "year") == 0) o->cohort_period = FNL_PERIOD_YEAR;
+        else return usage("--cohort-period: '%s' is not week, month, quarter "
+                          "or year", arg);
+        break;
+    case O_STAGES:
+        return usage("--stages %s: stage-machine files are not yet "
+                     "available", arg);
     case O_ORDER:
         if (parse_int("order", arg, 1, FNL_ATTR_MAX_ORDER, &v))
             return CLI_EXIT_USAGE;
@@ -289,13 +345,17 @@ static int set_option(cli_opts *o, const opt *op, const char *arg)
             return usage("--separator: '%s' must be one character", arg);
         o->separator = arg[0];
         break;
-    case O_BY:
-        if (strcmp(arg, "channel") && strcmp(arg, "campaign") &&
-            strcmp(arg, "content") && strcmp(arg, "type"))
-            return usage("--by: '%s' is not channel, campaign, content or "
-                         "type", arg);
+    case O_BY: {
+        uint32_t g;
+        const char *attr;
+        if (cli_parse_by(arg, &g, &attr) != 0)
+            return usage("--by: '%s' is not channel, campaign, content, "
+                         "type, utm_source, utm_medium, utm_campaign, "
+                         "channel_campaign, owner, contact:ATTR or "
+                         "account:ATTR", arg);
         o->by = arg;
         break;
+    }
     case O_GROUP_BY:
         free(o->group_by);
         o->group_by = cli_xstrdup(arg);
@@ -303,6 +363,66 @@ static int set_option(cli_opts *o, const opt *op, const char *arg)
     case O_ROI_MODEL: o->roi_model = arg; break;
     case O_TITLE: o->title = arg; break;
     }
+    return 0;
+}
+
+/* Is every item of the list an attribution model name (or alias)? */
+static int all_attribution_models(const char *list)
+{
+    static const char *const aliases[] = {
+        "first_touch", "last_touch", "u", "position_based", "w", "z",
+        "full_path", "j", "removal", NULL};
+    char *copy = cli_xstrdup(list), *save = NULL, *tok;
+    int all = 1, any = 0;
+    for (tok = strtok_r(copy, ",", &save); tok && all;
+         tok = strtok_r(NULL, ",", &save)) {
+        const char *name = cli_trim(tok);
+        uint32_t m;
+        int ok = 0;
+        if (*name == 0)
+            continue;
+        any = 1;
+        if (fnl_attr_model_parse(name, &m) == FNL_OK)
+            ok = 1;
+        for (int i = 0; !ok && aliases[i]; i++)
+            if (cli_strieq(name, aliases[i]))
+                ok = 1;
+        all = ok;
+    }
+    free(copy);
+    return all && any;
+}
+
+/*
+ * --model V: for `attribute`, always attribution models (the interface of
+ * DESIGN.md section 7).  Elsewhere: attribution models when every item of
+ * V names one, else the scoring-model file V (show and score only take a
+ * file).  --models / -m and --scoring-model are the unambiguous spellings.
+ */
+static int resolve_model(cli_opts *o, const char *cmdname)
+{
+    const char *v = o->model_arg;
+    int attr_ok = strcmp(cmdname, "attribute") == 0 ||
+                  strcmp(cmdname, "report") == 0;
+    if (v == NULL)
+        return 0;
+    if (strcmp(cmdname, "attribute") == 0 ||
+        (attr_ok && all_attribution_models(v))) {
+        free(o->models);
+        o->models = cli_xstrdup(v);
+        return 0;
+    }
+    if (o->scoring_model != NULL)
+        return usage("--model %s: a scoring model is given twice "
+                     "(--scoring-model)", v);
+    if (access(v, R_OK) != 0) {
+        if (attr_ok)
+            return usage("--model '%s': neither attribution models (first, "
+                         "last, linear, u_shaped, markov, shapley, ...) nor a "
+                         "readable scoring-model file", v);
+        return usage("--model '%s': no readable scoring-model file", v);
+    }
+    o->scoring_model = v;
     return 0;
 }
 
@@ -348,6 +468,11 @@ int main(int argc, char **argv)
     o.order = 1;
     o.value_decimals = 2;
     o.by = "channel";
+    o.scope = FNL_SCOPE_ACCOUNT;
+    o.lookback_ms = FNL_LOOKBACK_DEFAULT;
+    o.conversion = FNL_CONVERSION_DEAL_WON;
+    o.cohort_period = FNL_PERIOD_MONTH;
+    o.top = -1;
     o.args = cli_xmalloc((size_t)argc * sizeof(char *));
 
     for (int i = 1; i < argc; i++) {
@@ -456,6 +581,10 @@ int main(int argc, char **argv)
         cli_help_cmd(c->name, stdout);
         opts_free(&o);
         return CLI_EXIT_OK;
+    }
+    if ((code = resolve_model(&o, c->name)) != 0) {
+        opts_free(&o);
+        return code;
     }
     /* options given before the subcommand were not checked against it */
     cli_progress_set_quiet(o.quiet);

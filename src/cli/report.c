@@ -2,14 +2,16 @@
  * report.c -- `funnelcore report`: sections collected into tables, then
  * rendered as text, JSON, CSV and (html.c) one HTML page.
  *
- * Each section is one function in `sections[]` below that reads the engine
- * through the public API and adds tables to the report.  This is the
- * plug-in point for the library's report API (src/report_api.h, issue 7,
- * still a draft outside include/funnelcore.h and not exported by the
- * shared library): when fnl_report_deals() / fnl_report_roi() become
- * public, add a section that turns an fnl_report into a cli_table (columns
- * from fnl_report_column_get, cells from fnl_report_value_get) and drop the
- * stopgap sections it replaces.
+ * Each section is one function in `sections[]` below.  The numbers come
+ * from the library: fnl_report_deals (deal summary, stages, owners, account
+ * attributes), fnl_report_cohort, fnl_report_time_to_convert,
+ * fnl_engine_attribution_partial (attribute.c) and fnl_report_roi; the
+ * reports become cli_tables in libreport.c.  The one grouping the library
+ * cannot do, by deal columns the CLI keeps itself (product, manager,
+ * regional office: deals carry no attributes in the library), is done here
+ * by copying the deals into a scratch engine whose deal owner is the
+ * dimension's value and asking fnl_report_deals to group by owner, so
+ * those rows have exactly the library's columns and formulas.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +26,11 @@ typedef struct rctx {
     fnl_stats st;
     cli_attr_set attr;
     int have_attr;
-    cli_journey_stats js;
+    fnl_engine_attribution_stats js;
+    fnl_attribution *pipeline;  /* the ROI model over created deals */
+    const char *roi_model;
+    char cur[4];
+    int64_t now;
     char **notes;
     size_t nnotes;
 } rctx;
@@ -40,6 +46,16 @@ static void note(rctx *c, const char *text)
 {
     c->notes = cli_xrealloc(c->notes, (c->nnotes + 1) * sizeof(char *));
     c->notes[c->nnotes++] = cli_xstrdup(text);
+}
+
+static void lib_note(rctx *c, const char *what, int rc, const fnl_engine *e)
+{
+    char msg[400];
+    const char *m = e ? fnl_errmsg(e) : NULL;
+    /* the engine's message already starts with fnl_strerror(rc) */
+    snprintf(msg, sizeof(msg), "%s: %s", what,
+             m && *m ? m : fnl_strerror(rc));
+    note(c, msg);
 }
 
 /* ---- overview ----------------------------------------------------------- */
@@ -63,251 +79,122 @@ static int sec_overview(rctx *c)
     return 0;
 }
 
-/* ---- deals (stopgap: computed from fnl_deal_next/fnl_deal_get) ---------- */
+/* ---- deals: fnl_report_deals ------------------------------------------ */
 
-/*
- * STOPGAP until the library's deal report (fnl_report_deals in the draft
- * src/report_api.h) is public: count, won, lost, open, win rate, pipeline,
- * won amount and days to close need nothing but the deal readers, so the
- * CLI computes them here.
- */
-typedef struct agg {
-    char *key;
-    int64_t deals, won, lost, open;
-    int64_t won_amount, lost_amount, open_amount;
-} agg;
-
-typedef struct groups {
-    cli_strmap idx;
-    agg *a;
-    size_t n;
-} groups;
-
-static agg *group_get(groups *g, const char *key)
+static int deal_report(rctx *c, const fnl_engine *e, uint32_t by,
+                       const char *attr, fnl_report **out)
 {
-    uint32_t i;
-    if (cli_strmap_get(&g->idx, key, &i))
-        return &g->a[i];
-    g->a = cli_xrealloc(g->a, (g->n + 1) * sizeof(agg));
-    memset(&g->a[g->n], 0, sizeof(agg));
-    g->a[g->n].key = cli_xstrdup(key);
-    cli_strmap_put(&g->idx, key, (uint32_t)g->n);
-    return &g->a[g->n++];
-}
-
-static void agg_add(agg *a, const fnl_deal_info *d)
-{
-    a->deals++;
-    if (d->status == FNL_DEAL_WON)
-        a->won++, a->won_amount += d->amount;
-    else if (d->status == FNL_DEAL_LOST)
-        a->lost++, a->lost_amount += d->amount;
-    else
-        a->open++, a->open_amount += d->amount;
-}
-
-static double win_rate(const agg *a)
-{
-    return a->won + a->lost ? (double)a->won / (double)(a->won + a->lost) : 0;
-}
-
-static int cmp_agg(const void *x, const void *y)
-{
-    const agg *a = x, *b = y;
-    if (a->won_amount != b->won_amount)
-        return a->won_amount > b->won_amount ? -1 : 1;
-    if (a->deals != b->deals)
-        return a->deals > b->deals ? -1 : 1;
-    return strcmp(a->key, b->key);
-}
-
-static cli_table *group_table(const char *name, const char *title,
-                              const char *keyname, groups *g)
-{
-    const char *n[] = {keyname, "deals", "won", "lost", "open", "win_rate",
-                       "won_amount", "pipeline"};
-    const char *t[] = {keyname, "deals", "won", "lost", "open", "win rate",
-                       "won amount", "pipeline"};
-    cli_table *tab = cli_table_new(name, title, 8, n, t);
-    qsort(g->a, g->n, sizeof(agg), cmp_agg);
-    for (size_t i = 0; i < g->n; i++) {
-        cli_cell *r = cli_table_row(tab);
-        cli_cell_str(&r[0], g->a[i].key);
-        cli_cell_int(&r[1], g->a[i].deals);
-        cli_cell_int(&r[2], g->a[i].won);
-        cli_cell_int(&r[3], g->a[i].lost);
-        cli_cell_int(&r[4], g->a[i].open);
-        cli_cell_ratio(&r[5], win_rate(&g->a[i]));
-        cli_cell_money(&r[6], g->a[i].won_amount);
-        cli_cell_money(&r[7], g->a[i].open_amount);
+    fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+    int rc;
+    q.group_by = by;
+    q.group_attr = attr;
+    q.as_of = c->now;
+    q.currency = c->cur;
+    rc = fnl_report_deals(e, &q, out);
+    if (rc != FNL_OK) {
+        char what[160];
+        snprintf(what, sizeof(what), "deal report (%s%s%s)",
+                 by == FNL_DEAL_BY_NONE ? "all" : "grouped",
+                 attr ? " by " : "", attr ? attr : "");
+        lib_note(c, what, rc, e);
+        *out = NULL;
     }
-    return tab;
+    return rc;
 }
 
-static void groups_free(groups *g)
+/* The deal columns of group rows (the library's names). */
+static const char *const deal_skip[] = {NULL};
+
+static cli_table *deals_table(const fnl_report *rep, const char *name,
+                              const char *key)
 {
-    for (size_t i = 0; i < g->n; i++)
-        free(g->a[i].key);
-    free(g->a);
-    cli_strmap_free(&g->idx);
+    char title[160];
+    snprintf(title, sizeof(title), "Deals by %s", key);
+    return cli_table_from_report(rep, name, title, key, deal_skip);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* A grouping by a deal column the CLI keeps (product, manager, ...): the
+ * deals copied into a scratch engine with the column's value as owner. */
+static cli_table *dim_table(rctx *c, size_t dim, const char *dimname)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The value of an account attribute as text ("" when absent). */
-static void account_attr(fnl_engine *e, fnl_account_id a, const char *name,
-                         char *out, size_t cap)
-{
-    fnl_attr buf[64];
-    size_t n = 0;
-    out[0] = 0;
-    if (a == 0 || fnl_account_attrs(e, a, buf, 64, &n) != FNL_OK)
-        return;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(buf[i].name, name) == 0) {
-            if (buf[i].type == FNL_ATTR_NUMBER)
-                snprintf(out, cap, "%g", buf[i].num);
-            else
-                snprintf(out, cap, "%s", buf[i].str);
-        }
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_engine *x = NULL;
+    fnl_report *rep = NULL;
+    fnl_deal_id d = 0;
+    cli_table *t = NULL;
+    char name[160];
+    int rc = fnl_engine_open(&x, &cfg);
+    while (rc == FNL_OK && fnl_deal_next(c->s->engine, d, &d) == FNL_OK) {
+        fnl_deal_info di;
+        fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+        memset(&di, 0, sizeof(di));
+        di.size = sizeof(di);
+        if (fnl_deal_get(c->s->engine, d, &di) != FNL_OK)
+            continue;
+        u.id = di.name;
+        u.owner = cli_dims_get(c->s->dims, di.name, dim);
+        u.amount = di.amount;
+        u.currency = di.currency;
+        u.created = di.created;
+        u.closed = di.closed;
+        u.status = di.status;
+        u.stage = di.stage;
+        rc = fnl_deal_upsert(x, &u, NULL);
+    }
+    if (rc != FNL_OK) {
+        lib_note(c, "deal dimension", rc, x);
+    } else if (deal_report(c, x, FNL_DEAL_BY_OWNER, NULL, &rep) == FNL_OK) {
+        snprintf(name, sizeof(name), "deals_by_%s", dimname);
+        t = deals_table(rep, name, dimname);
+    }
+    fnl_report_free(rep);
+    fnl_engine_close(x);
+    return t;
 }
 
 static int sec_deals(rctx *c)
 {
     fnl_engine *e = c->s->engine;
-    fnl_deal_id d = 0;
-    agg all;
-    groups stages = {0}, owners = {0};
-    groups *dims = NULL;
-    char **dimnames = NULL;
-    size_t ndims = 0;
-    int64_t *days = NULL;
-    size_t ndays = 0;
-    uint64_t done = 0;
-    char currency[4] = "";
-    int mixed = 0;
-
+    fnl_report *all = NULL, *rep = NULL;
+    int64_t n[4] = {0, 0, 0, 0}; /* deals, won, lost, open */
     if (c->st.deals == 0)
         return 0;
-    memset(&all, 0, sizeof(all));
-    if (c->o->group_by) {
-        char *copy = cli_xstrdup(c->o->group_by), *save = NULL, *tok;
-        for (tok = strtok_r(copy, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            tok = cli_trim(tok);
-            if (!*tok || strcmp(tok, "owner") == 0)
-                continue;
-            dimnames = cli_xrealloc(dimnames, (ndims + 1) * sizeof(char *));
-            dimnames[ndims++] = cli_xstrdup(tok);
-        }
-        free(copy);
-        dims = cli_xmalloc((ndims + 1) * sizeof(groups));
-        memset(dims, 0, (ndims + 1) * sizeof(groups));
-    }
-    cli_progress_begin("deal report", c->st.deals);
-    while (fnl_deal_next(e, d, &d) == FNL_OK) {
-        fnl_deal_info di;
-        char key[300];
-        memset(&di, 0, sizeof(di));
-        di.size = sizeof(di);
-        if (fnl_deal_get(e, d, &di) != FNL_OK)
-            continue;
-        if ((++done & 1023) == 0) {
-            cli_progress_update(done);
-            if (cli_canceled())
-                break;
-        }
-        if (currency[0] == 0)
-            memcpy(currency, di.currency, 4);
-        else if (strcmp(currency, di.currency) != 0)
-            mixed = 1;
-        agg_add(&all, &di);
-        snprintf(key, sizeof(key), "%s\x1f%s", di.stage ? di.stage : "(none)",
-                 di.status == FNL_DEAL_WON ? "won" :
-                 di.status == FNL_DEAL_LOST ? "lost" : "open");
-        agg_add(group_get(&stages, key), &di);
-        agg_add(group_get(&owners, di.owner ? di.owner : "(none)"), &di);
-        for (size_t k = 0; k < ndims; k++) {
-            const char *v = NULL;
-            size_t di_idx;
-            for (di_idx = 0; di_idx < cli_dims_count(c->s->dims); di_idx++)
-                if (strcmp(cli_dims_name(c->s->dims, di_idx), dimnames[k]) == 0)
-                    break;
-            if (di_idx < cli_dims_count(c->s->dims))
-                v = cli_dims_get(c->s->dims, di.name, di_idx);
-            if (v == NULL && strcmp(dimnames[k], "account") == 0 &&
-                di.account) {
-                fnl_account_info ai = FNL_ACCOUNT_INFO_INIT;
-                if (fnl_account_get(e, di.account, &ai) == FNL_OK)
-                    snprintf(key, sizeof(key), "%s", ai.name), v = key;
-            } else if (v == NULL) {
-                account_attr(e, di.account, dimnames[k], key, sizeof(key));
-                if (key[0])
-                    v = key;
-            }
-            agg_add(group_get(&dims[k], v ? v : "(none)"), &di);
-        }
-        if (di.status == FNL_DEAL_WON && di.closed >= di.created) {
-            if ((ndays & (ndays - 1)) == 0)
-                days = cli_xrealloc(days, (ndays ? ndays * 2 : 1) *
-                                              sizeof(int64_t));
-            days[ndays++] = di.closed - di.created;
-        }
-    }
-    cli_progress_end();
-    snprintf(c->r->currency, 4, "%s", currency[0] ? currency : c->o->currency);
-    if (mixed)
-        note(c, "deals are in several currencies; amounts are added as they "
-                "are, without conversion");
+    if (deal_report(c, e, FNL_DEAL_BY_NONE, NULL, &all) != FNL_OK)
+        return 0;
     {
-        static const char *const n[] = {
+        static const char *const cols[] = {
             "deals", "won", "lost", "open", "win_rate", "won_amount",
-            "lost_amount", "pipeline", "average_won", "median_days_to_win",
-            "currency"};
-        static const char *const t[] = {
+            "lost_amount", "pipeline", "avg_deal_size", "cycle_median_days",
+            "cycle_p90_days", "forecast", "forecast_deals", "currency"};
+        static const char *const titles[] = {
             "deals", "won", "lost", "open", "win rate", "won amount",
             "lost amount", "pipeline", "avg won deal", "median days to win",
-            "currency"};
-        cli_table *tab = cli_table_new("deals", "Deals", 11, n, t);
-        cli_cell *r = cli_table_row(tab);
-        cli_cell_int(&r[0], all.deals);
-        cli_cell_int(&r[1], all.won);
-        cli_cell_int(&r[2], all.lost);
-        cli_cell_int(&r[3], all.open);
-        cli_cell_ratio(&r[4], win_rate(&all));
-        cli_cell_money(&r[5], all.won_amount);
-        cli_cell_money(&r[6], all.lost_amount);
-        cli_cell_money(&r[7], all.open_amount);
-        if (all.won)
-            cli_cell_money(&r[8], all.won_amount / all.won);
-        if (ndays) {
-            qsort(days, ndays, sizeof(int64_t), cmp_i64);
-            double med = ndays % 2 ? (double)days[ndays / 2]
-                                   : ((double)days[ndays / 2 - 1] +
-                                      (double)days[ndays / 2]) / 2;
-            cli_cell_days(&r[9], med / 86400000.0);
-        }
-        cli_cell_str(&r[10], c->r->currency);
-        cli_table_note(tab, "win rate = won / (won + lost); pipeline = the "
-                            "amount of open deals");
-        add_table(c, tab);
-        c->r->deals = tab;
+            "p90 days to win", "forecast", "forecast deals", "currency"};
+        cli_table *t = cli_table_new("deals", "Deals", 14, cols, titles);
+        cli_cell *r = cli_table_row(t);
+        for (size_t i = 0; i < 13; i++)
+            cli_report_cell(all, FNL_REPORT_TOTALS, cols[i], &r[i]);
+        cli_cell_str(&r[13], c->cur);
+        for (size_t i = 0; i < 4; i++)
+            n[i] = r[i].type == CELL_INT ? r[i].i : 0;
+        cli_table_note(t, "win rate = won / (won + lost); pipeline = the "
+                          "amount of open deals; days to win = closed - "
+                          "created of won deals (median, and p90 by nearest "
+                          "rank); forecast = open amount x the win rate of "
+                          "its group (docs/roi.md)");
+        add_table(c, t);
+        c->r->deals = t;
     }
+    fnl_report_free(all);
     {
         /* funnel: all deals -> closed -> won */
-        static const char *const n[] = {"step", "count", "rate"};
-        static const char *const t[] = {"step", "count", "from previous"};
-        cli_table *f = cli_table_new("funnel", "Funnel", 3, n, t);
+        static const char *const nm[] = {"step", "count", "rate"};
+        static const char *const tt[] = {"step", "count", "from previous"};
+        cli_table *f = cli_table_new("funnel", "Funnel", 3, nm, tt);
         const struct {
             const char *k;
             int64_t v;
-        } steps[] = {{"deals", all.deals},
-                     {"closed", all.won + all.lost},
-                     {"won", all.won}};
+        } steps[] = {{"deals", n[0]}, {"closed", n[1] + n[2]}, {"won", n[1]}};
         for (size_t i = 0; i < 3; i++) {
             cli_cell *r = cli_table_row(f);
             cli_cell_str(&r[0], steps[i].k);
@@ -319,192 +206,319 @@ static int sec_deals(rctx *c)
         add_table(c, f);
         c->r->funnel = f;
     }
-    {
-        static const char *const n[] = {"stage", "status", "deals", "amount",
-                                        "share"};
-        cli_table *t = cli_table_new("deal_stages", "Deals by stage", 5, n,
-                                     NULL);
-        /* open stages first (largest first), then won, then lost */
-        for (int pass = 0; pass < 3; pass++) {
-            const char *want = pass == 0 ? "open" : pass == 1 ? "won" : "lost";
-            qsort(stages.a, stages.n, sizeof(agg), cmp_agg);
-            for (size_t i = 0; i < stages.n; i++) {
-                char *sep = strchr(stages.a[i].key, '\x1f');
-                cli_cell *r;
-                if (strcmp(sep + 1, want) != 0)
-                    continue;
-                r = cli_table_row(t);
-                *sep = 0;
-                cli_cell_str(&r[0], stages.a[i].key);
-                *sep = '\x1f';
-                cli_cell_str(&r[1], want);
-                cli_cell_int(&r[2], stages.a[i].deals);
-                cli_cell_money(&r[3], stages.a[i].won_amount +
-                                          stages.a[i].lost_amount +
-                                          stages.a[i].open_amount);
-                cli_cell_ratio(&r[4], (double)stages.a[i].deals /
-                                          (double)all.deals);
-            }
+    if (deal_report(c, e, FNL_DEAL_BY_STAGE, NULL, &rep) == FNL_OK) {
+        static const char *const nm[] = {"stage", "status", "deals", "open",
+                                         "won", "lost", "amount", "share",
+                                         "win_rate"};
+        static const char *const tt[] = {"stage", "status", "deals", "open",
+                                         "won", "lost", "amount", "share",
+                                         "win rate"};
+        cli_table *t = cli_table_new("deal_stages", "Deals by stage", 9, nm,
+                                     tt);
+        for (size_t i = 0; i < fnl_report_row_count(rep); i++) {
+            cli_cell *r = cli_table_row(t), m[3];
+            int64_t k[3];
+            memset(m, 0, sizeof(m));
+            cli_report_cell(rep, i, "group", &r[0]);
+            if (r[0].type == CELL_NULL)
+                cli_cell_str(&r[0], FNL_GROUP_NONE_KEY);
+            cli_report_cell(rep, i, "deals", &r[2]);
+            cli_report_cell(rep, i, "open", &r[3]);
+            cli_report_cell(rep, i, "won", &r[4]);
+            cli_report_cell(rep, i, "lost", &r[5]);
+            cli_report_cell(rep, i, "won_amount", &m[0]);
+            cli_report_cell(rep, i, "lost_amount", &m[1]);
+            cli_report_cell(rep, i, "pipeline", &m[2]);
+            cli_cell_money(&r[6], m[0].i + m[1].i + m[2].i);
+            if (n[0] > 0)
+                cli_cell_ratio(&r[7], (double)r[2].i / (double)n[0]);
+            cli_report_cell(rep, i, "win_rate", &r[8]);
+            /* status: the one status of the stage's deals, else "mixed" */
+            for (int j = 0; j < 3; j++)
+                k[j] = r[3 + j].i;
+            cli_cell_str(&r[1], k[0] && !k[1] && !k[2]   ? "open"
+                                : !k[0] && k[1] && !k[2] ? "won"
+                                : !k[0] && !k[1] && k[2] ? "lost"
+                                                         : "mixed");
         }
         add_table(c, t);
         c->r->stages = t;
+        fnl_report_free(rep);
     }
-    add_table(c, group_table("deals_by_owner", "Deals by owner", "owner",
-                             &owners));
-    for (size_t k = 0; k < ndims; k++) {
-        char name[128], title[128];
-        snprintf(name, sizeof(name), "deals_by_%s", dimnames[k]);
-        snprintf(title, sizeof(title), "Deals by %s", dimnames[k]);
-        add_table(c, group_table(name, title, dimnames[k], &dims[k]));
-        groups_free(&dims[k]);
-        free(dimnames[k]);
+    if (deal_report(c, e, FNL_DEAL_BY_OWNER, NULL, &rep) == FNL_OK) {
+        cli_table *t = deals_table(rep, "deals_by_owner", "owner");
+        add_table(c, t);
+        c->r->by_owner = t;
+        fnl_report_free(rep);
     }
-    free(dims);
-    free(dimnames);
-    free(days);
-    groups_free(&stages);
-    groups_free(&owners);
+    if (c->o->group_by) {
+        char *copy = cli_xstrdup(c->o->group_by), *save = NULL, *tok;
+        for (tok = strtok_r(copy, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            size_t k, nd = cli_dims_count(c->s->dims);
+            cli_table *t = NULL;
+            char name[160];
+            tok = cli_trim(tok);
+            if (!*tok || strcmp(tok, "owner") == 0)
+                continue;
+            if (cli_canceled())
+                break;
+            snprintf(name, sizeof(name), "deals_by_%s", tok);
+            for (k = 0; k < nd; k++)
+                if (strcmp(cli_dims_name(c->s->dims, k), tok) == 0)
+                    break;
+            if (k < nd) {
+                t = dim_table(c, k, tok);
+            } else {
+                uint32_t by = FNL_DEAL_BY_ACCOUNT_ATTR;
+                const char *attr = tok;
+                if (strcmp(tok, "stage") == 0)
+                    by = FNL_DEAL_BY_STAGE, attr = NULL;
+                else if (strcmp(tok, "account") == 0)
+                    by = FNL_DEAL_BY_ACCOUNT, attr = NULL;
+                else if (strcmp(tok, "currency") == 0)
+                    by = FNL_DEAL_BY_CURRENCY, attr = NULL;
+                else if (strcmp(tok, "status") == 0)
+                    by = FNL_DEAL_BY_STATUS, attr = NULL;
+                if (deal_report(c, e, by, attr, &rep) == FNL_OK) {
+                    t = deals_table(rep, name, tok);
+                    fnl_report_free(rep);
+                }
+            }
+            if (t)
+                add_table(c, t);
+        }
+        free(copy);
+    }
     return cli_canceled() ? -1 : 0;
 }
 
-/* ---- attribution (stopgap journeys, see journeys.c) --------------------- */
+/* ---- cohorts and time to convert ---------------------------------------- */
+
+static int sec_cohorts(rctx *c)
+{
+    fnl_cohort_request q = FNL_COHORT_REQUEST_INIT;
+    fnl_report *rep = NULL;
+    static const char *const skip[] = {"cohort_start", "cohort_end", NULL};
+    int rc;
+    if (c->st.deals == 0)
+        return 0;
+    q.period = (uint32_t)c->o->cohort_period;
+    q.as_of = c->now;
+    q.currency = c->cur;
+    rc = fnl_report_cohort(c->s->engine, &q, &rep);
+    if (rc != FNL_OK) {
+        lib_note(c, "cohort report", rc, c->s->engine);
+        return 0;
+    }
+    {
+        char title[80];
+        cli_table *t;
+        snprintf(title, sizeof(title), "Cohorts (deals by %s created)",
+                 fnl_period_name((uint32_t)c->o->cohort_period));
+        t = cli_table_from_report(rep, "cohorts", title, "cohort", skip);
+        cli_table_note(t, "won within N days: share of the cohort's deals at "
+                          "least N days old that were won within N days");
+        add_table(c, t);
+    }
+    fnl_report_free(rep);
+    return 0;
+}
+
+static int sec_time_to_convert(rctx *c)
+{
+    fnl_time_to_convert_request q = FNL_TIME_TO_CONVERT_REQUEST_INIT;
+    fnl_report *rep = NULL;
+    int rc;
+    if (c->st.deals == 0)
+        return 0;
+    q.as_of = c->now;
+    rc = fnl_report_time_to_convert(c->s->engine, &q, &rep);
+    if (rc != FNL_OK) {
+        lib_note(c, "time to convert", rc, c->s->engine);
+        return 0;
+    }
+    {
+        static const char *const nm[] = {"n", "conversions", "censored",
+                                         "median_days", "cold_day",
+                                         "window_days", "cold_threshold"};
+        static const int units[] = {FNL_UNIT_COUNT, FNL_UNIT_COUNT,
+                                    FNL_UNIT_COUNT, FNL_UNIT_DAYS,
+                                    FNL_UNIT_DAYS, FNL_UNIT_DAYS,
+                                    FNL_UNIT_RATIO};
+        static const char *const tt[] = {"deals", "won", "censored",
+                                         "median days", "cold day",
+                                         "window days", "cold threshold"};
+        cli_table *t = cli_table_new("time_to_convert",
+                                     "Time to convert (Kaplan-Meier, "
+                                     "created -> won)", 7, nm, tt);
+        cli_cell *r = cli_table_row(t);
+        for (size_t i = 0; i < 7; i++)
+            cli_report_summary_cell(rep, nm[i], &r[i], units[i]);
+        cli_table_note(t, "lost deals are censored at their close, open ones "
+                          "at --now; cold day: from this day on, the chance "
+                          "to be won within the window stays below the "
+                          "threshold; the curve: --format json or csv, or "
+                          "--html");
+        add_table(c, t);
+        c->r->ttc = t;
+        t = cli_table_from_report(rep, "time_to_convert_curve",
+                                  "Time to convert: the curve", "days", NULL);
+        add_table(c, t);
+        c->r->curve = t;
+    }
+    fnl_report_free(rep);
+    return 0;
+}
+
+/* ---- attribution over the engine ---------------------------------------- */
 
 static int sec_attribution(rctx *c)
 {
-    fnl_journeys *j = NULL;
     int rc;
+    char buf[400];
     if (c->st.touches == 0 || c->st.deals == 0)
         return 0;
-    rc = cli_journeys_from_engine(c->s->engine, c->o->by, c->o->money_decimals,
-                                  &j, &c->js);
-    if (rc == FNL_ECANCELED)
-        return -1;
-    if (rc != FNL_OK || c->js.won == 0) {
-        note(c, rc != FNL_OK ? "attribution: journeys could not be built"
-                             : "attribution: no won deal has touches");
-        fnl_journeys_free(j);
-        return 0;
-    }
     if (cli_parse_models(c->o->models ? c->o->models : "first,last,linear,"
-                         "u_shaped,markov,shapley", &c->attr) != 0) {
-        fnl_journeys_free(j);
+                         "u_shaped,markov,shapley", &c->attr) != 0)
         return -2;
-    }
-    rc = cli_attr_run(&c->attr, j, c->o->order, c->o->money_decimals);
-    fnl_journeys_free(j);
+    rc = cli_attr_engine(c->s->engine, c->o, FNL_CONVERSION_DEAL_WON, c->cur,
+                         &c->attr, &c->js);
     if (rc == FNL_ECANCELED)
         return -1;
-    if (rc != FNL_OK) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "attribution failed: %s", fnl_strerror(rc));
-        note(c, msg);
+    if (rc != FNL_OK || c->js.conversions == 0) {
+        if (rc != FNL_OK)
+            lib_note(c, "attribution", rc, c->s->engine);
+        else
+            note(c, "attribution: no won deal has touches in its window");
         cli_attr_free(&c->attr);
         return 0;
     }
     c->have_attr = 1;
     {
         cli_table *t = cli_attr_table(&c->attr);
-        char buf[256];
-        snprintf(buf, sizeof(buf), "journeys: %llu won deals, %llu lost, "
-                 "%llu accounts or contacts without a closed deal; value in "
-                 "major units", (unsigned long long)c->js.won,
-                 (unsigned long long)c->js.lost,
-                 (unsigned long long)c->js.unconverted);
+        char title[120];
+        snprintf(buf, sizeof(buf), "journeys: %llu won deals, %llu "
+                 "non-converting (lost deals, touched accounts and contacts "
+                 "on no deal), %llu touches; %llu won deals without touches "
+                 "in their window left out; value in major units",
+                 (unsigned long long)c->js.conversions,
+                 (unsigned long long)c->js.nonconverting,
+                 (unsigned long long)c->js.touches,
+                 (unsigned long long)c->js.untouched);
+        snprintf(title, sizeof(title), "Attribution by %s", c->o->by);
         free(t->title);
-        snprintf(buf + 200, 56, "Attribution by %s", c->o->by);
-        t->title = cli_xstrdup(buf + 200);
-        buf[200] = 0;
+        t->title = cli_xstrdup(title);
         cli_table_note(t, buf);
         add_table(c, t);
         c->r->attribution = t;
         c->r->attr = &c->attr;
     }
+    if (c->js.other_currency) {
+        snprintf(buf, sizeof(buf), "attribution: %llu deals not in %s left "
+                 "out", (unsigned long long)c->js.other_currency, c->cur);
+        note(c, buf);
+    }
     return 0;
 }
 
-/* ---- ROI by channel (costs vs attributed value) ------------------------- */
+/* ---- ROI by channel: fnl_report_roi over the attribution ---------------- */
 
 static int sec_roi(rctx *c)
 {
-    fnl_engine *e = c->s->engine;
-    groups costs = {0};
+    fnl_roi_request q = FNL_ROI_REQUEST_INIT;
+    fnl_report *rep = NULL;
     const fnl_attribution *res = NULL;
     const char *model = c->o->roi_model ? c->o->roi_model : "linear";
-    double scale = pow(10, c->o->money_decimals);
+    static const char *const skip[] = {
+        "leads", "mqls", "sqls", "cost_per_lead", "cost_per_mql",
+        "cost_per_sql", "lead_to_mql", "mql_to_sql", "sql_to_opportunity",
+        "mql_to_customer", "revenue_to_cost", NULL};
     uint32_t mid;
+    int rc;
+    char buf[300];
     if (c->st.costs == 0)
         return 0;
-    for (uint64_t i = 0;; i++) {
-        fnl_cost cost = FNL_COST_INIT;
-        char cur[4];
-        agg *a;
-        if (fnl_cost_get(e, i, &cost, cur) != FNL_OK)
-            break;
-        a = group_get(&costs, cost.channel ? cost.channel : "(campaigns)");
-        a->open_amount += cost.amount; /* open_amount holds the cost */
-    }
     if (c->have_attr && fnl_attr_model_parse(model, &mid) == FNL_OK) {
         for (size_t m = 0; m < c->attr.nmodels; m++)
             if (c->attr.models[m] == mid)
                 res = c->attr.res[m];
         if (res == NULL) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "ROI: --roi-model %s is not among the "
+            snprintf(buf, sizeof(buf), "ROI: --roi-model %s is not among the "
                      "attribution models; using %s", model, c->attr.names[0]);
-            note(c, msg);
+            note(c, buf);
             res = c->attr.res[0];
-            model = c->attr.names[0];
+            mid = c->attr.models[0];
+        }
+        model = fnl_attr_model_name(mid);
+        /* pipeline: the same model over created deals */
+        {
+            cli_attr_set p;
+            fnl_engine_attribution_stats pst;
+            memset(&p, 0, sizeof(p));
+            p.nmodels = 1;
+            p.models = &mid;
+            p.res = &c->pipeline;
+            rc = cli_attr_engine(c->s->engine, c->o,
+                                 FNL_CONVERSION_DEAL_CREATED, c->cur, &p,
+                                 &pst);
+            if (rc == FNL_ECANCELED)
+                return -1;
+            if (rc != FNL_OK) {
+                lib_note(c, "pipeline attribution", rc, c->s->engine);
+                fnl_attribution_free(c->pipeline);
+                c->pipeline = NULL;
+            }
         }
     }
-    /* channels with attributed value but no cost appear too */
-    if (res != NULL)
-        for (size_t i = 0; i < fnl_attribution_row_count(res); i++) {
-            fnl_attribution_row row = FNL_ATTRIBUTION_ROW_INIT;
-            fnl_attribution_row_get(res, i, &row);
-            agg *a = group_get(&costs, row.key);
-            a->won_amount += (int64_t)llround(row.value * scale);
-            a->won = (int64_t)llround(row.conversions * 1000);
-        }
+    q.currency = c->cur;
+    q.revenue = res;
+    q.pipeline = c->pipeline;
+    q.value_scale = pow(10, c->o->money_decimals);
+    rc = fnl_report_roi(c->s->engine, &q, &rep);
+    if (rc != FNL_OK) {
+        lib_note(c, "ROI report", rc, c->s->engine);
+        return 0;
+    }
     {
-        static const char *const n[] = {"channel", "cost", "attributed_value",
-                                        "attributed_won", "roi", "roas",
-                                        "cost_per_won"};
-        static const char *const t[] = {"channel", "cost", "attributed value",
-                                        "won (attributed)", "ROI", "ROAS",
-                                        "cost per won"};
-        cli_table *tab = cli_table_new("roi", "ROI by channel", 7, n, t);
-        char buf[200];
-        for (size_t i = 0; i < costs.n; i++) {
-            agg *a = &costs.a[i];
-            cli_cell *r = cli_table_row(tab);
-            cli_cell_str(&r[0], a->key);
-            cli_cell_money(&r[1], a->open_amount);
-            if (res != NULL) {
-                cli_cell_money(&r[2], a->won_amount);
-                cli_cell_num(&r[3], (double)a->won / 1000.0);
-            }
-            if (res != NULL && a->open_amount > 0) {
-                cli_cell_ratio(&r[4], (double)(a->won_amount - a->open_amount) /
-                                          (double)a->open_amount);
-                cli_cell_num(&r[5], (double)a->won_amount /
-                                        (double)a->open_amount);
-                if (a->won > 0)
-                    cli_cell_money(&r[6], (int64_t)llround(
-                                              (double)a->open_amount * 1000.0 /
-                                              (double)a->won));
-            }
+        cli_table *t = cli_table_from_report(rep, "roi", "ROI by channel",
+                                             "channel", skip);
+        if (res == NULL) {
+            /* no attribution: the value columns are unknown, not zero */
+            for (size_t r = 0; r < t->nrows; r++)
+                for (size_t k = 2; k < t->ncols; k++)
+                    t->cells[r * t->ncols + k].type = CELL_NULL;
         }
-        snprintf(buf, sizeof(buf), res ? "value attributed by the %s model; "
-                 "ROI = (value - cost) / cost; ROAS = value / cost"
-                 : "no attribution (needs touches and won deals): costs only%s",
-                 res ? model : "");
-        cli_table_note(tab, buf);
-        add_table(c, tab);
-        c->r->roi = tab;
+        snprintf(buf, sizeof(buf), res ? "revenue: won-deal value credited "
+                 "by the %s model; pipeline and opportunities: created deals "
+                 "credited by it; ROI = (revenue - cost) / cost; ROAS = "
+                 "revenue / cost; cost per customer = cost / credited won "
+                 "deals (docs/roi.md)"
+                 : "no attribution (needs touches and won deals): costs "
+                   "only%s", res ? model : "");
+        cli_table_note(t, buf);
+        add_table(c, t);
+        c->r->roi = t;
         c->r->roi_model = cli_xstrdup(res ? model : "");
     }
-    groups_free(&costs);
+    fnl_report_free(rep);
     return 0;
+}
+
+/* ---- scores ------------------------------------------------------------- */
+
+static int sec_scores(rctx *c)
+{
+    cli_table *t;
+    if (c->st.contacts == 0 || c->s->model_name == NULL)
+        return 0;
+    t = cli_score_top(c->s, c->o->top >= 0 ? (size_t)c->o->top : 10);
+    if (t)
+        add_table(c, t);
+    t = cli_score_cells(c->s);
+    if (t)
+        add_table(c, t);
+    return cli_canceled() ? -1 : 0;
 }
 
 /* ---- registry ----------------------------------------------------------- */
@@ -518,11 +532,30 @@ typedef struct section {
 static const section sections[] = {
     {"overview", sec_overview},
     {"deals", sec_deals},
+    {"cohorts", sec_cohorts},
+    {"time_to_convert", sec_time_to_convert},
     {"attribution", sec_attribution},
     {"roi", sec_roi},
+    {"scores", sec_scores},
     {NULL, NULL}};
 
 /* ---- rendering ---------------------------------------------------------- */
+
+/* A one-row table as a JSON object (its opening and closing braces not
+ * written when open_only: the caller adds members). */
+static void row_object(const cli_table *t, cli_buf *b, int open_only)
+{
+    cli_buf json = {0};
+    char *o, *e;
+    cli_table_json(t, &json);
+    o = strchr(json.p, '{');
+    e = strrchr(json.p, '}');
+    if (o && e)
+        cli_buf_add(b, o, (size_t)(e - o) + (open_only ? 0 : 1));
+    else
+        cli_buf_puts(b, open_only ? "{" : "{}");
+    cli_buf_free(&json);
+}
 
 static void render_json(rctx *c, FILE *out)
 {
@@ -531,26 +564,45 @@ static void render_json(rctx *c, FILE *out)
     cli_buf_json_str(&b, c->r->title);
     cli_buf_printf(&b, ", \"version\": \"%s\", \"currency\": ", fnl_version());
     cli_buf_json_str(&b, c->r->currency);
-    cli_buf_printf(&b, ", \"money_decimals\": %d,\n \"inputs\": ",
+    cli_buf_printf(&b, ", \"money_decimals\": %d, \"as_of\": ",
                    c->r->money_decimals);
+    {
+        char t[32];
+        cli_fmt_time(c->now, t);
+        cli_buf_json_str(&b, t);
+    }
+    cli_buf_puts(&b, ",\n \"scoring_model\": ");
+    if (c->s->model_name) {
+        cli_buf_puts(&b, "{\"name\": ");
+        cli_buf_json_str(&b, c->s->model_name);
+        cli_buf_puts(&b, ", \"source\": ");
+        cli_buf_json_str(&b, c->s->model_source);
+        cli_buf_putc(&b, '}');
+    } else {
+        cli_buf_puts(&b, "null");
+    }
+    cli_buf_puts(&b, ",\n \"inputs\": ");
     cli_import_json(c->s, &b);
     cli_buf_puts(&b, ",\n \"sections\": {");
     int first = 1;
     for (size_t i = 0; i < c->r->ntables; i++) {
         const cli_table *t = c->r->tables[i];
-        if (t == c->r->attribution)
+        if (t == c->r->attribution || t == c->r->curve)
             continue;
         cli_buf_puts(&b, first ? "\n  " : ",\n  ");
         first = 0;
         cli_buf_json_str(&b, t->name);
         cli_buf_puts(&b, ": ");
-        if (t == c->r->deals && t->nrows == 1) {
-            /* a one-row table is an object */
-            cli_buf json = {0};
-            cli_table_json(t, &json);
-            char *o = strchr(json.p, '{'), *e = strrchr(json.p, '}');
-            cli_buf_add(&b, o, (size_t)(e - o) + 1);
-            cli_buf_free(&json);
+        if (t == c->r->deals) {
+            row_object(t, &b, 0);
+        } else if (t == c->r->ttc) {
+            row_object(t, &b, 1);
+            cli_buf_puts(&b, ",\n   \"curve\": ");
+            if (c->r->curve)
+                cli_table_json(c->r->curve, &b);
+            else
+                cli_buf_puts(&b, "[]");
+            cli_buf_putc(&b, '}');
         } else {
             cli_table_json(t, &b);
         }
@@ -560,13 +612,23 @@ static void render_json(rctx *c, FILE *out)
         first = 0;
         cli_buf_puts(&b, "\"attribution\": {\"by\": ");
         cli_buf_json_str(&b, c->o->by);
-        cli_buf_printf(&b, ", \"journeys\": {\"won\": %llu, \"lost\": %llu, "
-                       "\"without_deal\": %llu, \"touches\": %llu}, "
-                       "\"results\": [",
-                       (unsigned long long)c->js.won,
-                       (unsigned long long)c->js.lost,
-                       (unsigned long long)c->js.unconverted,
-                       (unsigned long long)c->js.touches);
+        cli_buf_printf(&b, ", \"scope\": \"%s\", \"lookback_days\": ",
+                       c->o->scope == FNL_SCOPE_CONTACT ? "contact"
+                                                        : "account");
+        if (c->o->lookback_ms < 0)
+            cli_buf_puts(&b, "null");
+        else
+            cli_buf_num(&b, (double)c->o->lookback_ms / 86400000.0);
+        cli_buf_printf(&b, ",\n   \"journeys\": {\"conversions\": %llu, "
+                       "\"nonconverting\": %llu, \"touches\": %llu, "
+                       "\"untouched\": %llu, \"untouched_value\": %lld, "
+                       "\"other_currency\": %llu},\n   \"results\": [",
+                       (unsigned long long)c->js.conversions,
+                       (unsigned long long)c->js.nonconverting,
+                       (unsigned long long)c->js.touches,
+                       (unsigned long long)c->js.untouched,
+                       (long long)c->js.untouched_value,
+                       (unsigned long long)c->js.other_currency);
         for (size_t m = 0; m < c->attr.nmodels; m++) {
             cli_buf_puts(&b, m ? ",\n    " : "\n    ");
             cli_attr_json(c->attr.names[m], c->attr.res[m], &b);
@@ -590,8 +652,13 @@ static void render_json(rctx *c, FILE *out)
 static void render_text(rctx *c, FILE *out)
 {
     fprintf(out, "%s\n\n", c->r->title);
-    for (size_t i = 0; i < c->r->ntables; i++)
-        cli_table_text(c->r->tables[i], out, c->r->money_decimals);
+    for (size_t i = 0; i < c->r->ntables; i++) {
+        const cli_table *t = c->r->tables[i];
+        /* the curve has a row per distinct day: JSON, CSV and HTML show it */
+        if (t == c->r->curve)
+            continue;
+        cli_table_text(t, out, c->r->money_decimals);
+    }
     for (size_t i = 0; i < c->nnotes; i++)
         fprintf(out, "note: %s\n", c->notes[i]);
 }
@@ -636,6 +703,16 @@ int cli_cmd_report(const cli_opts *o)
     c.r = &rep;
     fnl_stats_init(&c.st, sizeof(c.st));
     fnl_engine_stats(s.engine, &c.st);
+    fnl_engine_now(s.engine, &c.now);
+    cli_deal_currency(s.engine, o, c.cur);
+    snprintf(rep.currency, 4, "%s", c.cur);
+    if (c.st.contacts > 0) {
+        int sc = cli_scoring_attach(&s);
+        if (sc != CLI_EXIT_OK) {
+            code = sc;
+            goto done;
+        }
+    }
     for (const section *sec = sections; sec->name; sec++) {
         int rc = sec->collect(&c);
         if (rc == -1) {
@@ -681,6 +758,7 @@ done:
     free(c.notes);
     if (c.have_attr)
         cli_attr_free(&c.attr);
+    fnl_attribution_free(c.pipeline);
     cli_session_close(&s);
     return code;
 }

@@ -82,6 +82,8 @@ void cli_session_close(cli_session *s)
     fnl_engine_close(s->engine);
     fnl_storage_close(s->storage);
     cli_dims_free(s->dims);
+    free(s->model_name);
+    free(s->model_source);
     for (size_t i = 0; i < s->nfiles; i++)
         free(s->files[i].path);
     free(s->files);

@@ -197,6 +197,10 @@ int cli_cmd_show(const cli_opts *o)
         cli_session_close(&s);
         return code;
     }
+    if ((rc = cli_scoring_attach(&s)) != CLI_EXIT_OK) {
+        cli_session_close(&s);
+        return rc;
+    }
     rc = fnl_contact_find(s.engine, o->args[1], o->args[2], &id);
     if (rc != FNL_OK) {
         cli_err("no contact with %s '%s'%s%s", o->args[1], o->args[2],
@@ -316,7 +320,9 @@ int cli_cmd_show(const cli_opts *o)
                 cli_buf_puts(&b, "null");
             cli_buf_printf(&b, ", \"value\": %lld}", (long long)tl[i].value);
         }
-        cli_buf_puts(&b, "]}\n");
+        cli_buf_puts(&b, "],\n \"score\": ");
+        cli_score_contact_json(&s, id, &b);
+        cli_buf_puts(&b, "}\n");
         fwrite(b.p, 1, b.len, out);
     } else {
         static const char *const kn[] = {"field", "value"};
@@ -389,6 +395,7 @@ int cli_cmd_show(const cli_opts *o)
             cli_table_csv(tt, out, 1);
         } else {
             cli_table_text(t, out, o->money_decimals);
+            cli_score_contact_text(&s, id, out, o->money_decimals);
             cli_table_text(tt, out, o->money_decimals);
         }
         cli_table_free(t);

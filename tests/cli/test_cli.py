@@ -6,7 +6,10 @@ usage: test_cli.py FUNNELCORE FUNNELCORE_GEN SOURCE_ROOT
 Every expected number below is computed by hand from the fixture files in
 tests/cli/data/ (the comments show the arithmetic), never by the tool.
 """
+import csv
+import datetime
 import json
+import math
 import os
 import re
 import signal
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 
 EXE, GEN, ROOT = (os.path.abspath(a) for a in sys.argv[1:4])
 DATA = os.path.join(ROOT, "tests", "cli", "data")
@@ -70,8 +74,9 @@ def version_prints_name_and_header_version():
 def help_lists_commands_and_exit_codes():
     rc, out, _ = run("--help")
     check(rc == 0, rc)
-    for word in ("import", "attribute", "show", "stats", "report",
-                 "--store", "130", "FILE:LINE:COLUMN"):
+    for word in ("import", "attribute", "show", "stats", "report", "score",
+                 "--store", "--stages", "not yet available", "130",
+                 "FILE:LINE:COLUMN"):
         check(word in out, word)
     rc, out, _ = run("help", "attribute")
     check(rc == 0 and "--order" in out and '"total_conversions"' in out, out)
@@ -88,7 +93,18 @@ def usage_errors_exit_2():
                  ["attribute", "--paths", "paths3.csv", "-m", "time_decay"],
                  ["report", "--format", "xml", "--deals", "deals.csv"],
                  ["report", "--map", "nonsense", "--deals", "deals.csv"],
-                 ["import", "--paths", "paths3.csv"]):
+                 ["import", "--paths", "paths3.csv"],
+                 ["report", "--stages", "stages.txt", "--deals", "deals.csv"],
+                 ["report", "--model", "no_such_model_or_file",
+                  "--deals", "deals.csv"],
+                 ["score", "--model", "no_such_file.model", "--touches",
+                  "touches.csv"],
+                 ["score"],
+                 ["report", "--scope", "galaxy", "--deals", "deals.csv"],
+                 ["attribute", "--by", "colour", "--deals", "deals.csv"],
+                 ["report", "--lookback", "-3", "--deals", "deals.csv"],
+                 ["report", "--cohort-period", "fortnight", "--deals",
+                  "deals.csv"]):
         rc, _, err = run(*args)
         check(rc == 2, "%s gave %d" % (args, rc))
         check(err.startswith("funnelcore: ") or args == [], err)
@@ -162,6 +178,48 @@ def attribute_markov_order_2_sums_to_totals():
     obj = json.loads(out)
     check(rc == 0 and obj["total_conversions"] == 2, out)
     check(close(sum(r["conversions"] for r in obj["rows"]), 2), out)
+
+
+def decimals_and_digits(d):
+    t = d.normalize().as_tuple()
+    digits = len(t.digits) if any(t.digits) else 0
+    return max(0, -t.exponent), digits
+
+
+@test
+def attribute_credits_are_printed_rounded_and_sum_to_totals():
+    # credits print rounded to one quantum per result (1e-9 while every
+    # number is below 10, i.e. 10 significant digits), and the printed rows
+    # add up to the printed total exactly (the residue goes to the largest
+    # row); checked in exact decimal arithmetic
+    rc, out, _ = run("attribute", "--paths", "paths3.csv", "--model",
+                     "first,last,linear,u_shaped,markov,shapley", "-f",
+                     "json")
+    obj = json.loads(out, parse_float=Decimal, parse_int=Decimal)
+    for res in obj["results"]:
+        for field, total in (("conversions", "total_conversions"),
+                             ("value", "total_value")):
+            vals = [r[field] for r in res["rows"]]
+            check(sum(vals) == res[total], (res["model"], field, vals))
+            for v in vals:
+                dec, dig = decimals_and_digits(v)
+                check(dec <= 9 and dig <= 10, (res["model"], field, v))
+            want = PATHS3[res["model"]]
+            for r in res["rows"]:
+                exact = want[r["key"]][0 if field == "conversions" else 1]
+                # one quantum of rounding, plus the residue (< 1 quantum per
+                # row) on the largest row
+                q = 1e-9 if field == "conversions" else 1e-7
+                check(abs(float(r[field]) - exact) <= 3 * q,
+                      (res["model"], field, r))
+    markov = obj["results"][4]
+    # 10/13 = 0.769230769|23..., 4/13 = 0.307692307|69..., 12/13 =
+    # 0.923076923|07...: rounded to 9 decimals they already sum to 2
+    check([r["conversions"] for r in markov["rows"]] ==
+          [Decimal("0.769230769"), Decimal("0.307692308"),
+           Decimal("0.923076923")], markov["rows"])
+    # the raw text has no binary noise such as 0.8333333332557
+    check(re.search(r"\d{11,}", out) is None, out)
 
 
 @test
@@ -268,7 +326,7 @@ def store_keeps_imports_across_invocations():
               r["deals"])
         roi = {x["channel"]: x for x in r["roi"]}
         check(roi["sem"]["cost"] == 10000 and
-              roi["sem"]["attributed_value"] == 25013, roi["sem"])
+              roi["sem"]["revenue"] == 25013, roi["sem"])
 
 
 @test
@@ -341,8 +399,20 @@ def report_deals_section_by_hand():
     check(d["win_rate"] == 0.5, d)
     check((d["won_amount"], d["lost_amount"], d["pipeline"]) ==
           (100050, 50000, 20000), d)
-    # 2025-01-01 -> 2025-02-01
-    check(d["median_days_to_win"] == 31 and d["currency"] == "USD", d)
+    check(d["avg_deal_size"] == 100050, d)
+    # one won deal, 2025-01-01 -> 2025-02-01: median and p90 are 31 days
+    check(d["cycle_median_days"] == 31 and d["cycle_p90_days"] == 31 and
+          d["currency"] == "USD", d)
+    # forecast: D3 (open, 200.00) x the win rate 1 / 2 = 100.00
+    check(d["forecast"] == 10000 and d["forecast_deals"] == 1, d)
+    st = {x["stage"]: x for x in r["sections"]["deal_stages"]}
+    # deals.csv has no stage column: the stage is the status as spelt
+    check(set(st) == {"won", "lost", "open"} and
+          st["won"]["status"] == "won" and st["won"]["amount"] == 100050 and
+          close(st["open"]["share"], 1 / 3), st)
+    own = r["sections"]["deals_by_owner"]
+    check(len(own) == 1 and own[0]["owner"] == "(none)" and
+          own[0]["deals"] == 3, own)
     f = r["sections"]["funnel"]
     check([(s["step"], s["count"]) for s in f] ==
           [("deals", 3), ("closed", 2), ("won", 1)], f)
@@ -355,8 +425,16 @@ def report_attribution_and_roi_by_hand():
     # D1's journey (ana incl. her anonymous cookie touch, and bo, up to
     # 2025-02-01): paid_search, email, webinar, sem; D2 (lost): seo,
     # trade_show.
-    check(a["journeys"] == {"won": 1, "lost": 1, "without_deal": 0,
-                            "touches": 6}, a["journeys"])
+    # (engine attribution: account scope, 90-day lookback; D1's window
+    # [2024-11-03, 2025-02-01] holds all four touches of Acme's contacts,
+    # D2's [.., 2025-01-20] both of cy's; the lost deal is the one null
+    # journey, every contact is on a deal)
+    check(a["journeys"] == {"conversions": 1, "nonconverting": 1,
+                            "touches": 6, "untouched": 0,
+                            "untouched_value": 0, "other_currency": 0},
+          a["journeys"])
+    check(a["by"] == "channel" and a["scope"] == "account" and
+          a["lookback_days"] == 90, a)
     first, linear, markov = a["results"]
     check(first["model"] == "first" and first["total_value"] == 1000.5,
           first)
@@ -371,13 +449,281 @@ def report_attribution_and_roi_by_hand():
     # sem: cost 100.00 = 10000 minor; linear value 250.125 = 25012.5 minor,
     # rounded half away from zero to 25013; ROI = (25013 - 10000) / 10000
     check(roi["sem"]["cost"] == 10000, roi["sem"])
-    check(roi["sem"]["attributed_value"] == 25013, roi["sem"])
+    check(roi["sem"]["revenue"] == 25013, roi["sem"])
     check(close(roi["sem"]["roi"], 1.5013), roi["sem"])
+    check(close(roi["sem"]["roas"], 2.5013), roi["sem"])
+    # customers: linear credit 1/4 of the one won deal; cost per customer
+    # 10000 / 0.25 = 40000
+    check(close(roi["sem"]["customers"], .25) and
+          roi["sem"]["cost_per_customer"] == 40000, roi["sem"])
     # webinar cost: quarter 2025-Q1, 30 -> 3000
     check(roi["webinar"]["cost"] == 3000 and roi["email"]["cost"] == 5000,
           roi)
     check(roi["paid_search"]["cost"] == 0 and
           roi["paid_search"]["roi"] is None, roi["paid_search"])
+    # pipeline (created deals, linear): D1 (created 2025-01-01) and D2
+    # (01-02) have no touch in the 90 days before creation; D3 (Beta,
+    # created 03-01, 200.00) has cy's seo and trade_show touches: 100.00
+    # and half an opportunity each
+    check(roi["seo"]["pipeline"] == 10000 and
+          roi["trade_show"]["pipeline"] == 10000 and
+          close(roi["seo"]["opportunities"], .5) and
+          roi["sem"]["pipeline"] == 0, roi)
+
+
+@test
+def report_cohorts_and_time_to_convert_by_hand():
+    r = report_json()
+    s = r["sections"]
+    # created: D1 2025-01-01 (won 02-01: 31 days), D2 01-02 (lost 01-20:
+    # 18 days, censored), D3 03-01 (open; censored at --now 2025-06-01,
+    # 31 + 30 + 31 = 92 days)
+    co = {x["cohort"]: x for x in s["cohorts"]}
+    check(list(co) == ["2025-01", "2025-02", "2025-03"], list(co))
+    jan, feb, mar = co["2025-01"], co["2025-02"], co["2025-03"]
+    check((jan["deals"], jan["won"], jan["lost"], jan["open"],
+           jan["won_amount"]) == (2, 1, 1, 0, 100050), jan)
+    check(jan["win_rate"] == 0.5 and jan["won_share"] == 0.5, jan)
+    # both January deals are >= 30/60/90 days old; D1 needed 31 days;
+    # none is 180 days old on 2025-06-01 (151 days)
+    check((jan["won_within_30d"], jan["won_within_60d"],
+           jan["won_within_90d"], jan["won_within_180d"]) ==
+          (0, 0.5, 0.5, None), jan)
+    check(feb["deals"] == 0 and feb["win_rate"] is None, feb)
+    check(mar["open"] == 1 and mar["win_rate"] is None and
+          mar["won_within_90d"] == 0 and mar["won_within_180d"] is None, mar)
+    t = s["time_to_convert"]
+    # Kaplan-Meier: t=18 n=3 censored 1 -> S 1; t=31 n=2 won 1 -> S 1/2;
+    # t=92 n=1 censored -> S 1/2.  Median: first S <= 1/2, day 31.  Cold
+    # (window 30, 5 %): c(d) = 1 - S(d+30)/S(d) is 1/2 for d in 1..30 and 0
+    # from day 31 on, so day 31.
+    check((t["n"], t["conversions"], t["censored"]) == (3, 1, 2), t)
+    check(t["median_days"] == 31 and t["cold_day"] == 31 and
+          t["window_days"] == 30 and t["cold_threshold"] == 0.05, t)
+    curve = [(x["days"], x["at_risk"], x["converted"], x["censored"],
+              x["survival"]) for x in t["curve"]]
+    check(curve == [(18, 3, 0, 1, 1), (31, 2, 1, 0, 0.5),
+                    (92, 1, 0, 1, 0.5)], curve)
+    # Greenwood at 31: 0.5 x sqrt(1 / (2 x 1))
+    check(close(t["curve"][1]["std_error"], 0.5 * math.sqrt(0.5)),
+          t["curve"][1])
+
+
+TINY_MODEL = """# a model small enough to score by hand
+model tiny
+fit title = cfo +30
+engage channel = webinar +7
+engage type = email_click +2
+key_event clicked when type = email_click +1
+grade A fit >= 30
+band 1 engagement >= 9
+threshold hot when cell = A1 or key_event clicked
+"""
+
+
+def with_model(text, *args, **kw):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.model")
+        with open(path, "w") as f:
+            f.write(text)
+        return run(*[a.replace("@MODEL", path) for a in args], **kw)
+
+
+FIXTURE = ["--accounts", "accounts.csv", "--contacts", "contacts.csv",
+           "--touches", "touches.csv", "--deals", "deals.csv"]
+
+
+@test
+def score_with_a_model_file_by_hand():
+    # ana (Head of IT): fit 0; her touches (the cookie visit merged in, an
+    # email click, a webinar): 2 + 1 (key event) + 7 = 10 -> D, band 1, D1
+    # cy (CFO): fit 30, a visit and an event visit: engagement 0 -> A4
+    # bo (deal contact only): 0 and a sem visit -> D4
+    rc, out, err = with_model(TINY_MODEL, "score", "--model", "@MODEL",
+                              *FIXTURE, "--now", "2025-06-01", "-f", "json",
+                              "-q")
+    check(rc == 0, err)
+    o = json.loads(out)
+    check(o["model"]["name"] == "tiny" and o["contacts"] == 3, o["model"])
+    top = [(x["contact"], x["fit"], x["engagement"], x["score"], x["grade"],
+            x["cell"], x["key_events"], x["thresholds"]) for x in o["top"]]
+    check(top == [("cy@beta.io", 30, 0, 30, "A", "A4", "", ""),
+                  ("ana@acme.com", 0, 10, 10, "D", "D1", "clicked", "hot"),
+                  ("bo@acme.com", 0, 0, 0, "D", "D4", "", "")], top)
+    cells = {x["cell"]: x["contacts"] for x in o["cells"] if x["contacts"]}
+    check(cells == {"A4": 1, "D1": 1, "D4": 1}, cells)
+    check(o["top"][0]["account"] == "Beta", o["top"][0])
+    rc, out, _ = with_model(TINY_MODEL, "score", "--model", "@MODEL",
+                            *FIXTURE, "--top", "1", "-f", "csv", "-q")
+    lines = out.strip().split("\n")
+    check(len(lines) == 2 and lines[1].startswith("cy@beta.io,Beta,"),
+          lines)
+
+
+@test
+def show_contact_prints_score_and_explanation():
+    rc, out, err = with_model(TINY_MODEL, "show", "contact", "email",
+                              "ana@acme.com", "--model", "@MODEL", *FIXTURE,
+                              "--now", "2025-06-01", "-f", "json", "-q")
+    check(rc == 0, err)
+    sc = json.loads(out)["score"]
+    check((sc["model"], sc["fit"], sc["engagement"], sc["total"],
+           sc["grade"], sc["band"], sc["cell"]) ==
+          ("tiny", 0, 10, 10, "D", 1, "D1"), sc)
+    check(sc["key_events"] == ["clicked"] and sc["thresholds"] == ["hot"] and
+          sc["firings"] == 1, sc)
+    ex = [(x["kind"], x["matched"], x["counted"], x["raw"], x["value"])
+          for x in sc["explanation"]]
+    # one row per rule: fit (no match), webinar (1 touch, 7), click (1
+    # touch, 2), key event (1 firing, 1); the values sum to the score
+    check(ex == [("fit", 0, 0, 0, 0), ("engage", 1, 1, 7, 7),
+                 ("engage", 1, 1, 2, 2), ("key_event", 1, 1, 1, 1)], ex)
+    check(sc["explanation"][1]["rule"].startswith("engage channel"),
+          sc["explanation"][1])
+    check(sum(x["value"] for x in sc["explanation"]) == sc["total"], sc)
+    rc, out, _ = with_model(TINY_MODEL, "show", "contact", "email",
+                            "ana@acme.com", "--model", "@MODEL", *FIXTURE,
+                            "-q")
+    check(rc == 0 and "Score (model tiny)" in out and "D / 1 / D1" in out and
+          'key_event "clicked" when type = email_click' in out, out)
+
+
+@test
+def bad_scoring_model_is_reported_with_line_and_column():
+    bad = "model x\nfit title = cfo 30\n"
+    rc, out, err = with_model(bad, "score", "--model", "@MODEL",
+                              "--touches", "touches.csv", "-q")
+    check(rc == 1, rc)
+    check(re.search(r"m\.model:2:\d+: .*sign", err), err)
+    # binary garbage, an empty file: errors, never a crash
+    for text in ("\x00\xff\xfe garbage", "", "model"):
+        rc, _, err = with_model(text, "show", "contact", "email",
+                                "ana@acme.com", "--model", "@MODEL",
+                                "--touches", "touches.csv", "-q")
+        check(rc == 1 and "m.model:" in err, (text, rc, err))
+
+
+def doc_default_model():
+    doc = open(os.path.join(ROOT, "docs", "cli.md"), encoding="utf-8").read()
+    m = re.search(r"<!-- default-model -->\n```\n(.*?)```", doc, re.S)
+    check(m, "docs/cli.md has no default-model block")
+    return m.group(1)
+
+
+@test
+def default_model_is_the_documented_one():
+    rc, out, err = run("score", *FIXTURE, "--now", "2025-06-01", "-f",
+                       "json", "-q")
+    check(rc == 0, err)
+    default = json.loads(out)
+    check(default["model"]["source"] == "built-in" and
+          default["model"]["name"] == "funnelcore-default", default["model"])
+    rc, out, err = with_model(doc_default_model(), "score", "--model",
+                              "@MODEL", *FIXTURE, "--now", "2025-06-01",
+                              "-f", "json", "-q")
+    check(rc == 0, err)
+    doc = json.loads(out)
+    check(doc["model"]["fingerprint"] == default["model"]["fingerprint"],
+          (doc["model"], default["model"]))
+    check(doc["top"] == default["top"], "scores differ")
+    # cy (CFO): e-mail +5, title in (..., cfo, ...) +20 = 25: grade A
+    cy = [x for x in default["top"] if x["contact"] == "cy@beta.io"][0]
+    check(cy["fit"] == 25 and cy["grade"] == "A", cy)
+
+
+@test
+def report_has_score_sections_and_model_option_stays_attribution():
+    r = report_json("--model", "first,linear", "--top", "2")
+    s = r["sections"]
+    check([x["model"] for x in s["attribution"]["results"]] ==
+          ["first", "linear"], s["attribution"])
+    check(r["scoring_model"] == {"name": "funnelcore-default",
+                                 "source": "built-in"}, r["scoring_model"])
+    check(len(s["top_contacts"]) == 2 and
+          s["top_contacts"][0]["contact"] == "cy@beta.io", s["top_contacts"])
+    check(sum(x["contacts"] for x in s["score_cells"]) == 3, s["score_cells"])
+    # a scoring-model file through --model in report
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "tiny.model")
+        open(path, "w").write(TINY_MODEL)
+        r = report_json("--model", path, "-m", "first")
+    check(r["scoring_model"]["name"] == "tiny" and
+          [x["model"] for x in r["sections"]["attribution"]["results"]] ==
+          ["first"], r["scoring_model"])
+
+
+@test
+def report_html_has_the_six_charts():
+    with tempfile.TemporaryDirectory() as d:
+        html = os.path.join(d, "r.html")
+        rc, _, err = run("report", *FIXTURE, "--costs", "costs.csv",
+                         "--now", "2025-06-01", "--html", html, "-q", "-o",
+                         os.devnull)
+        check(rc == 0, err)
+        page = open(html, encoding="utf-8").read()
+    for cid in ("chart-funnel", "chart-stages", "chart-attribution",
+                "chart-roi", "chart-velocity", "chart-survival"):
+        check(('id="%s"' % cid) in page, cid)
+    vel = re.search(r'id="chart-velocity"(.*?)</svg>', page, re.S).group(1)
+    check(vel.count('class="bar"') == 1 and "31 / 31 d" in vel, vel)
+    sur = re.search(r'id="chart-survival"(.*?)</svg>', page, re.S).group(1)
+    check('class="curve"' in sur and "median 31 d" in sur and
+          "cold from day 31" in sur, sur)
+
+
+@test
+def attribute_over_imported_data_options_by_hand():
+    def first(*extra):
+        rc, out, err = run("attribute", *FIXTURE, "--model", "first",
+                           "--now", "2025-06-01", "-f", "json", *extra)
+        check(rc == 0, err)
+        return {r["key"]: (r["conversions"], r["value"])
+                for r in json.loads(out)["rows"]}, err
+    # D1 (won 2025-02-01, 1000.50): its first touch is the cookie visit
+    # from Google cpc (channel paid_search, type visit)
+    rows, err = first()
+    check(rows == {"paid_search": (1, 1000.5), "email": (0, 0),
+                   "sem": (0, 0), "webinar": (0, 0), "seo": (0, 0),
+                   "trade_show": (0, 0)}, rows)
+    check("journeys: 1 converting, 1 non-converting, 6 touches" in err, err)
+    rows, _ = first("--by", "type")
+    check(rows["visit"] == (1, 1000.5), rows)
+    # Acme's sector (accounts.csv) is software
+    rows, _ = first("--by", "account:sector")
+    check(rows["software"] == (1, 1000.5), rows)
+    # 20 days before 2025-02-01: only bo's sem visit of 2025-01-12
+    rows, _ = first("--lookback", "20")
+    check(rows["sem"] == (1, 1000.5) and rows.get("paid_search", (0,))[0]
+          == 0, rows)
+    rows, _ = first("--scope", "contact", "--lookback", "unlimited")
+    check(rows["paid_search"] == (1, 1000.5), rows)
+    # created deals: D1 (01-01) and D2 (01-02) have no earlier touch; D3
+    # (Beta, 03-01, 200.00) starts with cy's seo visit
+    rows, err = first("--conversion", "created")
+    check(rows == {"seo": (1, 200), "trade_show": (0, 0)}, rows)
+    check("2 conversions without touches" in err, err)
+
+
+@test
+def mixed_currencies_give_notes_not_crashes():
+    deals = ("deal_id,account,email,amount,currency,created,closed,status\n"
+             "E1,Acme,ana@acme.com,100,EUR,2025-01-01,2025-02-01,won\n"
+             "U1,Beta,cy@beta.io,200,USD,2025-01-02,2025-03-01,won\n")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "mixed.csv")
+        open(path, "w").write(deals)
+        rc, out, err = run("report", "--deals", path, "--touches",
+                           "touches.csv", "--costs", "costs.csv", "--now",
+                           "2025-06-01", "-f", "json", "-q")
+        check(rc == 0, err)
+        r = json.loads(out)
+        check(r["currency"] == "EUR", r["currency"])
+        check(any("EUR" in n or "USD" in n for n in r["notes"]), r["notes"])
+        a = r["sections"].get("attribution")
+        check(a is None or a["journeys"]["other_currency"] == 1, a)
+        rc, out, err = run("report", "--deals", path, "--now", "2025-06-01",
+                           "--html", os.path.join(d, "m.html"), "-q")
+        check(rc == 0, err)
 
 
 @test
@@ -417,13 +763,20 @@ def crm_style_mapping_values_dates_joins():
     check(d["won_amount"] == (1054 + 55) * 100, d)
     # O1: 2016-10-20 -> 2017-03-01 = 11 + 30 + 31 + 31 + 28 + 1 = 132 days;
     # O5: 2017-02-01 -> 2017-02-15 = 14 days; median 73
-    check(d["median_days_to_win"] == 73, d)
+    check(d["cycle_median_days"] == 73, d)
+    # p90 by nearest rank: the ceil(0.9 x 2) = 2nd smallest, 132
+    check(d["cycle_p90_days"] == 132, d)
     notes = r["inputs"][0]["notes"]
     check(notes["no_account"] == 1 and notes["created_from_now"] == 1 and
           notes["open_without_close"] == 2, notes)
     mgr = {x["manager"]: x for x in s["deals_by_manager"]}
     check(mgr["Mia M"]["deals"] == 4 and mgr["Mia M"]["won_amount"] == 105400
           and mgr["Nor N"]["won"] == 1, mgr)
+    # a CLI dimension has the library's columns: Mia M's one won deal, O1,
+    # took 132 days; win rate 1 / 2
+    check(mgr["Mia M"]["cycle_median_days"] == 132 and
+          mgr["Mia M"]["win_rate"] == 0.5 and
+          mgr["Nor N"]["cycle_median_days"] == 14, mgr)
     prod = {x["product"]: x["deals"] for x in s["deals_by_product"]}
     check(prod == {"GTX Pro": 3, "MG Special": 2}, prod)
     series = {x["series"]: x["deals"] for x in s["deals_by_series"]}
@@ -448,6 +801,61 @@ def crm_loose_join_is_reported():
     rc, out, err = run("import", "--deals", "crm_deals.csv", *CRM_ARGS,
                        "--join", "crm_products.csv:product")
     check(rc == 0 and "loosely" not in out, out)
+
+
+def crm_naive():
+    def day(s):
+        return datetime.datetime.strptime(s, "%d-%m-%y").date()
+    now = datetime.date(2018, 1, 1)
+    teams = {r["sales_agent"]: r for r in
+             csv.DictReader(open(os.path.join(CRM, "sales_teams.csv")))}
+    cycles, obs, office = [], [], {}
+    won_sum = 0
+    for r in csv.DictReader(open(os.path.join(CRM, "sales_pipeline.csv"))):
+        st = r["deal_stage"]
+        created = day(r["engage_date"]) if r["engage_date"] else now
+        o = office.setdefault(teams[r["sales_agent"]]["regional_office"],
+                              [0, 0, 0, 0, []])
+        o[0] += 1
+        if st == "Won":
+            n = (day(r["close_date"]) - created).days
+            cycles.append(n)
+            won_sum += int(r["close_value"])
+            o[1] += 1
+            o[3] += int(r["close_value"]) * 100
+            o[4].append(n)
+            obs.append((n, 1))
+        elif st == "Lost":
+            o[2] += 1
+            obs.append(((day(r["close_date"]) - created).days, 0))
+        else:
+            obs.append(((now - created).days, 0))
+
+    def median(v):
+        v = sorted(v)
+        k = len(v)
+        return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
+    cycles.sort()
+    # Kaplan-Meier median: the first time S <= 1/2
+    s, km = 1.0, None
+    times = sorted(set(t for t, _ in obs))
+    at_risk = len(obs)
+    by_t = {}
+    for t, e in obs:
+        by_t.setdefault(t, [0, 0])[e] += 1
+    for t in times:
+        cens, ev = by_t[t]
+        if ev:
+            s *= 1 - ev / at_risk
+        if km is None and s <= 0.5:
+            km = t
+        at_risk -= cens + ev
+    won = len(cycles)
+    avg = (won_sum * 100 * 2 + won) // (2 * won)  # half away from zero
+    return {"avg": avg, "median": median(cycles),
+            "p90": cycles[math.ceil(0.9 * won) - 1], "km_median": km,
+            "office": {k: (v[0], v[1], v[2], v[3], median(v[4]))
+                       for k, v in office.items()}}
 
 
 @test
@@ -480,10 +888,35 @@ def crm_export_end_to_end():
     prod = {x["product"]: x["deals"]
             for x in r["sections"]["deals_by_product"]}
     check(prod["GTX Pro"] == 1480 and "GTXPro" not in prod, prod)
-    office = {x["regional_office"]: x["deals"]
+    office = {x["regional_office"]: x
               for x in r["sections"]["deals_by_regional_office"]}
-    check(sum(office.values()) == 8800 and set(office) ==
-          {"Central", "East", "West"}, office)
+    check(sum(x["deals"] for x in office.values()) == 8800 and
+          set(office) == {"Central", "East", "West"}, office)
+    # the library's numbers against a naive second computation over the raw
+    # files (DD-MM-YY dates; Prospecting rows have no engage date)
+    want = crm_naive()
+    check(d["avg_deal_size"] == want["avg"], (d["avg_deal_size"], want))
+    check(d["cycle_median_days"] == want["median"] and
+          d["cycle_p90_days"] == want["p90"], (d, want))
+    for name, o in office.items():
+        w = want["office"][name]
+        check((o["deals"], o["won"], o["lost"], o["won_amount"],
+               o["cycle_median_days"]) == w, (name, o, w))
+    t = r["sections"]["time_to_convert"]
+    check((t["n"], t["conversions"], t["censored"]) ==
+          (8800, 4238, 8800 - 4238), t)
+    check(t["median_days"] == want["km_median"], (t, want["km_median"]))
+    sector = {x["sector"]: x["deals"]
+              for x in r["sections"]["deals_by_sector"]}
+    check(sector["(none)"] == 1425 and sum(sector.values()) == 8800, sector)
+    co = r["sections"]["cohorts"]
+    check(sum(x["deals"] for x in co) == 8800 and
+          sum(x["won"] for x in co) == 4238, co)
+    print("     crm: win rate %.4f, avg won %d, days to win median %g p90 %g,"
+          " KM median %g, cold day %s" % (d["win_rate"], d["avg_deal_size"],
+                                          d["cycle_median_days"],
+                                          d["cycle_p90_days"],
+                                          t["median_days"], t["cold_day"]))
 
 
 @test
@@ -549,11 +982,15 @@ def sample_report_has_every_section():
     s = r["sections"]
     check(s["deals"]["deals"] > 50 and s["deals"]["won"] > 10, s["deals"])
     for res in s["attribution"]["results"]:
-        check(res["total_conversions"] == s["attribution"]["journeys"]["won"],
-              res["model"])
+        check(res["total_conversions"] ==
+              s["attribution"]["journeys"]["conversions"], res["model"])
         check(close(sum(x["conversions"] for x in res["rows"]),
                     res["total_conversions"]), res["model"])
     check(len(s["roi"]) >= 8, s["roi"])
+    for name in ("cohorts", "time_to_convert", "top_contacts", "score_cells",
+                 "deals_by_owner"):
+        check(s.get(name), name)
+    check(len(s["top_contacts"]) == 10, s["top_contacts"])
     # not a terminal: no progress bar
     check("\r" not in err, repr(err[:200]))
 

@@ -6,7 +6,8 @@ usage: test_html.py FUNNELCORE SAMPLE_DIR
 One page load: Chromium writes a 1280x2000 screenshot and dumps the DOM.
 The PNG is decoded here (zlib + PNG filters, standard library only) and
 must be 1280x2000, not blank, and show the chart colours; the DOM must hold
-the four SVG charts with their bars.  Skips (exit 0, with a message) only
+the six SVG charts (funnel, stages, attribution, ROI, velocity, time to
+convert) with their bars and curve.  Skips (exit 0, with a message) only
 when chromium is not installed.
 """
 import os
@@ -110,10 +111,18 @@ def main():
             fail("no screenshot; chromium said: " +
                  p.stderr.decode("utf-8", "replace")[-2000:])
         for cid in ("chart-funnel", "chart-stages", "chart-attribution",
-                    "chart-roi"):
+                    "chart-roi", "chart-velocity", "chart-survival"):
             m = re.search(r'<svg[^>]*id="%s"(.*?)</svg>' % cid, dom, re.S)
             if not m:
                 fail("the DOM has no svg#%s" % cid)
+            if cid == "chart-survival":
+                # a step curve with a dot per day with a won deal, and the
+                # median and cold-day markers
+                if 'class="curve"' not in m.group(1) or \
+                        m.group(1).count('class="point"') < 10 or \
+                        m.group(1).count('class="marker"') < 1:
+                    fail("svg#chart-survival lacks its curve or points")
+                continue
             bars = m.group(1).count('class="bar"')
             if bars < 3:
                 fail("svg#%s has %d bars" % (cid, bars))
@@ -139,7 +148,7 @@ def main():
             if rgb not in colours:
                 fail("no %s chart pixels in the screenshot" % name)
         print("ok test-cli-html: %dx%d screenshot, %d colours, %d%% "
-              "non-background, 4 charts in the DOM" %
+              "non-background, 6 charts in the DOM" %
               (w, h, len(colours), 100 * non_bg // sampled))
 
 
