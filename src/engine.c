@@ -46,9 +46,8 @@ int fnli_copy_in(void *dst, size_t dst_size, const void *src, size_t init_size)
     return FNL_OK;
 }
 
-/* Reset a size-first struct from its INIT value. */
-static int init_struct(void *dst, size_t size, const void *init,
-                       size_t full)
+/* Reset a size-first struct from its INIT value (mem.h). */
+int fnli_init_struct(void *dst, size_t size, const void *init, size_t full)
 {
     uint32_t s32;
     if (dst == NULL || size < sizeof(uint32_t) || size > UINT32_MAX)
@@ -64,7 +63,7 @@ static int init_struct(void *dst, size_t size, const void *init,
     FNL_API int fn(type *p, size_t size)                                   \
     {                                                                      \
         static const type init_ = INIT;                                    \
-        return init_struct(p, size, &init_, sizeof(type));                 \
+        return fnli_init_struct(p, size, &init_, sizeof(type));            \
     }
 
 DEFINE_INIT(fnl_engine_config_init, fnl_engine_config, FNL_ENGINE_CONFIG_INIT)

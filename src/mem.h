@@ -33,6 +33,11 @@ char *fnli_strndup(fnli_mem *m, const char *s, size_t len);
 int fnli_grow(fnli_mem *m, void **items, size_t *cap, size_t need,
               size_t elem, size_t min_cap);
 
+/* Reset a size-first API struct of the caller's `size` bytes to its INIT
+ * value `init` (`full` bytes): zero, copy what fits, set the size field.
+ * FNL_EINVAL for NULL or a size too small to hold the size field. */
+int fnli_init_struct(void *dst, size_t size, const void *init, size_t full);
+
 /* A growable byte buffer that remembers an allocation failure (record.c). */
 typedef struct fnli_wbuf {
     unsigned char *p;

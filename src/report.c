@@ -147,25 +147,11 @@ FNL_API const char *fnl_report_kind_name(uint32_t kind)
                                                              : NULL;
 }
 
-/* Reset a size-first struct to its INIT value for a caller of `size`. */
-static int init_struct(void *p, size_t size, const void *init,
-                       size_t full)
-{
-    uint32_t s32;
-    if (p == NULL || size < sizeof(uint32_t) || size > UINT32_MAX)
-        return FNL_EINVAL;
-    memset(p, 0, size);
-    memcpy(p, init, size < full ? size : full);
-    s32 = (uint32_t)size;
-    memcpy(p, &s32, sizeof(s32));
-    return FNL_OK;
-}
-
 #define DEFINE_INIT(fn, type, INIT)                                          \
     FNL_API int fn(type *p, size_t size)                                     \
     {                                                                        \
         static const type init = INIT;                                       \
-        return init_struct(p, size, &init, sizeof(init));                    \
+        return fnli_init_struct(p, size, &init, sizeof(init));               \
     }
 
 DEFINE_INIT(fnl_report_info_init, fnl_report_info, FNL_REPORT_INFO_INIT)

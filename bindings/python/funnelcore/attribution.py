@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
                     Union)
 
+from ._owned import Owned
 from . import _lib
 from ._convert import dec, enc, error, finite, invalid, to_int, to_ms
 from .errors import EUNSUPPORTED, Error
@@ -104,7 +105,7 @@ def _options(models: Optional[Iterable[Union[str, int]]] = None, *,
     return o, keep
 
 
-class Journeys:
+class Journeys(Owned):
     """A set of journeys: each an ordered list of group keys (channels,
     campaigns, ...) with its conversions, non-converting count ("nulls")
     and conversion value.  Values are integers on input; results divide
@@ -237,22 +238,11 @@ class Journeys:
         """Number of distinct group keys."""
         return _lib.fnl_journeys_group_count(self._p)
 
-    def close(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            _lib.fnl_journeys_free(ptr)
+    def _release(self, ptr: Any) -> None:
+        _lib.fnl_journeys_free(ptr)
 
     def __enter__(self) -> "Journeys":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 @dataclass
@@ -518,7 +508,7 @@ def attribute(journeys: Union[Journeys, Iterable[Mapping[str, Any]]],
             j.close()
 
 
-class AttributionPartial:
+class AttributionPartial(Owned):
     """Mergeable partial attribution: add journeys (any split), merge
     partials built with identical options, then finish() any accumulated
     model.  Bit-identical to one pass over all journeys."""
@@ -630,19 +620,8 @@ class AttributionPartial:
         obj._ptr = out.value
         return obj
 
-    def close(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            _lib.fnl_attribution_partial_free(ptr)
+    def _release(self, ptr: Any) -> None:
+        _lib.fnl_attribution_partial_free(ptr)
 
     def __enter__(self) -> "AttributionPartial":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -22,6 +22,7 @@ from ctypes import byref, c_char_p, c_double, c_int64, c_size_t, c_uint32
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
+from ._owned import Owned
 from . import _lib
 from ._convert import dec, enc, error, finite, invalid, to_int, to_ms
 from .errors import ERANGE, EUNSUPPORTED
@@ -228,7 +229,7 @@ def currency_digits(code: str) -> int:
     return d
 
 
-class FX:
+class FX(Owned):
     """A table of exchange rates (fnl_fx), each valid over [start, end).
     ``fx.add("EUR", "USD", 1.08)``: one euro buys 1.08 dollars."""
 
@@ -270,22 +271,11 @@ class FX:
                             f"{from_}->{to} at {t}".encode())
         return out.value
 
-    def close(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            _lib.fnl_fx_free(ptr)
+    def _release(self, ptr: Any) -> None:
+        _lib.fnl_fx_free(ptr)
 
     def __enter__(self) -> "FX":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def _fx(fx: Any, keep: list):

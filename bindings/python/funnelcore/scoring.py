@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
+from ._owned import Owned
 from . import _lib
 from ._convert import (attr_array, dec, enc, error, invalid, role_name,
                        to_int, to_ms)
@@ -190,7 +191,7 @@ def _now_ms() -> int:
     return int(_time.time() * 1000)
 
 
-class Model:
+class Model(Owned):
     """An immutable, compiled scoring model (fnl_model).
 
     ``Model.parse(text)`` compiles the text format of docs/scoring.md; a
@@ -344,22 +345,11 @@ class Model:
 
     # -- lifetime ------------------------------------------------------------
 
-    def close(self) -> None:
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            _lib.fnl_model_free(ptr)
+    def _release(self, ptr: Any) -> None:
+        _lib.fnl_model_free(ptr)
 
     def __enter__(self) -> "Model":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __reduce__(self):  # pickles as its canonical text
         return (Model.parse, (self.text,))
