@@ -149,8 +149,15 @@ typedef enum fnl_event_kind {
     FNL_EVENT_ACCOUNT_CREATED = 3, /* account: the new account; name: its id */
     FNL_EVENT_ACCOUNT_ASSIGNED = 4, /* contact joined account */
     FNL_EVENT_CONTACT_FORGOTTEN = 5, /* contact: the (now stale) handle */
-    FNL_EVENT_KEY_EVENT = 6 /* contact; model: the model's name; name: the
+    FNL_EVENT_KEY_EVENT = 6, /* contact; model: the model's name; name: the
                                key event's name; time: when it fired */
+    FNL_EVENT_STAGE_CHANGED = 7, /* contact; name: the new stage; time: when
+                                    it was entered */
+    FNL_EVENT_SLA_BREACH = 8,    /* contact; name: the SLA's name; time: its
+                                    deadline */
+    FNL_EVENT_ROUTED = 9,        /* contact; name: the new owner (NULL: none) */
+    FNL_EVENT_STEP_DUE = 10      /* contact; name: the step's action; time:
+                                    its due time */
 } fnl_event_kind;
 
 /**
@@ -3111,6 +3118,125 @@ FNL_API int fnl_machine_builder_step(fnl_machine_builder *b,
  */
 FNL_API int fnl_machine_builder_finish(fnl_machine_builder *b,
                                        fnl_machine **out);
+
+/* ------------------------------------------------------------------------
+ * Stage machines attached to an engine
+ *
+ * An engine runs at most one stage machine.  Every contact has a stage
+ * state: new contacts enter the machine's initial stage, then touches,
+ * profile updates, merges, host events (fnl_contact_event) and the clock
+ * (fnl_engine_tick) move them as docs/stages.md describes; conditions
+ * read the attached scoring models.  What happens is kept per contact as
+ * history records.  The machine, host events and ticks are journaled and
+ * the stage state is snapshotted, so a restart gives the same stages.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Attach a copy of `machine` (built from its canonical text), replacing
+ * the attached machine if there is one.  Every live contact enters the
+ * machine's initial stage at the engine clock's now and is evaluated
+ * there; a replaced machine's states, history and timers are dropped.
+ * Everything is prepared before anything changes: on failure the engine
+ * is unchanged.  The caller keeps `machine`.
+ * Errors: FNL_EINVAL (NULL argument), FNL_ENOMEM, FNL_EIO (the journal
+ * refused the record), FNL_EBUSY (called from a listener).
+ */
+FNL_API int fnl_engine_attach_machine(fnl_engine *engine,
+                                      const fnl_machine *machine);
+
+/**
+ * A host event for a contact: "sales_accept", "sales_reject" (with a
+ * reason), "opportunity_created", "deal_won", ... or any other [a-z0-9_]
+ * name of 1..FNL_MAX_NAME bytes.  reason (NULL: none) is UTF-8 text kept
+ * with the history records it causes.  time: FNL_TIME_NOW for the engine
+ * clock.  Listeners get FNL_EVENT_STAGE_CHANGED and friends.
+ * Errors: FNL_ENOTFOUND (no machine attached, or no such contact),
+ * FNL_ESTALE, FNL_EINVAL, FNL_ENOMEM, FNL_EIO, FNL_EBUSY; on failure
+ * nothing changes.
+ */
+FNL_API int fnl_contact_event(fnl_engine *engine, fnl_contact_id id,
+                              const char *event, const char *reason,
+                              int64_t time);
+
+/**
+ * Advance the stage clock to `now` (FNL_TIME_NOW: the engine clock): every
+ * stage timer and nurture step due at or before now fires, in due order,
+ * at its due time.  Journaled as "the clock reached now", so a replay
+ * fires the same timers.  A time before the last tick fires nothing.
+ * With no machine attached this does nothing and returns FNL_OK.
+ * Errors: FNL_EINVAL, FNL_ENOMEM, FNL_EIO, FNL_EBUSY.
+ */
+FNL_API int fnl_engine_tick(fnl_engine *engine, int64_t now);
+
+/** A contact's place in the attached machine. */
+typedef struct fnl_stage_status {
+    uint32_t size;
+    uint32_t stage;       /* stage index in the machine */
+    const char *name;     /* the stage's name, borrowed */
+    int64_t entered;      /* when it was entered */
+    const char *owner;    /* the stage owner, borrowed; NULL: none */
+    uint64_t reached;     /* bit i: stage i was entered or passed */
+    uint32_t reached_count; /* stages entered or passed */
+    uint32_t unsubscribed;  /* 1: the contact unsubscribed */
+    uint64_t history;     /* history records kept for the contact */
+} fnl_stage_status;
+
+#define FNL_STAGE_STATUS_INIT \
+    { sizeof(fnl_stage_status), 0, NULL, 0, NULL, 0, 0, 0, 0 }
+
+/**
+ * Fill *out (whose size the caller set) for a contact (merged handles
+ * follow to the survivor).  Strings are borrowed until the next mutating
+ * call.  Errors: FNL_ENOTFOUND (no machine attached, or no such contact),
+ * FNL_ESTALE, FNL_EINVAL.
+ */
+FNL_API int fnl_contact_stage(const fnl_engine *engine, fnl_contact_id id,
+                              fnl_stage_status *out);
+
+/** Kinds of stage history records (values stable). */
+typedef enum fnl_stage_record_kind {
+    FNL_STAGE_REC_TRANSITION = 1, /* from -> to */
+    FNL_STAGE_REC_PASSED = 2,     /* `to` passed through (skipped) */
+    FNL_STAGE_REC_ASSIGN = 3,     /* owner assigned (prev_owner before) */
+    FNL_STAGE_REC_BREACH = 4      /* SLA `rule` of stage `from` breached */
+} fnl_stage_record_kind;
+
+/** What caused a record (values stable). */
+typedef enum fnl_stage_cause {
+    FNL_STAGE_CAUSE_START = 1,   /* the contact entered the machine */
+    FNL_STAGE_CAUSE_TOUCH = 2,
+    FNL_STAGE_CAUSE_PROFILE = 3,
+    FNL_STAGE_CAUSE_SCORE = 4,
+    FNL_STAGE_CAUSE_EVENT = 5,   /* a host event */
+    FNL_STAGE_CAUSE_TIMER = 6,   /* time: idle, stay, an SLA deadline */
+    FNL_STAGE_CAUSE_RECHECK = 7,
+    FNL_STAGE_CAUSE_SLA = 32,    /* an SLA breach action */
+    FNL_STAGE_CAUSE_MERGE = 33   /* two contacts merged */
+} fnl_stage_cause;
+
+/** One history record.  Strings are borrowed until the next mutating
+ *  call. */
+typedef struct fnl_stage_record {
+    int64_t time;
+    uint32_t kind;        /* fnl_stage_record_kind */
+    uint32_t cause;       /* fnl_stage_cause */
+    const char *from;     /* stage before; NULL at the start */
+    const char *to;       /* stage after */
+    uint32_t rule;        /* transition, route or SLA index; UINT32_MAX:
+                             none (start, merge, fallback queue) */
+    uint32_t back;        /* 1: a backward transition */
+    const char *owner;    /* owner after (NULL: none) */
+    const char *prev_owner; /* ASSIGN: owner before */
+    const char *reason;   /* the host event's reason, NULL: none */
+} fnl_stage_record;
+
+/** A contact's stage history, oldest first (copy-out reader, see
+ *  fnl_contact_keys).  Errors: FNL_ENOTFOUND, FNL_ESTALE, FNL_EINVAL,
+ *  FNL_ERANGE. */
+FNL_API int fnl_contact_stage_history(const fnl_engine *engine,
+                                      fnl_contact_id id,
+                                      fnl_stage_record *out, size_t cap,
+                                      size_t *count);
 
 #ifdef __cplusplus
 }

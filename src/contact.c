@@ -1,6 +1,7 @@
 /* contact.c -- profile updates and everything read about a contact. */
 #include <stdlib.h>
 #include "score_engine.h"
+#include "stage_engine.h"
 #include "store.h"
 
 static const char *const role_names[] = {
@@ -117,6 +118,7 @@ static void contact_apply(fnl_engine *e, void *rv)
                           r->time);
     else
         fnli_join_domain(e, c, r->domain, r->time);
+    fnli_stages_on_profile(e, c, r->time);
     r->result = c;
 }
 

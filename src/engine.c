@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "normalize.h"
 #include "score_engine.h"
+#include "stage_engine.h"
 #include "store.h"
 #include "text.h"
 
@@ -316,6 +317,7 @@ FNL_API void fnl_engine_close(fnl_engine *e)
     fnli_touches_free(e, &mem);
     fnli_w_free(&e->rec);
     fnli_scores_free(e);
+    fnli_stages_free(e);
     if (e->events != NULL)
         fnli_free(&mem, e->events, e->events_cap * sizeof(fnli_event));
     fnli_free(&mem, e, sizeof(*e));
@@ -487,6 +489,7 @@ void fnli_queue(fnl_engine *e, uint32_t kind, uint32_t contact,
     ev->handle = 0;
     ev->model = 0;
     ev->key_event = 0;
+    ev->text = NULL;
 }
 
 static void deliver(fnl_engine *e)
@@ -508,7 +511,7 @@ static void deliver(fnl_engine *e)
             ev.other = fnli_handle(CONTACT(e, q->other)->gen, q->other);
         if (q->account)
             ev.account = fnli_handle(ACCOUNT(e, q->account)->gen, q->account);
-        ev.name = fnli_str(&e->strings, q->name);
+        ev.name = q->name ? fnli_str(&e->strings, q->name) : q->text;
         if (q->kind == FNL_EVENT_KEY_EVENT && q->model != 0 &&
             q->model <= fnli_scores_count(e)) {
             const fnl_model *m = fnli_scores_model(e, q->model - 1);

@@ -174,6 +174,8 @@ typedef struct fnli_event {
     uint64_t handle;      /* a contact handle given as is (forget) */
     uint32_t model;       /* key events: attached model index + 1 */
     uint32_t key_event;   /* key events: the model's event index */
+    const char *text;     /* name when name is 0: borrowed from the
+                             attached stage machine */
 } fnli_event;
 
 /* Per-call memo of resolved input strings, keyed by the caller's pointer
@@ -261,6 +263,9 @@ struct fnl_engine {
     size_t dirty_cap;
     uint32_t *dirty_list; /* contacts this call made dirty */
     size_t ndirty, dirty_list_cap;
+
+    /* the lifecycle stage machine (stage_engine.c); NULL: none */
+    struct fnli_stages *stages;
 
     char errmsg[512];
 };

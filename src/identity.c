@@ -4,6 +4,7 @@
 #include <math.h>
 #include "normalize.h"
 #include "score_engine.h"
+#include "stage_engine.h"
 #include "store.h"
 #include "text.h"
 
@@ -67,6 +68,8 @@ int fnli_reserve(fnl_engine *e, const fnli_need *n)
     if (rc == FNL_OK)
         rc = fnli_scores_reserve(e, n->contacts, n->classes,
                                  n->contacts + n->keys + n->touches + 8);
+    if (rc == FNL_OK && e->stages != NULL)
+        rc = fnli_stages_reserve(e, n);
     if (rc == FNL_ENOMEM)
         return fnli_fail(e, rc, "allocation failed");
     if (rc == FNL_ELIMIT)
@@ -365,6 +368,7 @@ static uint32_t new_contact(fnl_engine *e, int64_t time)
     e->live_contacts++;
     fnli_scores_new_contact(e, i);
     fnli_queue(e, FNL_EVENT_CONTACT_CREATED, i, 0, 0, 0, time);
+    fnli_stages_new_contact(e, i, time);
     return i;
 }
 
@@ -529,6 +533,7 @@ static void merge(fnl_engine *e, uint32_t w, uint32_t l, int64_t time)
     e->live_contacts--;
     e->merges++;
     fnli_queue(e, FNL_EVENT_CONTACT_MERGED, w, l, 0, 0, time);
+    fnli_stages_on_merge(e, w, l, time);
 }
 
 uint32_t fnli_identify(fnl_engine *e, const fnli_rkey *k, size_t n,

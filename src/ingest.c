@@ -1,5 +1,6 @@
 /* ingest.c -- the mutation road shared by live calls and replay:
  * need -> reserve -> (encode -> append) -> apply.  See store.h. */
+#include "stage_engine.h"
 #include "store.h"
 
 static const fnli_opdef *op_for(unsigned kind)
@@ -12,6 +13,9 @@ static const fnli_opdef *op_for(unsigned kind)
     case REC_COST: return &fnli_op_cost;
     case REC_FORGET: return &fnli_op_forget;
     case REC_MODEL: return &fnli_op_model;
+    case REC_MACHINE: return &fnli_op_machine;
+    case REC_EVENT: return &fnli_op_event;
+    case REC_TICK: return &fnli_op_tick;
     default: return NULL;
     }
 }
@@ -50,6 +54,8 @@ int fnli_commit(fnl_engine *e, const fnli_opdef *op, void *r)
         (rc = append_record(e, op, r)) != FNL_OK)
         return rc;
     op->apply(e, r);
+    if (e->stages != NULL)
+        fnli_stages_settle(e);
     return FNL_OK;
 }
 

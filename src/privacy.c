@@ -1,4 +1,5 @@
 /* privacy.c -- forgetting a person (GDPR erasure, PIPL deletion). */
+#include "stage_engine.h"
 #include "store.h"
 
 typedef struct rforget {
@@ -36,6 +37,7 @@ static int forget_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
 static void forget_apply(fnl_engine *e, void *rv)
 {
     const rforget *r = rv;
+    fnli_stages_forget(e, r->contact);
     fnli_contact_erase(e, r->contact, r->time);
 }
 

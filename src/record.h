@@ -19,7 +19,10 @@ enum {
     REC_DEAL = 4,
     REC_COST = 5,
     REC_FORGET = 6,
-    REC_MODEL = 7
+    REC_MODEL = 7,
+    REC_MACHINE = 8,  /* stage machine attached (its text) */
+    REC_EVENT = 9,    /* a host event for a contact */
+    REC_TICK = 10     /* the stage clock reached a time */
 };
 #define REC_VERSION 1
 

@@ -815,6 +815,15 @@ out:
     return FNL_OK;
 }
 
+/* The score of contact c under attached model i at time t (the state as
+ * it is: settle it first).  Returns the model. */
+const fnl_model *fnli_scores_result(const fnl_engine *e, size_t i, uint32_t c,
+                                    int64_t t, fnl_score_result *r)
+{
+    fnli_score_at(e->models[i]->model, state_of(e->models[i], c), t, r);
+    return e->models[i]->model;
+}
+
 /* ---- snapshots: the models' texts; states are recomputed on load ------- */
 
 size_t fnli_scores_count(const fnl_engine *e)

@@ -19,6 +19,9 @@ void fnli_scores_dirty(fnl_engine *e, uint32_t c);
  * harmless: what stays dirty is recomputed when read) */
 void fnli_scores_settle(fnl_engine *e);
 int fnli_scores_settle_one(const fnl_engine *e, uint32_t c);
+/* the score of contact c under attached model i at t (stage machines) */
+const fnl_model *fnli_scores_result(const fnl_engine *e, size_t i, uint32_t c,
+                                    int64_t t, fnl_score_result *r);
 /* snapshots */
 size_t fnli_scores_count(const fnl_engine *e);
 const fnl_model *fnli_scores_model(const fnl_engine *e, size_t i);

@@ -20,6 +20,7 @@
 #include "crc32c.h"
 #include "fnl_config.h"
 #include "score_engine.h"
+#include "stage_engine.h"
 #include "store.h"
 #if FNL_HAVE_ZLIB
 #include <zlib.h>
@@ -31,7 +32,7 @@
 
 enum {
     S_META = 1, S_STRINGS, S_CONTACTS, S_KEYS, S_ATTRS, S_NAMES, S_ACCOUNTS,
-    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_MODELS, S_END
+    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_MODELS, S_STAGES, S_END
 };
 
 /* ---- record descriptors -------------------------------------------------- */
@@ -300,6 +301,7 @@ static int mark_strings(fnl_engine *e, unsigned char **out)
         m[KEYNODE(e, i)->kind < n ? KEYNODE(e, i)->kind : 0] = 1;
     for (j = 0; j < e->nrules; j++)
         m[e->rules[j].channel] = 1;
+    fnli_stages_mark(e, m, n);
     m[0] = 0;
     *out = m;
     return FNL_OK;
@@ -502,6 +504,22 @@ int fnli_snapshot_write(fnl_engine *e, uint32_t compression)
         }
     }
     flush_frame(&s);
+    /* the stage machine: one byte stream cut into frames */
+    if (e->stages != NULL && s.rc == FNL_OK) {
+        fnli_wbuf st;
+        size_t off = 0;
+        fnli_w_init(&st, &e->mem);
+        if (fnli_stages_save(e, &st) != FNL_OK)
+            s.rc = fnli_fail(e, FNL_ENOMEM, "allocation failed (snapshot)");
+        while (s.rc == FNL_OK && off < st.n) {
+            size_t n = st.n - off < (16u << 20) ? st.n - off : (16u << 20);
+            begin_section(&s, S_STAGES);
+            fnli_w_bytes(&s.frame, st.p + off, n);
+            flush_frame(&s);
+            off += n;
+        }
+        fnli_w_free(&st);
+    }
     begin_section(&s, S_END);
     fnli_w_uv(&s.frame, e->seq);
     flush_frame(&s);
@@ -534,6 +552,7 @@ typedef struct sreader {
     void *r;
     fnli_wbuf raw, unpacked;
     fnli_wbuf models;         /* the MODELS frame, kept until validated */
+    fnli_wbuf stages;         /* the STAGES frames, concatenated */
     int section;
     fnli_rbuf rb;
 } sreader;
@@ -1017,6 +1036,7 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
     fnli_w_init(&s.raw, &e->mem);
     fnli_w_init(&s.unpacked, &e->mem);
     fnli_w_init(&s.models, &e->mem);
+    fnli_w_init(&s.stages, &e->mem);
     rc = read_exact(&s, hdr, sizeof(hdr));
     if (rc <= 0) {
         rc = rc == 0 ? corrupt(e, "empty") : rc;
@@ -1058,6 +1078,11 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
             else
                 fnli_w_bytes(&s.models, s.rb.p + s.rb.off, s.rb.n - s.rb.off);
             if (s.models.failed)
+                rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
+            break;
+        case S_STAGES:
+            fnli_w_bytes(&s.stages, s.rb.p + s.rb.off, s.rb.n - s.rb.off);
+            if (s.stages.failed)
                 rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
             break;
         case S_END:
@@ -1124,11 +1149,18 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
             goto out;
         }
     }
+    if (s.stages.n > 0 &&
+        (rc = fnli_stages_load(e, s.stages.p, s.stages.n)) != FNL_OK) {
+        if (rc == FNL_ECORRUPT)
+            corrupt(e, "bad STAGES section");
+        goto out;
+    }
     rc = FNL_OK;
 out:
     e->storage->snapshot_close(e->storage->ctx, s.r);
     fnli_w_free(&s.raw);
     fnli_w_free(&s.unpacked);
     fnli_w_free(&s.models);
+    fnli_w_free(&s.stages);
     return rc;
 }

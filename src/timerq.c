@@ -262,8 +262,9 @@ int fnli_timerq_restore(fnli_timerq *q, const fnli_timer *timers, size_t n)
             q->nfree++;
         }
     }
-    /* heapify */
-    for (i = n / 4 + 1; i-- > 0;)
+    /* heapify (from the last parent: never past the n entries, which
+     * would read an unset heap entry, or a NULL heap when n is 0) */
+    for (i = n / 4 + 1 < n ? n / 4 + 1 : n; i-- > 0;)
         sift_down(q, i);
     return FNL_OK;
 }

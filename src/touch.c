@@ -5,6 +5,7 @@
 #include "channel.h"
 #include "normalize.h"
 #include "score_engine.h"
+#include "stage_engine.h"
 #include "store.h"
 #include "text.h"
 #include "url.h"
@@ -384,6 +385,7 @@ static uint32_t apply_touch(fnl_engine *e, const rtouch *r)
     cr->touch_head = t;
     cr->touch_count++;
     fnli_scores_on_touch(e, c, t);
+    fnli_stages_on_touch(e, c, t);
     return c;
 }
 

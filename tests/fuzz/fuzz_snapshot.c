@@ -81,7 +81,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(fnl_engine_checkpoint(e) == FNL_OK);
         fnl_engine_close(e);
         e = NULL;
-        FUZZ_ASSERT(fnl_engine_open(&e, &cfg) == FNL_OK);
+        {
+            char err[512];
+            cfg.errbuf = err;
+            cfg.errbuf_size = sizeof(err);
+            rc = fnl_engine_open(&e, &cfg);
+            if (rc != FNL_OK)
+                fprintf(stderr, "reopen after checkpoint: %s\n", err);
+            FUZZ_ASSERT(rc == FNL_OK);
+        }
         fnl_engine_close(e);
     }
     ts_free(&ts);

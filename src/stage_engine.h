@@ -1,0 +1,38 @@
+/* stage_engine.h -- a lifecycle stage machine attached to an engine
+ * (stage_engine.c): per-contact stage states, history records, the timer
+ * queue and routing state, host events, ticks, snapshots. */
+#ifndef FNL_STAGE_ENGINE_H
+#define FNL_STAGE_ENGINE_H
+
+#include "store.h"
+
+struct fnli_stages;
+
+void fnli_stages_free(fnl_engine *e);
+/* Room for what the post-apply settle step of a mutation needing n may
+ * do (state slots, pending evaluations).  Called by fnli_reserve. */
+int fnli_stages_reserve(fnl_engine *e, const fnli_need *n);
+
+/* apply hooks (infallible): they queue evaluations for the settle step */
+void fnli_stages_new_contact(fnl_engine *e, uint32_t c, int64_t time);
+void fnli_stages_on_touch(fnl_engine *e, uint32_t c, uint32_t t);
+void fnli_stages_on_profile(fnl_engine *e, uint32_t c, int64_t time);
+void fnli_stages_on_merge(fnl_engine *e, uint32_t w, uint32_t l,
+                          int64_t time);
+void fnli_stages_forget(fnl_engine *e, uint32_t c);
+
+/* After apply (live and replay alike, from fnli_commit): evaluate what
+ * the hooks queued, in order. */
+void fnli_stages_settle(fnl_engine *e);
+
+/* snapshots: the whole stage state as one byte stream (empty: none) */
+int fnli_stages_save(const fnl_engine *e, fnli_wbuf *w);
+int fnli_stages_load(fnl_engine *e, const void *p, size_t n);
+/* mark the string ids the stage state refers to (mark has n entries) */
+void fnli_stages_mark(const fnl_engine *e, unsigned char *mark, size_t n);
+
+extern const fnli_opdef fnli_op_machine;
+extern const fnli_opdef fnli_op_event;
+extern const fnli_opdef fnli_op_tick;
+
+#endif

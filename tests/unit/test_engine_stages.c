@@ -1,0 +1,781 @@
+/* Stage machines attached to an engine: the default waterfall on scored
+ * contacts, host events, passed-through stages, timers and ticks, merges,
+ * listener events, replay from the journal and from a snapshot, failed
+ * appends and allocation failures. */
+#include "../dump.h"
+#include "../failalloc.h"
+#include "../teststore.h"
+#include "../test.h"
+#include "funnelcore.h"
+
+#define HOUR INT64_C(3600000)
+#define DAY INT64_C(86400000)
+#define T0 INT64_C(1767225600000) /* 2026-01-01 */
+
+static const char *MODEL = "model lead\n"
+                           "engage type = webinar_attend +30\n"
+                           "threshold mql when score >= 50\n";
+
+static int64_t fixed_now(void *ctx)
+{
+    (void)ctx;
+    return T0;
+}
+
+typedef struct evlog {
+    int n;
+    uint32_t kind[64];
+    char name[64][32];
+    int64_t time[64];
+    uint64_t contact[64];
+} evlog;
+
+static void on_event(void *ctx, const fnl_event *ev)
+{
+    evlog *l = ctx;
+    if (l->n >= 64 || ev->kind < FNL_EVENT_STAGE_CHANGED)
+        return;
+    l->kind[l->n] = ev->kind;
+    snprintf(l->name[l->n], sizeof(l->name[0]), "%s",
+             ev->name ? ev->name : "(null)");
+    l->time[l->n] = ev->time;
+    l->contact[l->n] = ev->contact;
+    l->n++;
+}
+
+static fnl_model *model(void)
+{
+    fnl_model *m = NULL;
+    fnl_parse_error err = FNL_PARSE_ERROR_INIT;
+    if (fnl_model_parse(&m, MODEL, strlen(MODEL), NULL, &err) != FNL_OK)
+        return NULL;
+    return m;
+}
+
+static fnl_machine *waterfall(void)
+{
+    fnl_machine *m = NULL;
+    if (fnl_machine_default(&m, NULL) != FNL_OK)
+        return NULL;
+    return m;
+}
+
+static int touch(fnl_engine *e, const char *email, const char *type,
+                 int64_t t)
+{
+    fnl_touch x = FNL_TOUCH_INIT;
+    fnl_key k;
+    k.kind = "email";
+    k.value = email;
+    x.keys = &k;
+    x.key_count = 1;
+    x.type = type;
+    x.channel = "web";
+    x.time = t;
+    return fnl_touch_add(e, &x, NULL);
+}
+
+static fnl_contact_id cid(fnl_engine *e, const char *email)
+{
+    fnl_contact_id c = 0;
+    if (fnl_contact_find(e, "email", email, &c) != FNL_OK)
+        return 0;
+    return c;
+}
+
+static int event(fnl_engine *e, const char *email, const char *ev,
+                 const char *reason, int64_t t)
+{
+    return fnl_contact_event(e, cid(e, email), ev, reason, t);
+}
+
+/* The stage name of a contact, "" when none. */
+static const char *stage_of(fnl_engine *e, const char *email,
+                            fnl_stage_status *out)
+{
+    static fnl_stage_status st;
+    fnl_stage_status init = FNL_STAGE_STATUS_INIT;
+    st = init;
+    if (fnl_contact_stage(e, cid(e, email), &st) != FNL_OK)
+        return "";
+    if (out != NULL)
+        *out = st;
+    return st.name;
+}
+
+/* A contact's history, one record a line:
+ * "kind cause from>to @hours rule back owner/prev reason". */
+static void dump_history(dumpbuf *b, fnl_engine *e, const char *email,
+                         int transitions_only)
+{
+    fnl_stage_record r[64];
+    size_t n = 0, i;
+    if (fnl_contact_stage_history(e, cid(e, email), r, 64, &n) != FNL_OK) {
+        db_printf(b, "no history\n");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (transitions_only && r[i].kind != FNL_STAGE_REC_TRANSITION &&
+            r[i].kind != FNL_STAGE_REC_PASSED)
+            continue;
+        db_printf(b, "%u %u %s>%s @%lld", r[i].kind, r[i].cause,
+                  r[i].from ? r[i].from : "-", r[i].to ? r[i].to : "-",
+                  (long long)((r[i].time - T0) / HOUR));
+        if (!transitions_only)
+            db_printf(b, " r%d b%u %s/%s %s", (int)r[i].rule, r[i].back,
+                      r[i].owner ? r[i].owner : "-",
+                      r[i].prev_owner ? r[i].prev_owner : "-",
+                      r[i].reason ? r[i].reason : "-");
+        db_printf(b, "\n");
+    }
+}
+
+static char *history(fnl_engine *e, const char *email)
+{
+    dumpbuf b = {NULL, 0, 0};
+    dump_history(&b, e, email, 1);
+    if (b.p == NULL)
+        db_printf(&b, "%s", "");
+    return b.p;
+}
+
+/* Everything visible about the stages of these contacts. */
+static char *dump_stages(fnl_engine *e, const char *const *emails, size_t n)
+{
+    dumpbuf b = {NULL, 0, 0};
+    size_t i;
+    db_printf(&b, "stages\n");
+    for (i = 0; i < n; i++) {
+        fnl_stage_status st = FNL_STAGE_STATUS_INIT;
+        int rc = fnl_contact_stage(e, cid(e, emails[i]), &st);
+        db_printf(&b, "%s rc=%d %s @%lld owner=%s reached=%llx/%u h=%llu\n",
+                  emails[i], rc, rc == 0 ? st.name : "-",
+                  (long long)st.entered, st.owner ? st.owner : "-",
+                  (unsigned long long)st.reached, st.reached_count,
+                  (unsigned long long)st.history);
+        dump_history(&b, e, emails[i], 0);
+    }
+    return b.p;
+}
+
+static fnl_engine *open_engine(fnl_engine_config *cfg, fnl_clock *clk)
+{
+    fnl_engine *e = NULL;
+    clk->version = FNL_CLOCK_VERSION;
+    clk->ctx = NULL;
+    clk->now = fixed_now;
+    cfg->clock = clk;
+    if (fnl_engine_open(&e, cfg) != FNL_OK)
+        return NULL;
+    return e;
+}
+
+static int attach_both(fnl_engine *e)
+{
+    fnl_model *mo = model();
+    fnl_machine *ma = waterfall();
+    int rc = fnl_engine_attach_model(e, mo, NULL);
+    if (rc == FNL_OK)
+        rc = fnl_engine_attach_machine(e, ma);
+    fnl_model_free(mo);
+    fnl_machine_free(ma);
+    return rc;
+}
+
+TEST(waterfall_scored_contact_reaches_mql_then_sal_or_recycled)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_listener li;
+    fnl_clock clk;
+    evlog log;
+    fnl_engine *e;
+    fnl_stage_status st;
+    fnl_stage_record r[16];
+    size_t n = 0;
+    char *h;
+    memset(&log, 0, sizeof(log));
+    li.version = FNL_LISTENER_VERSION;
+    li.ctx = &log;
+    li.on_event = on_event;
+    cfg.listener = &li;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_INT(fnl_engine_tick(e, T0), FNL_OK); /* no machine: nothing */
+    CHECK_INT(fnl_contact_event(e, 1, "sales_accept", NULL, T0),
+              FNL_ENOTFOUND);
+    CHECK_OK(attach_both(e));
+    /* 30 points: an inquiry */
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", NULL), "inquiry");
+    /* 60 >= 50: the mql threshold holds */
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "mql");
+    CHECK(st.entered == T0 + 2 * HOUR);
+    CHECK_STR(st.owner, "unassigned"); /* no account owner: the fallback */
+    CHECK_INT(st.reached_count, 2);
+    CHECK(st.reached == 3u); /* stages 0 and 1 */
+    h = history(e, "ann@acme.com");
+    CHECK_STR(h, "1 1 ->inquiry @1\n"
+                 "1 2 inquiry>mql @2\n");
+    free(h);
+    /* the assignment to the fallback queue */
+    CHECK_OK(fnl_contact_stage_history(e, cid(e, "ann@acme.com"), r, 16, &n));
+    CHECK_INT(n, 3);
+    CHECK_INT(r[2].kind, FNL_STAGE_REC_ASSIGN);
+    CHECK_STR(r[2].owner, "unassigned");
+    CHECK(r[2].rule == UINT32_MAX);
+    CHECK(r[2].prev_owner == NULL);
+    /* too small a buffer */
+    CHECK_INT(fnl_contact_stage_history(e, cid(e, "ann@acme.com"), r, 1, &n),
+              FNL_ERANGE);
+    CHECK_INT(n, 3);
+    /* listener: entered inquiry, entered mql, routed */
+    CHECK_INT(log.n, 3);
+    CHECK_INT(log.kind[0], FNL_EVENT_STAGE_CHANGED);
+    CHECK_STR(log.name[0], "inquiry");
+    CHECK_INT(log.kind[1], FNL_EVENT_STAGE_CHANGED);
+    CHECK_STR(log.name[1], "mql");
+    CHECK(log.time[1] == T0 + 2 * HOUR);
+    CHECK(log.contact[1] == cid(e, "ann@acme.com"));
+    CHECK_INT(log.kind[2], FNL_EVENT_ROUTED);
+    CHECK_STR(log.name[2], "unassigned");
+
+    /* sales accepts: sal */
+    CHECK_OK(event(e, "ann@acme.com", "sales_accept", NULL, T0 + 3 * HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "sal");
+    CHECK(st.entered == T0 + 3 * HOUR);
+    CHECK_STR(log.name[3], "sal");
+
+    /* a second lead, rejected with a reason: recycled */
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_STR(stage_of(e, "bob@acme.com", NULL), "mql");
+    CHECK_OK(event(e, "bob@acme.com", "SALES_REJECT", "no budget",
+                   T0 + 4 * HOUR));
+    CHECK_STR(stage_of(e, "bob@acme.com", &st), "recycled");
+    CHECK_OK(fnl_contact_stage_history(e, cid(e, "bob@acme.com"), r, 16, &n));
+    CHECK(n >= 4);
+    CHECK_INT(r[n - 1].kind, FNL_STAGE_REC_TRANSITION);
+    CHECK_INT(r[n - 1].cause, FNL_STAGE_CAUSE_EVENT);
+    CHECK_STR(r[n - 1].from, "mql");
+    CHECK_STR(r[n - 1].to, "recycled");
+    CHECK_INT(r[n - 1].back, 1);
+    CHECK_STR(r[n - 1].reason, "no budget");
+    CHECK(r[n - 1].time == T0 + 4 * HOUR);
+
+    /* bad input */
+    CHECK_INT(event(e, "ann@acme.com", "bad-name", NULL, T0),
+              FNL_EINVAL);
+    CHECK_INT(event(e, "ann@acme.com", "", NULL, T0), FNL_EINVAL);
+    CHECK_INT(fnl_contact_event(e, 12345, "deal_won", NULL, T0),
+              FNL_ENOTFOUND);
+    fnl_engine_close(e);
+}
+
+TEST(a_skipped_stage_is_recorded_as_passed_through)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = open_engine(&cfg, &clk);
+    fnl_stage_status st;
+    char *h;
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    CHECK_OK(touch(e, "cy@initech.com", "page_view", T0 + HOUR));
+    CHECK_STR(stage_of(e, "cy@initech.com", NULL), "inquiry");
+    CHECK_OK(event(e, "cy@initech.com", "opportunity_created", NULL,
+                   T0 + 5 * HOUR));
+    CHECK_STR(stage_of(e, "cy@initech.com", &st), "opportunity");
+    CHECK_INT(st.reached_count, 5);
+    CHECK(st.reached == 0x1fu);
+    h = history(e, "cy@initech.com");
+    CHECK_STR(h, "1 1 ->inquiry @1\n"
+                 "2 5 inquiry>mql @5\n"
+                 "2 5 inquiry>sal @5\n"
+                 "2 5 inquiry>sql @5\n"
+                 "1 5 inquiry>opportunity @5\n");
+    free(h);
+    CHECK_OK(event(e, "cy@initech.com", "deal_won", NULL, T0 + 6 * HOUR));
+    CHECK_STR(stage_of(e, "cy@initech.com", NULL), "customer");
+    fnl_engine_close(e);
+}
+
+TEST(the_idle_timer_fires_exactly_at_its_deadline)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_listener li;
+    fnl_clock clk;
+    evlog log;
+    fnl_engine *e;
+    fnl_stage_status st;
+    const int64_t entered = T0 + 2 * HOUR;
+    char *h;
+    memset(&log, 0, sizeof(log));
+    li.version = FNL_LISTENER_VERSION;
+    li.ctx = &log;
+    li.on_event = on_event;
+    cfg.listener = &li;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    CHECK_OK(touch(e, "dee@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "dee@acme.com", "webinar_attend", entered));
+    CHECK_STR(stage_of(e, "dee@acme.com", NULL), "mql");
+    log.n = 0;
+    /* the accept SLA (2d) is breached at its deadline */
+    CHECK_OK(fnl_engine_tick(e, entered + 2 * DAY - 1));
+    CHECK_INT(log.n, 0);
+    CHECK_OK(fnl_engine_tick(e, entered + 2 * DAY));
+    CHECK_INT(log.n, 1);
+    CHECK_INT(log.kind[0], FNL_EVENT_SLA_BREACH);
+    CHECK_STR(log.name[0], "accept");
+    CHECK(log.time[0] == entered + 2 * DAY);
+    /* idle 30d from the last engagement touch */
+    CHECK_OK(fnl_engine_tick(e, entered + 30 * DAY - 1));
+    CHECK_STR(stage_of(e, "dee@acme.com", NULL), "mql");
+    CHECK_OK(fnl_engine_tick(e, entered + 30 * DAY));
+    CHECK_STR(stage_of(e, "dee@acme.com", &st), "nurture");
+    CHECK(st.entered == entered + 30 * DAY);
+    CHECK_INT(log.kind[1], FNL_EVENT_STAGE_CHANGED);
+    CHECK_STR(log.name[1], "nurture");
+    h = history(e, "dee@acme.com");
+    CHECK_STR(h, "1 1 ->inquiry @1\n"
+                 "1 2 inquiry>mql @2\n"
+                 "1 6 mql>nurture @722\n");
+    free(h);
+    /* a tick back in time fires nothing */
+    CHECK_OK(fnl_engine_tick(e, T0));
+    CHECK_STR(stage_of(e, "dee@acme.com", NULL), "nurture");
+    fnl_engine_close(e);
+}
+
+static int merge_at(fnl_engine *e, const char *email, const char *crm,
+                    int64_t t)
+{
+    fnl_contact_update u = FNL_CONTACT_UPDATE_INIT;
+    fnl_key k[2] = {{"email", NULL}, {"crm_id", NULL}};
+    k[0].value = email;
+    k[1].value = crm;
+    u.keys = k;
+    u.key_count = 2;
+    u.time = t;
+    return fnl_contact_upsert(e, &u, NULL);
+}
+
+static int merge(fnl_engine *e, const char *email, const char *crm)
+{
+    return merge_at(e, email, crm, T0 + 10 * HOUR);
+}
+
+static int crm_contact(fnl_engine *e, const char *crm, const char *type,
+                       int64_t t)
+{
+    fnl_touch x = FNL_TOUCH_INIT;
+    fnl_key k;
+    k.kind = "crm_id";
+    k.value = crm;
+    x.keys = &k;
+    x.key_count = 1;
+    x.type = type;
+    x.channel = "web";
+    x.time = t;
+    return fnl_touch_add(e, &x, NULL);
+}
+
+TEST(merges_keep_the_more_advanced_stage)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = open_engine(&cfg, &clk);
+    fnl_stage_status st;
+    fnl_contact_id a, b;
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    /* the older contact (survivor) is an inquiry, the newer one in sal */
+    CHECK_OK(touch(e, "eve@acme.com", "page_view", T0 + HOUR));
+    CHECK_OK(crm_contact(e, "42", "webinar_attend", T0 + HOUR));
+    CHECK_OK(crm_contact(e, "42", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(fnl_contact_find(e, "crm_id", "42", &b));
+    CHECK_OK(fnl_contact_event(e, b, "sales_accept", NULL, T0 + 3 * HOUR));
+    CHECK_STR(stage_of(e, "eve@acme.com", NULL), "inquiry");
+    a = cid(e, "eve@acme.com");
+    CHECK_OK(merge(e, "eve@acme.com", "42"));
+    CHECK(cid(e, "eve@acme.com") == a || cid(e, "eve@acme.com") == b);
+    CHECK_STR(stage_of(e, "eve@acme.com", &st), "sal");
+    CHECK(st.entered == T0 + 3 * HOUR);
+    CHECK(st.reached == 0x7u);
+    /* the other way round: the survivor is the more advanced */
+    CHECK_OK(touch(e, "fay@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "fay@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(crm_contact(e, "43", "page_view", T0 + 3 * HOUR));
+    CHECK_STR(stage_of(e, "fay@acme.com", NULL), "mql");
+    CHECK_OK(merge(e, "fay@acme.com", "43"));
+    CHECK_STR(stage_of(e, "fay@acme.com", &st), "mql");
+    CHECK(st.entered == T0 + 2 * HOUR);
+    fnl_engine_close(e);
+}
+
+static const char *const ALL[] = {"ann@acme.com", "bob@acme.com",
+                                  "cy@initech.com", "dee@acme.com",
+                                  "eve@acme.com"};
+#define NALL (sizeof(ALL) / sizeof(ALL[0]))
+
+static void workload(fnl_engine *e)
+{
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(event(e, "ann@acme.com", "sales_accept", NULL, T0 + 3 * HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(event(e, "bob@acme.com", "sales_reject", "no budget",
+                   T0 + 4 * HOUR));
+    CHECK_OK(touch(e, "cy@initech.com", "page_view", T0 + HOUR));
+    CHECK_OK(event(e, "cy@initech.com", "opportunity_created", NULL,
+                   T0 + 5 * HOUR));
+    CHECK_OK(touch(e, "dee@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "dee@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(crm_contact(e, "42", "page_view", T0 + HOUR));
+    CHECK_OK(touch(e, "eve@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "eve@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(merge(e, "eve@acme.com", "42"));
+    CHECK_OK(fnl_engine_tick(e, T0 + 2 * HOUR + 2 * DAY));
+}
+
+TEST(replay_and_snapshots_give_identical_stages)
+{
+    teststore ts;
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *a, *b;
+    char *da, *db;
+    ts_init(&ts);
+    cfg.storage = &ts.table;
+    a = open_engine(&cfg, &clk);
+    CHECK(a != NULL);
+    CHECK_OK(touch(a, "ann@acme.com", "page_view", T0));
+    CHECK_OK(attach_both(a));
+    workload(a);
+    da = dump_stages(a, ALL, NALL);
+    CHECK(strstr(da, "dee@acme.com rc=0 mql") != NULL);
+    CHECK(strstr(da, "no budget") != NULL);
+    /* journal replay */
+    b = open_engine(&cfg, &clk);
+    CHECK(b != NULL);
+    db = dump_stages(b, ALL, NALL);
+    CHECK_STR(db, da);
+    free(db);
+    fnl_engine_close(b);
+    /* snapshot, then more journal */
+    CHECK_OK(fnl_engine_checkpoint(a));
+    b = open_engine(&cfg, &clk);
+    CHECK(b != NULL);
+    db = dump_stages(b, ALL, NALL);
+    CHECK_STR(db, da);
+    free(db);
+    fnl_engine_close(b);
+    CHECK_OK(fnl_engine_tick(a, T0 + 2 * HOUR + 30 * DAY));
+    CHECK_STR(stage_of(a, "dee@acme.com", NULL), "nurture");
+    free(da);
+    da = dump_stages(a, ALL, NALL);
+    b = open_engine(&cfg, &clk);
+    CHECK(b != NULL);
+    db = dump_stages(b, ALL, NALL);
+    CHECK_STR(db, da);
+    /* the restored timers keep running */
+    CHECK_OK(touch(b, "dee@acme.com", "webinar_attend", T0 + 31 * DAY));
+    CHECK_STR(stage_of(b, "dee@acme.com", NULL), "mql");
+    free(db);
+    fnl_engine_close(b);
+    free(da);
+    fnl_engine_close(a);
+    ts_free(&ts);
+}
+
+TEST(a_failed_append_changes_nothing)
+{
+    teststore ts;
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *a;
+    fnl_machine *m = waterfall();
+    char *before, *after;
+    ts_init(&ts);
+    cfg.storage = &ts.table;
+    a = open_engine(&cfg, &clk);
+    CHECK(a != NULL);
+    CHECK_OK(attach_both(a));
+    workload(a);
+    before = dump_stages(a, ALL, NALL);
+    ts.appends = 0;
+    ts.fail_append_at = 0;
+    CHECK_INT(event(a, "ann@acme.com", "sales_reject", "timing",
+                    T0 + 6 * HOUR),
+              FNL_EIO);
+    CHECK_INT(fnl_engine_tick(a, T0 + 60 * DAY), FNL_EIO);
+    CHECK_INT(fnl_engine_attach_machine(a, m), FNL_EIO);
+    after = dump_stages(a, ALL, NALL);
+    CHECK_STR(after, before);
+    free(after);
+    ts.fail_append_at = -1;
+    CHECK_OK(fnl_engine_tick(a, T0 + 60 * DAY));
+    CHECK_STR(stage_of(a, "dee@acme.com", NULL), "nurture");
+    free(before);
+    fnl_machine_free(m);
+    fnl_engine_close(a);
+    ts_free(&ts);
+}
+
+TEST(attach_and_events_fail_cleanly_at_every_allocation)
+{
+    failalloc fa = {-1, 0, 0, 0, 0};
+    fnl_allocator al = fa_table(&fa);
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e;
+    fnl_model *mo = model();
+    fnl_machine *ma = waterfall();
+    fnl_stage_status st = FNL_STAGE_STATUS_INIT;
+    long n;
+    int rc = -1;
+    char *before, *after;
+    cfg.allocator = &al;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_OK(fnl_engine_attach_model(e, mo, NULL));
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "page_view", T0 + 2 * HOUR));
+    before = dump_engine(e);
+    for (n = 0; n < 100000; n++) {
+        fa_arm(&fa, n, 1);
+        rc = fnl_engine_attach_machine(e, ma);
+        fa_disarm(&fa);
+        if (rc == FNL_OK)
+            break;
+        CHECK_INT(rc, FNL_ENOMEM);
+        CHECK_INT(fnl_contact_stage(e, cid(e, "ann@acme.com"), &st),
+                  FNL_ENOTFOUND);
+        after = dump_engine(e);
+        CHECK_STR(after, before);
+        free(after);
+    }
+    CHECK_OK(rc);
+    CHECK(n > 3);
+    free(before);
+    /* existing contacts started at attach time, the scored one is an mql */
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "mql");
+    CHECK(st.entered == T0);
+    CHECK_STR(stage_of(e, "bob@acme.com", NULL), "inquiry");
+    before = dump_stages(e, ALL, NALL);
+    for (n = 0; n < 100000; n++) {
+        fa_arm(&fa, n, 1);
+        rc = event(e, "ann@acme.com", "sales_reject", "not now",
+                   T0 + 3 * HOUR);
+        fa_disarm(&fa);
+        if (rc == FNL_OK)
+            break;
+        CHECK_INT(rc, FNL_ENOMEM);
+        after = dump_stages(e, ALL, NALL);
+        CHECK_STR(after, before);
+        free(after);
+    }
+    CHECK_OK(rc);
+    CHECK(n > 0);
+    CHECK_STR(stage_of(e, "ann@acme.com", NULL), "recycled");
+    free(before);
+    fnl_model_free(mo);
+    fnl_machine_free(ma);
+    fnl_engine_close(e);
+    CHECK_INT(fa.outstanding, 0);
+}
+
+/* A random workload: the journal and snapshots replay it exactly. */
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 8) % n;
+}
+
+TEST(random_workloads_replay_identically)
+{
+    static const char *const emails[] = {
+        "p0@acme.com", "p1@acme.com", "p2@initech.com", "p3@initech.com",
+        "p4@globex.com", "p5@globex.com", "p6@gmail.com", "p7@acme.com"};
+    static const char *const types[] = {"webinar_attend", "page_view",
+                                        "call", "unsubscribe"};
+    /* the last two (terminal) are rare */
+    static const char *const events[] = {
+        "sales_accept", "sales_reject", "sales_qualify", "sales_accept",
+        "opportunity_created", "deal_lost", "sales_reject", "unsubscribe",
+        "resubscribe", "demo_booked", "deal_won", "disqualify"};
+    int round;
+    for (round = 0; round < 4; round++) {
+        teststore ts;
+        fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+        fnl_clock clk;
+        fnl_engine *a, *b;
+        int64_t t = T0;
+        int i;
+        char *da, *db;
+        ts_init(&ts);
+        cfg.storage = &ts.table;
+        a = open_engine(&cfg, &clk);
+        CHECK(a != NULL);
+        CHECK_OK(touch(a, emails[0], "webinar_attend", T0));
+        CHECK_OK(attach_both(a));
+        for (i = 0; i < 300; i++) {
+            const char *who = emails[rnd(8)];
+            uint32_t op = rnd(10);
+            t += (int64_t)rnd(3 * DAY);
+            if (op < 5) {
+                /* now and then a late touch */
+                int64_t when = rnd(5) == 0 ? t - (int64_t)rnd(5 * DAY) : t;
+                CHECK_OK(touch(a, who, types[rnd(4)], when));
+            } else if (op < 8) {
+                if (cid(a, who) != 0)
+                    CHECK_OK(event(a, who, events[rnd(20) ? rnd(10)
+                                                          : 10 + rnd(2)],
+                                   rnd(2) ? "reason x" : NULL, t));
+            } else if (op < 9) {
+                char crm[8];
+                snprintf(crm, sizeof(crm), "c%u", (unsigned)rnd(40));
+                if (rnd(4))
+                    CHECK_OK(crm_contact(a, crm, types[rnd(3)], t));
+                else if (cid(a, who) != 0)
+                    CHECK_OK(merge_at(a, who, crm, t - (int64_t)rnd(DAY)));
+            } else {
+                CHECK_OK(fnl_engine_tick(a, t));
+            }
+            if (i == 150)
+                CHECK_OK(fnl_engine_checkpoint(a));
+        }
+        da = dump_stages(a, emails, 8);
+        b = open_engine(&cfg, &clk);
+        CHECK(b != NULL);
+        db = dump_stages(b, emails, 8);
+        CHECK_STR(db, da);
+        free(db);
+        fnl_engine_close(b);
+        CHECK_OK(fnl_engine_checkpoint(a));
+        b = open_engine(&cfg, &clk);
+        CHECK(b != NULL);
+        db = dump_stages(b, emails, 8);
+        CHECK_STR(db, da);
+        /* and they go on alike */
+        CHECK_OK(fnl_engine_tick(a, t + 90 * DAY));
+        CHECK_OK(fnl_engine_tick(b, t + 90 * DAY));
+        free(da);
+        free(db);
+        da = dump_stages(a, emails, 8);
+        db = dump_stages(b, emails, 8);
+        CHECK_STR(db, da);
+        free(da);
+        free(db);
+        fnl_engine_close(b);
+        fnl_engine_close(a);
+        ts_free(&ts);
+    }
+}
+
+static const char *MINI = "machine \"mini\" version 1\n"
+                          "stage lead initial\n"
+                          "stage won\n"
+                          "transition lead -> won on event deal_won\n"
+                          "step follow on enter lead after 1d notify "
+                          "\"call_them\" unless reached won\n";
+
+TEST(a_replaced_machine_restarts_contacts_and_fires_steps)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_listener li;
+    fnl_clock clk;
+    evlog log;
+    fnl_engine *e;
+    fnl_machine *m = NULL;
+    fnl_parse_error err = FNL_PARSE_ERROR_INIT;
+    fnl_stage_status st;
+    char *h;
+    memset(&log, 0, sizeof(log));
+    li.version = FNL_LISTENER_VERSION;
+    li.ctx = &log;
+    li.on_event = on_event;
+    cfg.listener = &li;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    CHECK_OK(touch(e, "xu@acme.com", "webinar_attend", T0 - 2 * HOUR));
+    CHECK_OK(touch(e, "xu@acme.com", "webinar_attend", T0 - HOUR));
+    CHECK_STR(stage_of(e, "xu@acme.com", NULL), "mql");
+    CHECK_OK(fnl_machine_parse(&m, MINI, strlen(MINI), NULL, &err));
+    log.n = 0;
+    CHECK_OK(fnl_engine_attach_machine(e, m));
+    CHECK_INT(log.n, 0); /* attaching reports nothing */
+    CHECK_STR(stage_of(e, "xu@acme.com", &st), "lead");
+    CHECK(st.entered == T0); /* the clock at attach time */
+    CHECK(st.history == 1);
+    h = history(e, "xu@acme.com");
+    CHECK_STR(h, "1 1 ->lead @0\n");
+    free(h);
+    CHECK_OK(touch(e, "yan@acme.com", "page_view", T0 + 2 * HOUR));
+    CHECK_OK(event(e, "yan@acme.com", "deal_won", NULL, T0 + 3 * HOUR));
+    CHECK_STR(stage_of(e, "yan@acme.com", NULL), "won");
+    log.n = 0;
+    CHECK_OK(fnl_engine_tick(e, T0 + DAY - 1));
+    CHECK_INT(log.n, 0);
+    CHECK_OK(fnl_engine_tick(e, T0 + DAY));
+    CHECK_INT(log.n, 1);
+    CHECK_INT(log.kind[0], FNL_EVENT_STEP_DUE);
+    CHECK_STR(log.name[0], "call_them");
+    CHECK(log.time[0] == T0 + DAY);
+    CHECK(log.contact[0] == cid(e, "xu@acme.com"));
+    /* yan reached won: its step is stopped */
+    CHECK_OK(fnl_engine_tick(e, T0 + 5 * DAY));
+    CHECK_INT(log.n, 1);
+    fnl_machine_free(m);
+    fnl_engine_close(e);
+}
+
+TEST(a_forgotten_contact_loses_its_stage_and_timers)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_listener li;
+    fnl_clock clk;
+    evlog log;
+    fnl_engine *e;
+    fnl_contact_id c;
+    fnl_stage_status st = FNL_STAGE_STATUS_INIT;
+    memset(&log, 0, sizeof(log));
+    li.version = FNL_LISTENER_VERSION;
+    li.ctx = &log;
+    li.on_event = on_event;
+    cfg.listener = &li;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    CHECK_OK(touch(e, "zoe@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "zoe@acme.com", "webinar_attend", T0 + 2 * HOUR));
+    CHECK_STR(stage_of(e, "zoe@acme.com", NULL), "mql");
+    c = cid(e, "zoe@acme.com");
+    CHECK_OK(fnl_contact_forget(e, c));
+    CHECK(fnl_contact_stage(e, c, &st) != FNL_OK);
+    log.n = 0;
+    CHECK_OK(fnl_engine_tick(e, T0 + 90 * DAY)); /* no breach, no idle */
+    CHECK_INT(log.n, 0);
+    fnl_engine_close(e);
+}
+
+int main(void)
+{
+    RUN(waterfall_scored_contact_reaches_mql_then_sal_or_recycled);
+    RUN(a_skipped_stage_is_recorded_as_passed_through);
+    RUN(the_idle_timer_fires_exactly_at_its_deadline);
+    RUN(merges_keep_the_more_advanced_stage);
+    RUN(replay_and_snapshots_give_identical_stages);
+    RUN(a_replaced_machine_restarts_contacts_and_fires_steps);
+    RUN(a_forgotten_contact_loses_its_stage_and_timers);
+    RUN(random_workloads_replay_identically);
+    RUN(a_failed_append_changes_nothing);
+    RUN(attach_and_events_fail_cleanly_at_every_allocation);
+    TEST_MAIN_END();
+}
