@@ -79,29 +79,17 @@ typedef struct ectx {
 FNL_API int fnl_engine_attribution_options_init(
     fnl_engine_attribution_options *opts, size_t size)
 {
-    fnl_engine_attribution_options d = FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
-    if (opts == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memset(opts, 0, size);
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(opts, &d, size);
-    return FNL_OK;
+    static const fnl_engine_attribution_options d =
+        FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
+    return fnli_init_struct(opts, size, &d, sizeof(d));
 }
 
 FNL_API int fnl_engine_attribution_stats_init(
     fnl_engine_attribution_stats *stats, size_t size)
 {
-    fnl_engine_attribution_stats d = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
-    if (stats == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memset(stats, 0, size);
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(stats, &d, size);
-    return FNL_OK;
+    static const fnl_engine_attribution_stats d =
+        FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    return fnli_init_struct(stats, size, &d, sizeof(d));
 }
 
 /* Type names to string ids (a type the engine never saw matches no touch:
