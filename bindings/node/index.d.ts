@@ -18,6 +18,7 @@ export type Role =
 export interface Event {
   kind: 'contact_created' | 'contact_merged' | 'account_created'
     | 'account_assigned' | 'contact_forgotten' | 'key_event'
+    | 'stage_changed' | 'sla_breach' | 'routed' | 'step_due'
     | `event_${number}`;
   code: number;
   time: number;
@@ -25,7 +26,10 @@ export interface Event {
   /** contact_merged: the contact merged away into `contact`. */
   other: Handle;
   account: Handle;
-  /** account events: the account's id; key events: the key event. */
+  /** account events: the account's id; key events: the key event;
+   *  stage_changed: the new stage (time: when entered); sla_breach: the
+   *  SLA's name (time: its deadline); routed: the new owner (null: none);
+   *  step_due: the step's action (time: its due time). */
   name: string | null;
   /** key events: the scoring model's name. */
   model: string | null;
@@ -268,6 +272,19 @@ export class Engine {
   contactExplain(contact: Handle, model?: string | Model | null, t?: TimeLike | null): ScoreRow[];
   accountScore(account: Handle, model?: string | Model | null, t?: TimeLike | null): AccountScore;
 
+  /** Attach a copy of a stage machine (replacing the attached one); every
+   *  live contact enters its initial stage at the engine clock's now. */
+  attachMachine(machine: Machine): void;
+  /** Fire a host event ('sales_accept', 'sales_reject' with a reason, ...,
+   *  or any [a-z0-9_] name); NotFound without a machine. */
+  contactEvent(contact: Handle, event: string, reason?: string | null, time?: TimeLike | null): void;
+  contactEvent(contact: Handle, event: string, options: { reason?: string | null; time?: TimeLike | null }): void;
+  /** Fire every stage timer, SLA deadline and step due at or before now
+   *  (default: the engine clock's now). */
+  tick(now?: TimeLike | null): void;
+  contactStage(contact: Handle): StageStatus;
+  contactStageHistory(contact: Handle): StageRecord[];
+
   reportDeals(options?: DealReportOptions): Report;
   reportRoi(options?: RoiReportOptions): Report;
   reportSpend(options?: SpendReportOptions): Report;
@@ -358,6 +375,61 @@ export class Model {
   score(attrs?: Record<string, AttrValue | null>, touches?: Iterable<ScoringTouch>, t?: TimeLike): Score;
   explain(attrs?: Record<string, AttrValue | null>, touches?: Iterable<ScoringTouch>, t?: TimeLike): ScoreRow[];
   keyEventHistory(touches?: Iterable<ScoringTouch>, t?: TimeLike): Array<{ index: number; name: string; time: number }>;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---- lifecycle stage machines -------------------------------------------
+
+export interface StageStatus {
+  /** The current stage's name. */
+  stage: string;
+  /** Its index in the machine (definition order). */
+  index: number;
+  /** When it was entered (ms). */
+  entered: number;
+  /** The stage owner (or queue); null: none. */
+  owner: string | null;
+  /** Stages entered or passed through, in machine order; null when the
+   *  bindings do not know the attached machine (reopened from storage). */
+  reached: string[] | null;
+  reachedMask: number | bigint;
+  reachedCount: number;
+  unsubscribed: boolean;
+  /** History records kept for the contact. */
+  history: number | bigint;
+}
+
+export interface StageRecord {
+  time: number;
+  kind: 'transition' | 'passed' | 'assign' | 'breach' | string;
+  cause: 'start' | 'touch' | 'profile' | 'score' | 'event' | 'timer'
+    | 'recheck' | 'sla' | 'merge' | string;
+  /** The stage before (null at the start); breach: the SLA's stage. */
+  from: string | null;
+  to: string | null;
+  /** Transition, route or SLA index; null: none. */
+  rule: number | null;
+  back: boolean;
+  owner: string | null;
+  /** assign: the owner before. */
+  prevOwner: string | null;
+  /** The host event's reason. */
+  reason: string | null;
+}
+
+export class Machine {
+  private constructor();
+  /** Throws InvalidArgument with line, column, parseMessage. */
+  static parse(text: string | Uint8Array): Machine;
+  /** The built-in demand waterfall. */
+  static default(): Machine;
+  readonly name: string;
+  readonly version: number;
+  /** Stage names in definition order. */
+  readonly stages: string[];
+  /** The canonical text. */
+  readonly text: string;
   close(): void;
   [Symbol.dispose](): void;
 }

@@ -12,11 +12,12 @@ const { Engine, EVENT_KINDS } = require('./lib/engine');
 const { MemoryStore, FileStore } = require('./lib/storage');
 const { MODELS, Journeys, attribute, AttributionPartial } = require('./lib/attribution');
 const { Model } = require('./lib/scoring');
+const { Machine } = require('./lib/stages');
 const { Report, FX, currencyDigits, survivalKm, budgetAllocate } = require('./lib/reports');
 
 module.exports = {
   Engine, MemoryStore, FileStore, Journeys, attribute, AttributionPartial,
-  MODELS, EVENT_KINDS, Model, Report, FX, currencyDigits, survivalKm,
+  MODELS, EVENT_KINDS, Model, Machine, Report, FX, currencyDigits, survivalKm,
   budgetAllocate,
   FunnelcoreError: errors.FunnelcoreError,
   InvalidArgument: errors.InvalidArgument,

@@ -6,7 +6,7 @@ export const {
   MODELS, EVENT_KINDS, FunnelcoreError, InvalidArgument, OutOfMemory,
   StorageError, NotFound, Corrupt, VersionMismatch, Stale, OutOfRange,
   Canceled, AlreadyExists, LimitExceeded, Busy, Unsupported, codes,
-  libraryVersion, libraryPath, strerror, TIME_NOW, Model, Report, FX,
+  libraryVersion, libraryPath, strerror, TIME_NOW, Model, Machine, Report, FX,
   currencyDigits, survivalKm, budgetAllocate,
 } = fc;
 export default fc;

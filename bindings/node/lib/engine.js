@@ -17,7 +17,8 @@ const { makeError, InvalidArgument, CODES } = require('./errors');
 
 const EVENT_KINDS = { 1: 'contact_created', 2: 'contact_merged',
   3: 'account_created', 4: 'account_assigned', 5: 'contact_forgotten',
-  6: 'key_event' };
+  6: 'key_event', 7: 'stage_changed', 8: 'sla_breach', 9: 'routed',
+  10: 'step_due' };
 const DEAL_STATUS = ['open', 'won', 'lost'];
 const PRECEDENCE = { latest: 0, source: 1 };
 const TOUCH_FIELDS = { utm_source: 1, utmSource: 1, utm_medium: 2,
@@ -839,6 +840,47 @@ class Engine {
   /** An account's roll-up and buying-group coverage. */
   accountScore(account, model, t) {
     return require('./scoring').accountScore(this, id(account, 'account'), model, t);
+  }
+
+  // ---- lifecycle stage machines -------------------------------------------
+
+  /** Attach a copy of a Machine (replacing the attached one): every live
+   *  contact enters its initial stage at the engine clock's now and is
+   *  evaluated there.  On failure nothing changes. */
+  attachMachine(machine) {
+    require('./stages').attachMachine(this, machine);
+  }
+
+  /**
+   * Fire a host event for a contact ('sales_accept', 'sales_reject' with a
+   * reason, 'sales_qualify', 'opportunity_created', 'deal_won', ... or any
+   * other [a-z0-9_] name) at time (default the engine clock's now).
+   * contactEvent(c, 'sales_reject', 'bad_fit', t) or
+   * contactEvent(c, 'sales_reject', { reason: 'bad_fit', time: t }).
+   * NotFound without a machine or for an unknown contact.
+   */
+  contactEvent(contact, event, reason, time) {
+    if (reason !== null && typeof reason === 'object') {
+      ({ reason, time } = reason);
+    }
+    require('./stages').contactEvent(this, id(contact, 'contact'), event, reason, time);
+  }
+
+  /** Advance the stage clock to now (default the engine clock): every
+   *  timer, SLA deadline and nurture step due at or before now fires. */
+  tick(now) {
+    require('./stages').tick(this, now);
+  }
+
+  /** {stage, index, entered, owner, reached, reachedMask, reachedCount,
+   *  unsubscribed, history}; NotFound without a machine. */
+  contactStage(contact) {
+    return require('./stages').contactStage(this, id(contact, 'contact'));
+  }
+
+  /** The contact's stage history records, oldest first. */
+  contactStageHistory(contact) {
+    return require('./stages').contactStageHistory(this, id(contact, 'contact'));
   }
 
   // ---- reports -----------------------------------------------------------

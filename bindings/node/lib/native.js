@@ -323,6 +323,18 @@ T.fnl_budget_request = koffi.struct('fnl_budget_request', {
   phase_weights: 'const double *', allocator: 'void *',
 });
 
+// lifecycle stage machines attached to an engine
+T.machine = koffi.opaque('fnl_machine');
+T.fnl_stage_status = koffi.struct('fnl_stage_status', {
+  size: 'uint32_t', stage: 'uint32_t', name: S, entered: 'int64_t', owner: S,
+  reached: 'uint64_t', reached_count: 'uint32_t', unsubscribed: 'uint32_t',
+  history: 'uint64_t',
+});
+T.fnl_stage_record = koffi.struct('fnl_stage_record', {
+  time: 'int64_t', kind: 'uint32_t', cause: 'uint32_t', from: S, to: S,
+  rule: 'uint32_t', back: 'uint32_t', owner: S, prev_owner: S, reason: S,
+});
+
 /** Every C struct mirrored here (name -> koffi type), for the layout test. */
 const STRUCTS = Object.fromEntries(Object.entries(T)
   .filter(([k]) => k.startsWith('fnl_')));
@@ -474,6 +486,21 @@ const OPTIONAL = [
   'int fnl_fx_add(fnl_fx *fx, const char *from, const char *to, double rate, int64_t start, int64_t end)',
   'int fnl_fx_convert(fnl_fx *fx, int64_t amount, const char *from, const char *to, int64_t t, _Out_ int64_t *out)',
   'int fnl_currency_digits(const char *code)',
+  // lifecycle stage machines
+  'const char *fnl_host_event_name(uint32_t event)',
+  'int fnl_machine_parse(_Out_ fnl_machine **out, const uint8_t *text, size_t len, void *alloc, _Inout_ fnl_parse_error *err)',
+  'int fnl_machine_default(_Out_ fnl_machine **out, void *alloc)',
+  'void fnl_machine_free(fnl_machine *m)',
+  'int fnl_machine_to_text(fnl_machine *m, _Out_ uint8_t *buf, size_t cap, _Out_ size_t *len)',
+  'const char *fnl_machine_name(fnl_machine *m)',
+  'uint32_t fnl_machine_version(fnl_machine *m)',
+  'uint32_t fnl_machine_stage_count(fnl_machine *m)',
+  'const char *fnl_machine_stage_name(fnl_machine *m, uint32_t i)',
+  'int fnl_engine_attach_machine(fnl_engine *e, fnl_machine *m)',
+  'int fnl_contact_event(fnl_engine *e, uint64_t id, const char *event, const char *reason, int64_t t)',
+  'int fnl_engine_tick(fnl_engine *e, int64_t now)',
+  'int fnl_contact_stage(fnl_engine *e, uint64_t id, _Inout_ fnl_stage_status *out)',
+  'int fnl_contact_stage_history(fnl_engine *e, uint64_t id, _Out_ fnl_stage_record *out, size_t cap, _Out_ size_t *count)',
 ];
 
 const fn = {};

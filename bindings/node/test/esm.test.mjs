@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import fc, { Engine, attribute, NotFound, libraryVersion } from '../index.mjs';
+import fc, { Engine, Machine, attribute, NotFound, libraryVersion } from '../index.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -10,6 +10,7 @@ test('ESM named and default exports match CommonJS', () => {
   const cjs = require('../index.js');
   assert.equal(Engine, cjs.Engine);
   assert.equal(attribute, cjs.attribute);
+  assert.equal(Machine, cjs.Machine);
   assert.equal(fc, cjs);
   assert.equal(libraryVersion, '0.1.0');
   const e = new Engine();

@@ -1,5 +1,5 @@
 // Compiled by `tsc --noEmit` when TypeScript is at hand (not a runtime test).
-import { Engine, attribute, Journeys, NotFound, Model, budgetAllocate, type ContactInfo, type Score, type Report } from '../index';
+import { Engine, attribute, Journeys, NotFound, Model, Machine, budgetAllocate, type ContactInfo, type Score, type Report, type StageStatus, type StageRecord } from '../index';
 
 const e = new Engine({ listener: (ev) => { if (ev.kind === 'contact_merged') console.log(ev.other); }, clock: () => Date.now() });
 const id: number = e.upsertContact({ keys: { email: 'a@acme.com' }, attrs: { title: 'CTO', n: 3 }, role: 'champion' });
@@ -13,4 +13,11 @@ e.attachModel(m, (done, total) => done > total);
 const sc: Score = e.contactScore(id, 'm', Date.now());
 const rep: Report = e.reportDeals({ groupBy: 'owner', asOf: new Date() });
 console.log(sc.cell, rep.rows[0].win_rate, budgetAllocate(100, [['a', 1]]).toJson());
+e.attachMachine(Machine.default());
+e.contactEvent(id, 'sales_reject', { reason: 'bad_fit' });
+e.contactEvent(id, 'sales_accept', null, Date.now());
+e.tick();
+const ss: StageStatus = e.contactStage(id);
+const hist: StageRecord[] = e.contactStageHistory(id);
+console.log(ss.stage, ss.owner, hist[0].from, Machine.parse(Machine.default().text).stages);
 e.close();

@@ -30,6 +30,7 @@ from .errors import (AlreadyExists, Busy, Canceled, Corrupt, Error,
 from .storage import CustomStore, FileStore, MemoryStore
 from .scoring import (AccountScore, KeyEventFire, Model, ModelInfo, Score,
                       ScoreRow)
+from .stages import Machine, StageRecord, StageStatus
 from .reports import FX, Column, Report, budget_allocate, currency_digits, \
     survival_km
 
@@ -53,7 +54,8 @@ __all__ = [
     "Journeys", "attribute", "AttributionResult", "AttributionRow",
     "AttributionPartial", "MODELS", "MemoryStore", "FileStore",
     "CustomStore", "Model", "ModelInfo", "Score", "ScoreRow",
-    "AccountScore", "KeyEventFire", "Report", "Column", "FX",
+    "AccountScore", "KeyEventFire", "Machine", "StageStatus",
+    "StageRecord", "Report", "Column", "FX",
     "budget_allocate", "survival_km", "currency_digits",
     "Error", "InvalidArgument", "OutOfMemory", "StorageError", "NotFound",
     "Corrupt", "VersionMismatch", "Stale", "OutOfRange", "Canceled",

@@ -530,6 +530,21 @@ class fnl_budget_request(Structure):
                 ("allocator", POINTER(fnl_allocator))]
 
 
+# lifecycle stage machines attached to an engine
+class fnl_stage_status(Structure):
+    _fields_ = [("size", c_uint32), ("stage", c_uint32), ("name", c_char_p),
+                ("entered", c_int64), ("owner", c_char_p),
+                ("reached", c_uint64), ("reached_count", c_uint32),
+                ("unsubscribed", c_uint32), ("history", c_uint64)]
+
+
+class fnl_stage_record(Structure):
+    _fields_ = [("time", c_int64), ("kind", c_uint32), ("cause", c_uint32),
+                ("from_", c_char_p), ("to", c_char_p), ("rule", c_uint32),
+                ("back", c_uint32), ("owner", c_char_p),
+                ("prev_owner", c_char_p), ("reason", c_char_p)]
+
+
 # Every size-first struct, by C name (used by the layout test).
 STRUCTS = {cls.__name__: cls for cls in (
     fnl_allocator, fnl_clock, fnl_event, fnl_listener, fnl_storage,
@@ -545,7 +560,8 @@ STRUCTS = {cls.__name__: cls for cls in (
     fnl_report_column, fnl_report_value, fnl_stage_counts, fnl_roi_request,
     fnl_spend_request, fnl_stage_probability, fnl_deal_report_request,
     fnl_cohort_request, fnl_survival_request, fnl_time_to_convert_request,
-    fnl_budget_line, fnl_budget_request)}
+    fnl_budget_line, fnl_budget_request, fnl_stage_status,
+    fnl_stage_record)}
 # C field names that are Python keywords
 C_FIELD_NAMES = {"from_": "from"}
 
@@ -746,6 +762,23 @@ _PROTOTYPES = {
     "fnl_fx_add": (c_int, [vp, cp, cp, c_double, c_int64, c_int64]),
     "fnl_fx_convert": (c_int, [vp, c_int64, cp, cp, c_int64, P(c_int64)]),
     "fnl_currency_digits": (c_int, [cp]),
+    # lifecycle stage machines
+    "fnl_host_event_name": (cp, [c_uint32]),
+    "fnl_machine_parse": (c_int, [P(vp), c_void_p, sz, P(fnl_allocator),
+                                  P(fnl_parse_error)]),
+    "fnl_machine_default": (c_int, [P(vp), P(fnl_allocator)]),
+    "fnl_machine_free": (None, [vp]),
+    "fnl_machine_to_text": (c_int, [vp, c_void_p, sz, P(sz)]),
+    "fnl_machine_name": (cp, [vp]),
+    "fnl_machine_version": (c_uint32, [vp]),
+    "fnl_machine_stage_count": (c_uint32, [vp]),
+    "fnl_machine_stage_name": (cp, [vp, c_uint32]),
+    "fnl_engine_attach_machine": (c_int, [vp, vp]),
+    "fnl_contact_event": (c_int, [vp, u64, cp, cp, c_int64]),
+    "fnl_engine_tick": (c_int, [vp, c_int64]),
+    "fnl_contact_stage": (c_int, [vp, u64, P(fnl_stage_status)]),
+    "fnl_contact_stage_history": (c_int, [vp, u64, P(fnl_stage_record), sz,
+                                          P(sz)]),
 }
 
 # Functions that an older or differently built library may lack; the
@@ -761,7 +794,10 @@ _OPTIONAL_PREFIXES = ("fnl_attr_model_", "fnl_attribution_", "fnl_journey",
                       "fnl_report_", "fnl_roi_", "fnl_spend_",
                       "fnl_deal_report_", "fnl_cohort_", "fnl_survival_",
                       "fnl_time_to_convert_", "fnl_budget_", "fnl_fx_",
-                      "fnl_currency_")
+                      "fnl_currency_", "fnl_host_event_name",
+                      "fnl_machine_", "fnl_engine_attach_machine",
+                      "fnl_contact_event", "fnl_engine_tick",
+                      "fnl_contact_stage")
 
 missing: List[str] = []
 for _name, (_res, _args) in _PROTOTYPES.items():

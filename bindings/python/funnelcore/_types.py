@@ -10,7 +10,9 @@ AttrValue = Union[str, float]
 
 EVENT_KINDS = {1: "contact_created", 2: "contact_merged",
                3: "account_created", 4: "account_assigned",
-               5: "contact_forgotten", 6: "key_event"}
+               5: "contact_forgotten", 6: "key_event",
+               7: "stage_changed", 8: "sla_breach", 9: "routed",
+               10: "step_due"}
 DEAL_STATUSES = {0: "open", 1: "won", 2: "lost"}
 PRECEDENCES = {"latest": 0, "source": 1}
 TOUCH_FIELDS = {"utm_source": 1, "utm_medium": 2, "utm_campaign": 3,
@@ -24,8 +26,12 @@ class Event:
     (``name`` is the account id), "account_assigned" or
     "contact_forgotten" (``contact`` is the now stale handle) or
     "key_event" (``model`` and ``name`` name the scoring model and its key
-    event).  Kinds this
-    version does not know arrive as "event_<code>"."""
+    event), or, with a stage machine attached, "stage_changed" (``name``:
+    the new stage; ``time``: when it was entered), "sla_breach"
+    (``name``: the SLA's name; ``time``: its deadline), "routed"
+    (``name``: the new owner, None: none) or "step_due" (``name``: the
+    step's action; ``time``: its due time).  Kinds this version does not
+    know arrive as "event_<code>"."""
     kind: str
     code: int
     time: int

@@ -17,8 +17,9 @@ import array
 import ctypes
 import weakref
 from ctypes import byref, c_char, c_int, c_int64, c_size_t, c_uint64, sizeof
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable,
+                    Iterator, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 from . import _lib, _pack
 from ._convert import (KeysLike, TimeLike, attr_array, attr_value, dec, enc,
@@ -28,6 +29,9 @@ from ._types import (DEAL_STATUSES, EVENT_KINDS, PRECEDENCES, TOUCH_FIELDS,
                      AccountInfo, Cost, ContactInfo, DealContact, DealInfo,
                      Event, Stats, Touch)
 from .errors import ENOTFOUND, ERANGE, EUNSUPPORTED, Error, InvalidArgument
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .stages import Machine, StageRecord, StageStatus
 
 __all__ = ["Engine", "Contact", "Account", "Deal"]
 
@@ -912,6 +916,48 @@ class Engine:
         its contacts' scores and buying-group coverage."""
         from .scoring import account_score
         return account_score(self, _id(account, "account"), model, t)
+
+    # -- lifecycle stage machines ---------------------------------------------
+
+    def attach_machine(self, machine: "Machine") -> None:
+        """Attach a copy of a :class:`funnelcore.Machine` (replacing the
+        attached one): every live contact enters its initial stage at the
+        engine clock's now and is evaluated there.  On failure nothing
+        changes."""
+        from .stages import attach_machine
+        attach_machine(self, machine)
+
+    def contact_event(self, contact: Id, event: str,
+                      reason: Optional[str] = None,
+                      time: TimeLike = None) -> None:
+        """Fire a host event for a contact ("sales_accept",
+        "sales_reject" with a reason, "sales_qualify",
+        "opportunity_created", "deal_won", "deal_lost", "disqualify",
+        "unsubscribe", "resubscribe", or any other [a-z0-9_] name) at time
+        (None: the engine clock's now).  NotFound without a machine or
+        for an unknown contact."""
+        from .stages import contact_event
+        contact_event(self, _id(contact, "contact"), event, reason, time)
+
+    def tick(self, now: TimeLike = None) -> None:
+        """Advance the stage clock to now (None: the engine clock): every
+        stage timer, SLA deadline and nurture step due at or before now
+        fires, at its due time.  Does nothing without a machine."""
+        from .stages import tick
+        tick(self, now)
+
+    def contact_stage(self, contact: Id) -> "StageStatus":
+        """A contact's :class:`funnelcore.StageStatus`: stage, entered,
+        owner, reached stages.  NotFound without a machine."""
+        from .stages import contact_stage
+        return contact_stage(self, _id(contact, "contact"))
+
+    def contact_stage_history(self, contact: Id) -> "List[StageRecord]":
+        """A contact's :class:`funnelcore.StageRecord` list, oldest
+        first: transitions, passed-through stages, assignments and SLA
+        breaches."""
+        from .stages import contact_stage_history
+        return contact_stage_history(self, _id(contact, "contact"))
 
     # -- reports --------------------------------------------------------------
 

@@ -28,13 +28,19 @@ def test_import_and_report_counts_channels():
     assert "deal OPP-1: won 1,200,000.00 EUR (1 contact)" in out
 
 
-def test_notify_listener_prints_created_and_merged():
+def test_notify_listener_notifies_owners_on_mql_and_sla_breach():
     out = run("notify_listener.py")
     assert out == [
-        "notify owner unassigned queue: new contact ck-77",
-        "notify owner sales-emea: new contact lena@bigco.com",
-        "notify owner sales-emea: contact lena@bigco.com merged with an "
-        "earlier visitor (2 touches so far)",
+        # lena: director 10 + demo request 30 = 40 >= 30; first in turn
+        "notify owner ana: lena@bigco.com reached mql",
+        # tom: demo request 30 >= 30; next in turn
+        "notify owner ben: tom@smallco.com reached mql",
+        # tom's accept deadline (T0 + 2h + 2d) passes before the T0 + 3d
+        # tick; lena was accepted at T0 + 1d, in time
+        "notify owner ben: SLA breach for tom@smallco.com in mql",
+        "lena@bigco.com: sal (owner ana)",
+        "tom@smallco.com: mql (owner ben)",
+        "kim@startup.io: inquiry (owner none)",
     ]
 
 
