@@ -6,6 +6,7 @@
 
 const { koffi, fn, T, TOUCH_INFO_STR, init, has } = require('./native');
 const { makeError, CODES } = require('./errors');
+const { parseText, canonicalText } = require('./text');
 const { invalid, str, ms, int } = require('./engine');
 
 const RULE_KINDS = { 1: 'fit', 2: 'engage', 3: 'key_event' };
@@ -106,20 +107,7 @@ class Model {
    *  column and message) on a syntax or semantic error. */
   static parse(text) {
     need();
-    const buf = Buffer.isBuffer(text) ? text : Buffer.from(String(text), 'utf8');
-    const err = init(T.fnl_parse_error, 'fnl_parse_error_init');
-    const out = [null];
-    const rc = fn.fnl_model_parse(out, buf, buf.length, null, err);
-    if (rc !== 0) {
-      const msg = err.message || fn.fnl_strerror(rc);
-      const where = err.line ? `line ${err.line}, column ${err.column}: ` : '';
-      const e = makeError(rc, `${fn.fnl_strerror(rc)}: ${where}${msg}`);
-      e.line = err.line;
-      e.column = err.column;
-      e.parseMessage = msg;
-      throw e;
-    }
-    return Model._wrap(out[0]);
+    return Model._wrap(parseText(fn.fnl_model_parse, text));
   }
 
   get _p() {
@@ -199,12 +187,7 @@ if (typeof Symbol.dispose === 'symbol') {
 }
 
 function modelText(ptr) {
-  const n = [0];
-  const rc = fn.fnl_model_to_text(ptr, null, 0, n);
-  if (rc !== 0 && rc !== ERANGE) check(rc, 'model_to_text');
-  const buf = Buffer.alloc(Number(n[0]) + 1);
-  check(fn.fnl_model_to_text(ptr, buf, buf.length, n), 'model_to_text');
-  return buf.toString('utf8', 0, Number(n[0]));
+  return canonicalText(fn.fnl_model_to_text, ptr);
 }
 
 // ---- engine side --------------------------------------------------------

@@ -8,9 +8,9 @@
 
 const { fn, T, init, has } = require('./native');
 const { makeError, CODES } = require('./errors');
+const { parseText, canonicalText } = require('./text');
 const { invalid, str, ms } = require('./engine');
 
-const ERANGE = CODES.FNL_ERANGE;
 const NO_RULE = 0xFFFFFFFF;
 /** fnl_stage_record_kind -> name */
 const RECORD_KINDS = { 1: 'transition', 2: 'passed', 3: 'assign', 4: 'breach' };
@@ -27,12 +27,7 @@ function check(rc, what) {
 }
 
 function machineText(ptr) {
-  const n = [0];
-  const rc = fn.fnl_machine_to_text(ptr, null, 0, n);
-  if (rc !== 0 && rc !== ERANGE) check(rc, 'machine_to_text');
-  const buf = Buffer.alloc(Number(n[0]) + 1);
-  check(fn.fnl_machine_to_text(ptr, buf, buf.length, n), 'machine_to_text');
-  return buf.toString('utf8', 0, Number(n[0]));
+  return canonicalText(fn.fnl_machine_to_text, ptr);
 }
 
 function stageNames(ptr) {
@@ -57,20 +52,7 @@ class Machine {
    *  column and parseMessage) on a syntax or semantic error. */
   static parse(text) {
     need();
-    const buf = Buffer.isBuffer(text) ? text : Buffer.from(String(text), 'utf8');
-    const err = init(T.fnl_parse_error, 'fnl_parse_error_init');
-    const out = [null];
-    const rc = fn.fnl_machine_parse(out, buf, buf.length, null, err);
-    if (rc !== 0) {
-      const msg = err.message || fn.fnl_strerror(rc);
-      const where = err.line ? `line ${err.line}, column ${err.column}: ` : '';
-      const e = makeError(rc, `${fn.fnl_strerror(rc)}: ${where}${msg}`);
-      e.line = err.line;
-      e.column = err.column;
-      e.parseMessage = msg;
-      throw e;
-    }
-    return Machine._wrap(out[0]);
+    return Machine._wrap(parseText(fn.fnl_machine_parse, text));
   }
 
   /** The built-in demand waterfall (inquiry -> mql -> sal -> sql ->

@@ -9,18 +9,17 @@ the library at once.
 """
 from __future__ import annotations
 
-import ctypes
 import time as _time
 from ctypes import byref, c_size_t, c_void_p, sizeof
-from dataclasses import dataclass, field
-from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence,
-                    Tuple, Union)
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from ._owned import Owned
+from ._text import canonical_text, parse_text
 from . import _lib
 from ._convert import (attr_array, dec, enc, error, invalid, role_name,
                        to_int, to_ms)
-from .errors import EINVAL, ERANGE, EUNSUPPORTED, Error
+from .errors import ERANGE, EUNSUPPORTED
 
 __all__ = ["Model", "ModelInfo", "Score", "ScoreRow", "AccountScore",
            "KeyEventFire"]
@@ -215,21 +214,7 @@ class Model(Owned):
     def parse(cls, text: Union[str, bytes]) -> "Model":
         """Compile a model from its text format."""
         _need()
-        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        err = _lib.init(_lib.fnl_parse_error, "fnl_parse_error_init")
-        out = c_void_p()
-        rc = _lib.fnl_model_parse(byref(out), data, len(data), None,
-                                  byref(err))
-        if rc != 0:
-            msg = dec(err.message) or _lib.fnl_strerror(rc).decode()
-            where = f"line {err.line}, column {err.column}: " if err.line \
-                else ""
-            exc = error(rc, f"{_lib.fnl_strerror(rc).decode()}: {where}{msg}"
-                        .encode())
-            exc.line, exc.column = err.line, err.column  # type: ignore
-            exc.message = msg  # type: ignore[attr-defined]
-            raise exc
-        return cls._wrap(out.value)
+        return cls._wrap(parse_text(_lib.fnl_model_parse, text))
 
     @property
     def _p(self) -> int:
@@ -267,15 +252,7 @@ class Model(Owned):
     def text(self) -> str:
         """The canonical text: parsing it gives the same model, byte for
         byte the same text."""
-        n = c_size_t()
-        rc = _lib.fnl_model_to_text(self._p, None, 0, byref(n))
-        if rc not in (0, ERANGE):
-            raise error(rc, b"model_to_text")
-        buf = ctypes.create_string_buffer(n.value + 1)
-        rc = _lib.fnl_model_to_text(self._p, buf, len(buf), byref(n))
-        if rc != 0:
-            raise error(rc, b"model_to_text")
-        return buf.raw[:n.value].decode("utf-8")
+        return canonical_text(_lib.fnl_model_to_text, self._p)
 
     def __str__(self) -> str:
         return self.text
@@ -428,11 +405,7 @@ def models(engine: Any) -> List[Model]:
     """Copies of the attached models (parsed again from their text)."""
     res = []
     for p in _attached(engine):
-        n = c_size_t()
-        _lib.fnl_model_to_text(p, None, 0, byref(n))
-        buf = ctypes.create_string_buffer(n.value + 1)
-        if _lib.fnl_model_to_text(p, buf, len(buf), byref(n)) == 0:
-            res.append(Model.parse(buf.raw[:n.value]))
+        res.append(Model.parse(canonical_text(_lib.fnl_model_to_text, p)))
     return res
 
 

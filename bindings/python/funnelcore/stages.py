@@ -10,15 +10,15 @@ every string is copied out of the library at once.
 """
 from __future__ import annotations
 
-import ctypes
-from ctypes import byref, c_size_t, c_void_p
+from ctypes import byref, c_void_p
 from dataclasses import dataclass
 from typing import Any, List, Optional, Union
 
 from . import _lib
 from ._convert import dec, enc, error, invalid, to_ms
-from .errors import ERANGE, EUNSUPPORTED
+from .errors import EUNSUPPORTED
 from ._owned import Owned
+from ._text import canonical_text, parse_text
 
 __all__ = ["Machine", "StageStatus", "StageRecord", "RECORD_KINDS",
            "RECORD_CAUSES"]
@@ -73,15 +73,7 @@ class StageRecord:
 
 
 def _text(ptr: int) -> str:
-    n = c_size_t()
-    rc = _lib.fnl_machine_to_text(ptr, None, 0, byref(n))
-    if rc not in (0, ERANGE):
-        raise error(rc, b"machine_to_text")
-    buf = ctypes.create_string_buffer(n.value + 1)
-    rc = _lib.fnl_machine_to_text(ptr, buf, len(buf), byref(n))
-    if rc != 0:
-        raise error(rc, b"machine_to_text")
-    return buf.raw[:n.value].decode("utf-8")
+    return canonical_text(_lib.fnl_machine_to_text, ptr)
 
 
 def _stage_names(ptr: int) -> List[str]:
@@ -116,21 +108,7 @@ class Machine(Owned):
     def parse(cls, text: Union[str, bytes]) -> "Machine":
         """Compile a machine from its text format."""
         _need()
-        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        err = _lib.init(_lib.fnl_parse_error, "fnl_parse_error_init")
-        out = c_void_p()
-        rc = _lib.fnl_machine_parse(byref(out), data, len(data), None,
-                                    byref(err))
-        if rc != 0:
-            msg = dec(err.message) or _lib.fnl_strerror(rc).decode()
-            where = f"line {err.line}, column {err.column}: " if err.line \
-                else ""
-            exc = error(rc, f"{_lib.fnl_strerror(rc).decode()}: {where}{msg}"
-                        .encode())
-            exc.line, exc.column = err.line, err.column  # type: ignore
-            exc.message = msg  # type: ignore[attr-defined]
-            raise exc
-        return cls._wrap(out.value)
+        return cls._wrap(parse_text(_lib.fnl_machine_parse, text))
 
     @classmethod
     def default(cls) -> "Machine":
