@@ -982,6 +982,45 @@ FNL_API int fnl_contact_stage_history(const fnl_engine *e, fnl_contact_id id,
     return FNL_OK;
 }
 
+/* ---- internal reads ------------------------------------------------------- */
+
+const fnl_machine *fnli_stages_machine(const fnl_engine *e)
+{
+    return e->stages != NULL ? e->stages->m : NULL;
+}
+
+const fnli_stage_state *fnli_stages_state(const fnl_engine *e, uint32_t c)
+{
+    const stages *s = e->stages;
+    if (s == NULL || c >= s->nslots ||
+        !(s->slots[c].st.flags & FNLI_ST_STARTED))
+        return NULL;
+    return &s->slots[c].st;
+}
+
+const fnli_stage_rec *fnli_stages_first(const fnl_engine *e, uint32_t c)
+{
+    const stages *s = e->stages;
+    if (s == NULL || c >= s->nslots || s->slots[c].head == 0)
+        return NULL;
+    return &s->hist[s->slots[c].head].rec;
+}
+
+const fnli_stage_rec *fnli_stages_next(const fnl_engine *e,
+                                       const fnli_stage_rec *r)
+{
+    const stages *s = e->stages;
+    /* rec is the first member of hnode */
+    const hnode *h = (const hnode *)(const void *)r;
+    return h->next != 0 ? &s->hist[h->next].rec : NULL;
+}
+
+const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
+                              uint32_t owner)
+{
+    return e->stages != NULL ? owner_text(e, e->stages, c, owner) : NULL;
+}
+
 /* ---- snapshots -------------------------------------------------------------- */
 
 typedef struct tvisit {

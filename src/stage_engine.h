@@ -4,6 +4,7 @@
 #ifndef FNL_STAGE_ENGINE_H
 #define FNL_STAGE_ENGINE_H
 
+#include "stage.h"
 #include "store.h"
 
 struct fnli_stages;
@@ -30,6 +31,25 @@ int fnli_stages_save(const fnl_engine *e, fnli_wbuf *w);
 int fnli_stages_load(fnl_engine *e, const void *p, size_t n);
 /* mark the string ids the stage state refers to (mark has n entries) */
 void fnli_stages_mark(const fnl_engine *e, unsigned char *mark, size_t n);
+
+/* ---- read-only access for reports and attribution ----------------------
+ * Valid until the next mutating call.  Contacts merged away keep their
+ * own state and history (their records happened to the same person:
+ * readers fold them into fnli_find(c)'s). */
+
+/* The attached machine, NULL when none. */
+const fnl_machine *fnli_stages_machine(const fnl_engine *e);
+/* Contact c's stage state; NULL when it has none (no machine, never
+ * started, out of range). */
+const fnli_stage_state *fnli_stages_state(const fnl_engine *e, uint32_t c);
+/* The oldest history record of c, NULL when none; fnli_stages_next() gives
+ * the record after `r` (NULL at the end).  Oldest first. */
+const fnli_stage_rec *fnli_stages_first(const fnl_engine *e, uint32_t c);
+const fnli_stage_rec *fnli_stages_next(const fnl_engine *e,
+                                       const fnli_stage_rec *r);
+/* The name of an owner value of contact c's state or records (NULL: none). */
+const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
+                              uint32_t owner);
 
 extern const fnli_opdef fnli_op_machine;
 extern const fnli_opdef fnli_op_event;
