@@ -1,5 +1,6 @@
 /* deal.c -- deals (opportunities) with their buying-group contacts. */
 #include "normalize.h"
+#include "stage_engine.h"
 #include "store.h"
 
 typedef struct rdc {
@@ -151,8 +152,11 @@ static void deal_apply(fnl_engine *e, void *rv)
 {
     rdeal *r = rv;
     uint32_t name = fnli_put_str(e, r->id), d;
+    uint32_t was = FNLI_DEAL_NEW; /* the status before, for the machine */
     size_t i;
     d = deal_by_name(e, name);
+    if (d != 0)
+        was = DEAL(e, d)->status;
     if (d == 0) {
         d = fnli_pool_take(&e->dealpool);
         DEAL(e, d)->name = name;
@@ -197,6 +201,7 @@ static void deal_apply(fnl_engine *e, void *rv)
         }
         DEALCONTACT(e, x)->role = r->dcs[i].role;
     }
+    fnli_stages_on_deal(e, d, was);
     r->result = d;
 }
 

@@ -32,7 +32,7 @@ typedef struct hnode {
     uint32_t pad;
 } hnode;
 
-enum { P_START = 1, P_TOUCH, P_PROFILE, P_MERGE, P_TICK };
+enum { P_START = 1, P_TOUCH, P_PROFILE, P_MERGE, P_TICK, P_DEAL };
 
 typedef struct pend {
     uint32_t kind;
@@ -216,6 +216,12 @@ void fnli_stages_on_merge(fnl_engine *e, uint32_t w, uint32_t l,
 {
     if (e->stages != NULL)
         push_pend(e->stages, P_MERGE, w, l, time);
+}
+
+void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was)
+{
+    if (e->stages != NULL)
+        push_pend(e->stages, P_DEAL, d, was, DEAL(e, d)->created);
 }
 
 void fnli_stages_forget(fnl_engine *e, uint32_t c)

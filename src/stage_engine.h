@@ -21,6 +21,11 @@ void fnli_stages_on_profile(fnl_engine *e, uint32_t c, int64_t time);
 void fnli_stages_on_merge(fnl_engine *e, uint32_t w, uint32_t l,
                           int64_t time);
 void fnli_stages_forget(fnl_engine *e, uint32_t c);
+/* Deal d was upserted; `was` is its status before (FNLI_DEAL_NEW: it is
+ * new).  Its contacts get the host events opportunity_created, deal_won,
+ * deal_lost the change implies. */
+#define FNLI_DEAL_NEW 0xFFu
+void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was);
 
 /* After apply (live and replay alike, from fnli_commit): evaluate what
  * the hooks queued, in order. */
