@@ -153,10 +153,13 @@ static void deal_apply(fnl_engine *e, void *rv)
     rdeal *r = rv;
     uint32_t name = fnli_put_str(e, r->id), d;
     uint32_t was = FNLI_DEAL_NEW; /* the status before, for the machine */
+    uint32_t had = 0;             /* contacts before */
     size_t i;
     d = deal_by_name(e, name);
-    if (d != 0)
+    if (d != 0) {
         was = DEAL(e, d)->status;
+        had = DEAL(e, d)->ncontacts;
+    }
     if (d == 0) {
         d = fnli_pool_take(&e->dealpool);
         DEAL(e, d)->name = name;
@@ -201,7 +204,7 @@ static void deal_apply(fnl_engine *e, void *rv)
         }
         DEALCONTACT(e, x)->role = r->dcs[i].role;
     }
-    fnli_stages_on_deal(e, d, was);
+    fnli_stages_on_deal(e, d, was, had);
     r->result = d;
 }
 

@@ -431,6 +431,11 @@ int fnli_begin(fnl_engine *e)
     fnli_clear(e);
     e->nevents = 0;
     fnli_memo_new_call(e);
+    /* evaluations an earlier call could not complete come first */
+    if (fnli_stages_pending(e) && fnli_stages_settle(e) != FNL_OK)
+        return fnli_fail(e, FNL_ENOMEM,
+                         "allocation failed completing the stage "
+                         "evaluations of an earlier call");
     return FNL_OK;
 }
 

@@ -54,8 +54,12 @@ int fnli_commit(fnl_engine *e, const fnli_opdef *op, void *r)
         (rc = append_record(e, op, r)) != FNL_OK)
         return rc;
     op->apply(e, r);
-    if (e->stages != NULL)
-        fnli_stages_settle(e);
+    /* Live, a stage evaluation that cannot get memory is left queued and
+     * completed by the next call (the record is journaled: the call has
+     * happened); a replay must compute everything now. */
+    if (e->stages != NULL && (rc = fnli_stages_settle(e)) != FNL_OK &&
+        e->replaying)
+        return rc;
     return FNL_OK;
 }
 

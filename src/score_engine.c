@@ -815,6 +815,14 @@ out:
     return FNL_OK;
 }
 
+uint64_t fnli_scores_touch_events(fnl_engine *e, size_t i, uint32_t c,
+                                  uint32_t t)
+{
+    fnli_attached *a = e->models[i];
+    return class_match(e, a, T_CLASS(&e->touches, t))->events &
+           state_of(a, c)->h.fired;
+}
+
 /* The score of contact c under attached model i at time t (the state as
  * it is: settle it first).  Returns the model. */
 const fnl_model *fnli_scores_result(const fnl_engine *e, size_t i, uint32_t c,

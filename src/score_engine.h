@@ -20,6 +20,10 @@ void fnli_scores_dirty(fnl_engine *e, uint32_t c);
 void fnli_scores_settle(fnl_engine *e);
 int fnli_scores_settle_one(const fnl_engine *e, uint32_t c);
 /* the score of contact c under attached model i at t (stage machines) */
+/* The key events of model i that touch t of contact c stands for: those
+ * whose touch condition t's class matches and that have fired for c. */
+uint64_t fnli_scores_touch_events(fnl_engine *e, size_t i, uint32_t c,
+                                  uint32_t t);
 const fnl_model *fnli_scores_result(const fnl_engine *e, size_t i, uint32_t c,
                                     int64_t t, fnl_score_result *r);
 /* snapshots */

@@ -23,7 +23,10 @@
 typedef struct cslot {
     fnli_stage_state st;
     uint32_t head, tail;      /* history list, oldest first */
-    uint32_t count, pad;
+    uint32_t count;
+    uint32_t first;           /* the contact's first touch (the earliest,
+                                 then the first to arrive); 0: none.  A
+                                 cache, rebuilt on attach, load and merge */
 } cslot;
 
 typedef struct hnode {
@@ -32,14 +35,23 @@ typedef struct hnode {
     uint32_t pad;
 } hnode;
 
-enum { P_START = 1, P_TOUCH, P_PROFILE, P_MERGE, P_TICK, P_DEAL };
+enum { P_START = 1, P_TOUCH, P_PROFILE, P_MERGE, P_TICK, P_DEAL,
+       P_RECHECK };
 
+/* A queued evaluation.  The queue is worked off in order after apply; an
+ * allocation failure stops it where it is (the rest stays queued, and the
+ * next mutating call completes it first), so every pend must be safe to
+ * run again from its start: `done` records the progress of those that do
+ * several things. */
 typedef struct pend {
     uint32_t kind;
-    uint32_t c;
-    uint32_t arg;             /* TOUCH: the touch; MERGE: merged away */
-    uint32_t pad;
+    uint32_t c;               /* the contact; DEAL: the deal */
+    uint32_t arg;             /* TOUCH: the touch; MERGE: merged away;
+                                 DEAL: its status before */
+    uint32_t arg2;            /* DEAL: its number of contacts before */
     int64_t time;
+    uint32_t done;            /* DEAL: events already evaluated */
+    uint32_t pad;
 } pend;
 
 struct fnli_stages {
@@ -180,10 +192,10 @@ static void push_pend(stages *s, uint32_t kind, uint32_t c, uint32_t arg,
     if (s->npend == s->cap_pend)
         return; /* reserved by fnli_stages_reserve: cannot happen */
     p = &s->pend[s->npend++];
+    memset(p, 0, sizeof(*p));
     p->kind = kind;
     p->c = c;
     p->arg = arg;
-    p->pad = 0;
     p->time = time;
 }
 
@@ -218,10 +230,15 @@ void fnli_stages_on_merge(fnl_engine *e, uint32_t w, uint32_t l,
         push_pend(e->stages, P_MERGE, w, l, time);
 }
 
-void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was)
+void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was,
+                         uint32_t had)
 {
-    if (e->stages != NULL)
-        push_pend(e->stages, P_DEAL, d, was, DEAL(e, d)->created);
+    stages *s = e->stages;
+    if (s == NULL)
+        return;
+    push_pend(s, P_DEAL, d, was, DEAL(e, d)->created);
+    if (s->npend > 0 && s->pend[s->npend - 1].kind == P_DEAL)
+        s->pend[s->npend - 1].arg2 = had;
 }
 
 void fnli_stages_forget(fnl_engine *e, uint32_t c)
@@ -247,7 +264,33 @@ typedef struct evalctx {
     uint32_t c;
     fnli_score_view views[FNL_MAX_MODELS];
     const char *tnames[FNL_MAX_MODELS][FNL_MODEL_MAX_THRESHOLDS];
+    const char *kev[FNL_MAX_MODELS * FNL_MODEL_MAX_KEY_EVENTS];
 } evalctx;
+
+/* Is touch a earlier than touch b (0: none)? */
+static int touch_before(const fnl_engine *e, uint32_t a, uint32_t b)
+{
+    int64_t ta, tb;
+    if (b == 0)
+        return 1;
+    ta = T_TIME(&e->touches, a);
+    tb = T_TIME(&e->touches, b);
+    return ta < tb || (ta == tb && a < b);
+}
+
+static uint32_t scan_first(const fnl_engine *e, uint32_t c)
+{
+    uint32_t x, best = 0;
+    for (x = CONTACT(e, c)->touch_head; x != 0; x = T_NEXT(&e->touches, x))
+        if (touch_before(e, x, best))
+            best = x;
+    return best;
+}
+
+static const char *touch_field(const fnl_engine *e, uint32_t t, int f)
+{
+    return fnli_str(&e->strings, TCLASS(e, T_CLASS(&e->touches, t))->f[f]);
+}
 
 static int attr_lookup(void *ctx, const char *name, size_t len, fnl_attr *out)
 {
@@ -318,7 +361,33 @@ static void make_input(evalctx *x, stages *s, uint32_t kind, int64_t t,
     if (cr->account != 0 && ACCOUNT(e, cr->account)->owner != 0)
         in->account_owner =
             fnli_str(&e->strings, ACCOUNT(e, cr->account)->owner);
+    if (s->slots[x->c].first != 0)
+        in->source = touch_field(e, s->slots[x->c].first, TF_CHANNEL);
     in->routing = s->rs;
+}
+
+/* The touch part of an input: what the touch is, and the key events of
+ * the attached models it stands for. */
+static void touch_input(evalctx *x, const stages *s, uint32_t t,
+                        fnli_stage_input *in)
+{
+    fnl_engine *e = x->e;
+    size_t i, n = 0;
+    (void)s;
+    in->touch_type = touch_field(e, t, TF_TYPE);
+    in->touch_channel = touch_field(e, t, TF_CHANNEL);
+    in->touch_campaign = touch_field(e, t, TF_CAMPAIGN);
+    in->engaged = 1;
+    for (i = 0; i < e->nmodels && i < FNL_MAX_MODELS; i++) {
+        uint64_t bits = fnli_scores_touch_events(e, i, x->c, t);
+        const fnl_model *m = fnli_scores_model(e, i);
+        uint32_t b;
+        for (b = 0; bits != 0; b++, bits >>= 1)
+            if (bits & 1u)
+                x->kev[n++] = fnl_model_key_event_name(m, b);
+    }
+    in->key_events = n > 0 ? x->kev : NULL;
+    in->nkey_events = n;
 }
 
 static void init_result(stages *s, fnli_stage_result *res)
@@ -421,8 +490,10 @@ static void apply_result(fnl_engine *e, stages *s, uint32_t c,
     }
 }
 
-/* Evaluate a trigger on contact c and apply it; a failure (ENOMEM while
- * reserving) leaves the contact as it was. */
+/* Evaluate a trigger on contact c and apply it.  FNL_ENOMEM (scores or
+ * room for the result) leaves the contact as it was and is the only
+ * failure the caller retries: every other outcome is the same live and on
+ * replay. */
 static int run(fnl_engine *e, stages *s, uint32_t c, uint32_t kind,
                int64_t t, uint32_t touch)
 {
@@ -432,39 +503,39 @@ static int run(fnl_engine *e, stages *s, uint32_t c, uint32_t kind,
     int rc;
     x.e = e;
     x.c = c;
-    (void)fnli_scores_settle_one(e, c);
+    if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
+        return rc;
     make_input(&x, s, kind, t, &in);
-    if (kind == FNLI_TRIG_TOUCH) {
-        const fnli_tclass *tc = TCLASS(e, T_CLASS(&e->touches, touch));
-        in.touch_type = fnli_str(&e->strings, tc->f[TF_TYPE]);
-        in.touch_channel = fnli_str(&e->strings, tc->f[TF_CHANNEL]);
-        in.touch_campaign = fnli_str(&e->strings, tc->f[TF_CAMPAIGN]);
-        in.engaged = 1;
-    }
+    if (kind == FNLI_TRIG_TOUCH)
+        touch_input(&x, s, touch, &in);
     rc = eval_reserve(e, s, c, &in, &res, 1);
     if (rc == FNL_OK)
         apply_result(e, s, c, &res, 0, 1);
     return rc;
 }
 
-static void run_merge(fnl_engine *e, stages *s, uint32_t w, uint32_t l,
-                      int64_t t)
+/* Merge loser l's stage state into survivor w at time *t (moved forward
+ * so that no history runs backwards).  Fallible only before it changes
+ * anything. */
+static int merge_states(fnl_engine *e, stages *s, uint32_t w, uint32_t l,
+                        int64_t *t)
 {
     cslot *a = &s->slots[w], *b = &s->slots[l];
     fnli_stage_state out;
     fnli_stage_rec rec;
-    int n;
+    int n, rc;
+    a->first = scan_first(e, w); /* the lists are merged already */
     if (!(b->st.flags & FNLI_ST_STARTED))
-        return;
-    /* a contact's history never runs backwards */
-    if (t < b->st.entered)
-        t = b->st.entered;
-    if ((a->st.flags & FNLI_ST_STARTED) && t < a->st.entered)
-        t = a->st.entered;
-    if (grow_hist(e, s, 1) != FNL_OK || fnli_queue_reserve(e, 1) != FNL_OK)
-        return;
+        return FNL_OK;
+    if (*t < b->st.entered)
+        *t = b->st.entered;
+    if ((a->st.flags & FNLI_ST_STARTED) && *t < a->st.entered)
+        *t = a->st.entered;
+    if ((rc = grow_hist(e, s, 1)) != FNL_OK ||
+        (rc = fnli_queue_reserve(e, 1)) != FNL_OK)
+        return rc;
     n = fnli_stage_merge(s->m, &a->st, &b->st,
-                         fnli_handle(CONTACT(e, w)->gen, w), t, &out, &rec);
+                         fnli_handle(CONTACT(e, w)->gen, w), *t, &out, &rec);
     if (b->st.timer_id != 0)
         (void)fnli_timerq_cancel(&s->q, b->st.timer_id);
     fnli_routing_track(s->m, s->rs, &b->st, NULL);
@@ -477,19 +548,20 @@ static void run_merge(fnl_engine *e, stages *s, uint32_t w, uint32_t l,
     b->st.timer_due = INT64_MAX;
     if (n == 1)
         add_rec(e, s, w, &rec, 1);
-    (void)run(e, s, w, FNLI_TRIG_RECHECK, t, 0);
+    return FNL_OK;
 }
 
-/* Pop and fire every timer due <= now, in due order.  A timer whose
- * evaluation cannot be reserved stays queued for the next tick. */
-static void run_tick(fnl_engine *e, stages *s, int64_t now)
+/* Pop and fire every timer due <= now, in due order.  FNL_ENOMEM stops
+ * before the timer that could not be evaluated (it stays queued). */
+static int run_tick(fnl_engine *e, stages *s, int64_t now)
 {
     for (;;) {
         const fnli_timer *pk = fnli_timerq_peek(&s->q);
         fnli_timer t;
         uint32_t c;
+        int rc;
         if (pk == NULL || pk->due > now)
-            break;
+            return FNL_OK;
         t = *pk;
         c = (uint32_t)t.contact;
         if (c == 0 || c >= e->contacts.count || c >= s->nslots ||
@@ -509,24 +581,26 @@ static void run_tick(fnl_engine *e, stages *s, int64_t now)
             }
             x.e = e;
             x.c = c;
-            (void)fnli_scores_settle_one(e, c);
+            if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
+                return rc;
             make_input(&x, s, FNLI_TRIG_TIMER, t.due, &in);
             in.timer_id = t.id;
-            if (eval_reserve(e, s, c, &in, &res, 1) != FNL_OK)
-                break;
+            if ((rc = eval_reserve(e, s, c, &in, &res, 1)) == FNL_ENOMEM)
+                return rc;
             (void)fnli_timerq_pop_due(&s->q, now, &t);
-            apply_result(e, s, c, &res, 0, 1);
+            if (rc == FNL_OK)
+                apply_result(e, s, c, &res, 0, 1);
         } else if (t.kind == FNLI_TIMER_STEP) {
             evalctx x;
             fnli_stage_input in;
             fnli_cond_ctx cc;
             fnli_step_fire f;
-            if (fnli_queue_reserve(e, 1) != FNL_OK)
-                break;
+            if ((rc = fnli_queue_reserve(e, 1)) != FNL_OK ||
+                (rc = fnli_scores_settle_one(e, c)) != FNL_OK)
+                return rc;
             (void)fnli_timerq_pop_due(&s->q, now, &t);
             x.e = e;
             x.c = c;
-            (void)fnli_scores_settle_one(e, c);
             make_input(&x, s, FNLI_TRIG_TIMER, t.due, &in);
             cc.m = s->m;
             cc.st = &s->slots[c].st;
@@ -541,19 +615,90 @@ static void run_tick(fnl_engine *e, stages *s, int64_t now)
     }
 }
 
-void fnli_stages_settle(fnl_engine *e)
+/* A host event raised by the engine itself, at time t (moved forward to
+ * the contact's stage entry so its history never runs backwards). */
+static int run_event(fnl_engine *e, stages *s, uint32_t c, const char *event,
+                     int64_t t)
+{
+    evalctx x;
+    fnli_stage_input in;
+    fnli_stage_result res;
+    int rc;
+    if (t < s->slots[c].st.entered)
+        t = s->slots[c].st.entered;
+    x.e = e;
+    x.c = c;
+    if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
+        return rc;
+    make_input(&x, s, FNLI_TRIG_EVENT, t, &in);
+    in.event = event;
+    rc = eval_reserve(e, s, c, &in, &res, 1);
+    if (rc == FNL_OK)
+        apply_result(e, s, c, &res, 0, 1);
+    return rc;
+}
+
+/* Deal p->c was upserted: its contacts get opportunity_created (when the
+ * deal is new, or they are new on it) at its creation, and deal_won /
+ * deal_lost (when its status just became that, or they are new on a
+ * closed deal) at its close.  Resumable:
+ * p->done counts the events already evaluated. */
+static int run_deal(fnl_engine *e, stages *s, pend *p)
+{
+    const fnli_deal *d = DEAL(e, p->c);
+    int64_t closed = d->closed != 0 ? d->closed : d->created;
+    const char *close_event = NULL;
+    uint32_t x, k, u = 0;
+    if (d->status == FNL_DEAL_WON)
+        close_event = "deal_won";
+    else if (d->status == FNL_DEAL_LOST)
+        close_event = "deal_lost";
+    for (x = d->contacts, k = 0; x != 0; x = DEALCONTACT(e, x)->next, k++) {
+        uint32_t c = fnli_find(e, DEALCONTACT(e, x)->contact);
+        int live = c < s->nslots && CONTACT(e, c)->state == CONTACT_LIVE &&
+                   (s->slots[c].st.flags & FNLI_ST_STARTED);
+        int added = p->arg == FNLI_DEAL_NEW || k >= p->arg2;
+        int rc;
+        if (added) {
+            if (u++ >= p->done) {
+                if (live && (rc = run_event(e, s, c, "opportunity_created",
+                                            d->created)) == FNL_ENOMEM)
+                    return rc;
+                p->done = u;
+            }
+        }
+        /* the close, when it just happened or is news to the contact */
+        if (close_event != NULL && (added || d->status != p->arg) &&
+            u++ >= p->done) {
+            if (live &&
+                (rc = run_event(e, s, c, close_event, closed)) == FNL_ENOMEM)
+                return rc;
+            p->done = u;
+        }
+    }
+    return FNL_OK;
+}
+
+/* Work off the queue in order.  FNL_ENOMEM stops at the evaluation that
+ * could not get memory; it and the rest stay queued. */
+int fnli_stages_settle(fnl_engine *e)
 {
     stages *s = e->stages;
     size_t i;
+    int rc = FNL_OK;
     if (s == NULL || s->npend == 0)
-        return;
+        return FNL_OK;
     if (!e->replaying)
         fnli_scores_settle(e); /* key events are reported from here */
-    for (i = 0; i < s->npend; i++) {
-        const pend *p = &s->pend[i];
+    for (i = 0; i < s->npend && rc != FNL_ENOMEM; i++) {
+        pend *p = &s->pend[i];
         uint8_t state;
         if (p->kind == P_TICK) {
-            run_tick(e, s, p->time);
+            rc = run_tick(e, s, p->time);
+            continue;
+        }
+        if (p->kind == P_DEAL) {
+            rc = run_deal(e, s, p);
             continue;
         }
         if (p->c >= s->nslots)
@@ -561,26 +706,50 @@ void fnli_stages_settle(fnl_engine *e)
         state = CONTACT(e, p->c)->state;
         switch (p->kind) {
         case P_START:
-            if (state != CONTACT_FORGOTTEN)
-                (void)run(e, s, p->c, FNLI_TRIG_START, p->time, 0);
+            if (state != CONTACT_FORGOTTEN) {
+                s->slots[p->c].first = scan_first(e, p->c);
+                rc = run(e, s, p->c, FNLI_TRIG_START, p->time, 0);
+            }
             break;
         case P_TOUCH:
-            if (state == CONTACT_LIVE)
-                (void)run(e, s, p->c, FNLI_TRIG_TOUCH, p->time, p->arg);
+            if (state == CONTACT_LIVE) {
+                cslot *sl = &s->slots[p->c];
+                if (touch_before(e, p->arg, sl->first))
+                    sl->first = p->arg;
+                rc = run(e, s, p->c, FNLI_TRIG_TOUCH, p->time, p->arg);
+            }
             break;
         case P_PROFILE:
             if (state == CONTACT_LIVE)
-                (void)run(e, s, p->c, FNLI_TRIG_PROFILE, p->time, 0);
+                rc = run(e, s, p->c, FNLI_TRIG_PROFILE, p->time, 0);
             break;
         case P_MERGE:
-            if (p->arg < s->nslots)
-                run_merge(e, s, p->c, p->arg, p->time);
+            if (p->arg >= s->nslots)
+                break;
+            if ((rc = merge_states(e, s, p->c, p->arg, &p->time)) != FNL_OK)
+                break;
+            p->kind = P_RECHECK; /* a retry only re-evaluates */
+            /* fall through */
+        case P_RECHECK:
+            rc = run(e, s, p->c, FNLI_TRIG_RECHECK, p->time, 0);
             break;
         default:
             break;
         }
     }
+    if (rc == FNL_ENOMEM) {
+        i--; /* the pend that failed stays */
+        memmove(s->pend, s->pend + i, (s->npend - i) * sizeof(*s->pend));
+        s->npend -= i;
+        return rc;
+    }
     s->npend = 0;
+    return FNL_OK;
+}
+
+int fnli_stages_pending(const fnl_engine *e)
+{
+    return e->stages != NULL && e->stages->npend > 0;
 }
 
 /* ---- attaching a machine ---------------------------------------------------- */
@@ -609,6 +778,7 @@ static int build_stages(fnl_engine *e, fnli_sv text, int64_t t, stages **out)
             x.c = c;
             if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
                 break;
+            s->slots[c].first = scan_first(e, c);
             make_input(&x, s, FNLI_TRIG_START, t, &in);
             if ((rc = eval_reserve(e, s, c, &in, &res, 0)) != FNL_OK)
                 break;
@@ -1226,6 +1396,9 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         }
     }
     s->nslots = nslots;
+    for (c = 1; c < nslots; c++)
+        if (CONTACT(e, c)->state == CONTACT_LIVE)
+            s->slots[c].first = scan_first(e, (uint32_t)c);
     ntimers = fnli_r_count(&rb, UINT32_MAX, sizeof(fnli_timer));
     if (rb.bad)
         goto out;

@@ -22,14 +22,22 @@ void fnli_stages_on_merge(fnl_engine *e, uint32_t w, uint32_t l,
                           int64_t time);
 void fnli_stages_forget(fnl_engine *e, uint32_t c);
 /* Deal d was upserted; `was` is its status before (FNLI_DEAL_NEW: it is
- * new).  Its contacts get the host events opportunity_created, deal_won,
+ * new) and `had` its number of contacts before (new ones are appended).
+ * Its contacts get the host events opportunity_created, deal_won,
  * deal_lost the change implies. */
 #define FNLI_DEAL_NEW 0xFFu
-void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was);
+void fnli_stages_on_deal(fnl_engine *e, uint32_t d, uint32_t was,
+                         uint32_t had);
 
 /* After apply (live and replay alike, from fnli_commit): evaluate what
- * the hooks queued, in order. */
-void fnli_stages_settle(fnl_engine *e);
+ * the hooks queued, in order.  FNL_ENOMEM stops at the evaluation that
+ * could not get memory and keeps it and the rest queued: the record is
+ * already journaled, so a live engine completes them at the start of its
+ * next mutating call (fnli_begin), before anything else changes, which
+ * gives what a replay computes; a replay fails instead. */
+int fnli_stages_settle(fnl_engine *e);
+/* 1 when evaluations are queued (left by an allocation failure). */
+int fnli_stages_pending(const fnl_engine *e);
 
 /* snapshots: the whole stage state as one byte stream (empty: none) */
 int fnli_stages_save(const fnl_engine *e, fnli_wbuf *w);

@@ -765,6 +765,299 @@ TEST(a_forgotten_contact_loses_its_stage_and_timers)
     fnl_engine_close(e);
 }
 
+
+/* ---- what the engine feeds the guards ------------------------------------ */
+
+static int deal(fnl_engine *e, const char *id, const char *email,
+                uint32_t status, int64_t created, int64_t closed)
+{
+    fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+    fnl_deal_contact dc;
+    memset(&dc, 0, sizeof(dc));
+    dc.key.kind = "email";
+    dc.key.value = email;
+    dc.role = FNL_ROLE_DECISION_MAKER;
+    u.id = id;
+    u.contacts = email != NULL ? &dc : NULL;
+    u.contact_count = email != NULL ? 1 : 0;
+    u.amount = 1000;
+    u.created = created;
+    u.closed = closed;
+    u.status = status;
+    return fnl_deal_upsert(e, &u, NULL);
+}
+
+TEST(deals_raise_opportunity_won_and_lost_for_their_contacts)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = open_engine(&cfg, &clk);
+    fnl_stage_status st;
+    char *h;
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    CHECK_OK(touch(e, "ann@acme.com", "page_view", T0 + HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "page_view", T0 + HOUR));
+    /* a deal opened on a never-scored contact: mql, sal and sql are
+     * passed through on the way to opportunity, all at the deal's time */
+    CHECK_OK(deal(e, "d1", "ann@acme.com", FNL_DEAL_OPEN, T0 + 2 * HOUR, 0));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "opportunity");
+    CHECK(st.entered == T0 + 2 * HOUR);
+    CHECK(st.reached == 0x1fu); /* inquiry .. opportunity */
+    h = history(e, "ann@acme.com");
+    CHECK_STR(h, "1 1 ->inquiry @1\n"
+                 "2 5 inquiry>mql @2\n"
+                 "2 5 inquiry>sal @2\n"
+                 "2 5 inquiry>sql @2\n"
+                 "1 5 inquiry>opportunity @2\n");
+    free(h);
+    /* an update that changes nothing about the status raises nothing */
+    CHECK_OK(deal(e, "d1", NULL, FNL_DEAL_OPEN, T0 + 2 * HOUR, 0));
+    CHECK_INT((int)stage_of(e, "ann@acme.com", &st)[0], 'o');
+    CHECK(st.history == 5);
+    /* won at its close time */
+    CHECK_OK(deal(e, "d1", NULL, FNL_DEAL_WON, T0 + 2 * HOUR, T0 + 50 * HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "customer");
+    CHECK(st.entered == T0 + 50 * HOUR);
+    /* bob joins the won deal later: he gets both of its events */
+    CHECK_OK(deal(e, "d1", "bob@acme.com", FNL_DEAL_WON, T0 + 2 * HOUR,
+                  T0 + 50 * HOUR));
+    CHECK_STR(stage_of(e, "bob@acme.com", NULL), "customer");
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "customer");
+    CHECK(st.entered == T0 + 50 * HOUR);
+    /* a lost deal recycles its opportunity: cy was created by the deal
+     * (inquiry at the deal's creation) */
+    CHECK_OK(deal(e, "d2", "cy@initech.com", FNL_DEAL_OPEN, T0 + 3 * HOUR, 0));
+    CHECK_STR(stage_of(e, "cy@initech.com", NULL), "opportunity");
+    CHECK_OK(deal(e, "d2", NULL, FNL_DEAL_LOST, T0 + 3 * HOUR, T0 + 9 * HOUR));
+    CHECK_STR(stage_of(e, "cy@initech.com", &st), "recycled");
+    CHECK(st.entered == T0 + 9 * HOUR);
+    fnl_engine_close(e);
+}
+
+static const char *KEYMODEL =
+    "model lead\n"
+    "engage type = webinar_attend +10\n"
+    "key_event trial when type = trial_request +5\n"
+    "key_event \"pricing x2\" when type = pricing_view count 2 within 7d +5\n"
+    "threshold mql when score >= 50\n";
+
+static const char *KEYMACHINE =
+    "machine \"keys\" version 1\n"
+    "stage inquiry initial\n"
+    "stage mql\n"
+    "stage sql\n"
+    "stage customer closed\n"
+    "stage paid side\n"
+    "transition inquiry -> mql on key_event \"pricing x2\"\n"
+    "transition * -> sql on key_event trial\n"
+    "transition * -> customer on event deal_won\n"
+    "transition inquiry -> paid back on touch when source_channel = \"sem\"\n";
+
+static int touch_ch(fnl_engine *e, const char *email, const char *type,
+                    const char *channel, int64_t t)
+{
+    fnl_touch x = FNL_TOUCH_INIT;
+    fnl_key k;
+    k.kind = "email";
+    k.value = email;
+    x.keys = &k;
+    x.key_count = 1;
+    x.type = type;
+    x.channel = channel;
+    x.time = t;
+    return fnl_touch_add(e, &x, NULL);
+}
+
+static fnl_engine *keys_engine(fnl_engine_config *cfg, fnl_clock *clk)
+{
+    fnl_engine *e = open_engine(cfg, clk);
+    fnl_model *mo = NULL;
+    fnl_machine *ma = NULL;
+    fnl_parse_error err = FNL_PARSE_ERROR_INIT;
+    if (e == NULL)
+        return NULL;
+    if (fnl_model_parse(&mo, KEYMODEL, strlen(KEYMODEL), NULL, &err) !=
+            FNL_OK ||
+        fnl_machine_parse(&ma, KEYMACHINE, strlen(KEYMACHINE), NULL, &err) !=
+            FNL_OK ||
+        fnl_engine_attach_model(e, mo, NULL) != FNL_OK ||
+        fnl_engine_attach_machine(e, ma) != FNL_OK) {
+        fprintf(stderr, "keys_engine: %s (line %u)\n", fnl_errmsg(e),
+                err.line);
+        fnl_engine_close(e);
+        e = NULL;
+    }
+    fnl_model_free(mo);
+    fnl_machine_free(ma);
+    return e;
+}
+
+TEST(key_events_and_the_source_channel_reach_the_guards)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = keys_engine(&cfg, &clk);
+    fnl_stage_status st;
+    CHECK(e != NULL);
+    /* one pricing view fires nothing; the second (within 7 days) fires
+     * "pricing x2", and that touch moves the contact */
+    CHECK_OK(touch_ch(e, "ann@acme.com", "pricing_view", "web", T0 + HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", NULL), "inquiry");
+    CHECK_OK(touch_ch(e, "ann@acme.com", "pricing_view", "web",
+                      T0 + 30 * HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "mql");
+    CHECK(st.entered == T0 + 30 * HOUR);
+    /* two views 8 days apart never fire it */
+    CHECK_OK(touch_ch(e, "bob@acme.com", "pricing_view", "web", T0 + HOUR));
+    CHECK_OK(touch_ch(e, "bob@acme.com", "pricing_view", "web",
+                      T0 + HOUR + 8 * DAY));
+    CHECK_STR(stage_of(e, "bob@acme.com", NULL), "inquiry");
+    /* a trial request is a key event of its own, from any stage */
+    CHECK_OK(touch_ch(e, "bob@acme.com", "trial_request", "web",
+                      T0 + 9 * DAY));
+    CHECK_STR(stage_of(e, "bob@acme.com", &st), "sql");
+    CHECK(st.entered == T0 + 9 * DAY);
+    CHECK_OK(touch_ch(e, "ann@acme.com", "trial_request", "web",
+                      T0 + 2 * DAY));
+    CHECK_STR(stage_of(e, "ann@acme.com", NULL), "sql");
+    /* the source channel is the channel of the earliest touch: cy's first
+     * touch arrives late but is the earliest, so her next touch sees
+     * "sem" */
+    CHECK_OK(touch_ch(e, "cy@initech.com", "page_view", "seo", T0 + DAY));
+    CHECK_STR(stage_of(e, "cy@initech.com", NULL), "inquiry");
+    CHECK_OK(touch_ch(e, "cy@initech.com", "page_view", "sem", T0 + HOUR));
+    CHECK_STR(stage_of(e, "cy@initech.com", &st), "paid");
+    CHECK(st.entered == T0 + DAY); /* no history runs backwards */
+    /* and a contact whose first touch is sem moves at once */
+    CHECK_OK(touch_ch(e, "dee@acme.com", "page_view", "sem", T0 + HOUR));
+    CHECK_STR(stage_of(e, "dee@acme.com", NULL), "paid");
+    CHECK_OK(touch_ch(e, "eve@acme.com", "page_view", "seo", T0 + HOUR));
+    CHECK_STR(stage_of(e, "eve@acme.com", NULL), "inquiry");
+    fnl_engine_close(e);
+}
+
+/* The workload of the deferral test: a batch in which contacts score,
+ * merge and fire key events, then a deal. */
+static int deferral_batch(fnl_engine *e)
+{
+    static const char *const who[] = {"ann@acme.com", "ann@acme.com",
+                                      "bob@acme.com", "cy@initech.com",
+                                      "bob@acme.com"};
+    static const char *const type[] = {"pricing_view", "pricing_view",
+                                       "trial_request", "page_view",
+                                       "webinar_attend"};
+    static const char *const chan[] = {"web", "web", "web", "sem", "web"};
+    fnl_touch x[5];
+    fnl_key k[5];
+    int i;
+    for (i = 0; i < 5; i++) {
+        fnl_touch init = FNL_TOUCH_INIT;
+        x[i] = init;
+        k[i].kind = "email";
+        k[i].value = who[i];
+        x[i].keys = &k[i];
+        x[i].key_count = 1;
+        x[i].type = type[i];
+        x[i].channel = chan[i];
+        x[i].time = T0 + (i + 1) * HOUR;
+    }
+    return fnl_touch_add_batch(e, x, 5, NULL);
+}
+
+TEST(evaluations_cut_short_by_memory_complete_on_the_next_call)
+{
+    static const char *const emails[] = {"ann@acme.com", "bob@acme.com",
+                                         "cy@initech.com"};
+    char *want = NULL;
+    int sticky, deferred = 0, failed = 0;
+    /* the reference: no failure */
+    {
+        fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+        fnl_clock clk;
+        fnl_engine *e = keys_engine(&cfg, &clk);
+        CHECK(e != NULL);
+        CHECK_OK(deferral_batch(e));
+        CHECK_OK(deal(e, "d1", "cy@initech.com", FNL_DEAL_WON, T0,
+                      T0 + 8 * HOUR));
+        CHECK_OK(fnl_engine_tick(e, T0 + 9 * HOUR));
+        want = dump_stages(e, emails, 3);
+        CHECK(strstr(want, "ann@acme.com rc=0 mql") != NULL);
+        CHECK(strstr(want, "bob@acme.com rc=0 sql") != NULL);
+        CHECK(strstr(want, "cy@initech.com rc=0 customer") != NULL);
+        fnl_engine_close(e);
+    }
+    for (sticky = 0; sticky < 2; sticky++) {
+        long n;
+        for (n = 0; n < 100000; n++) {
+            failalloc fa = {-1, 0, 0, 0, 0};
+            fnl_allocator al = fa_table(&fa);
+            teststore ts;
+            fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+            fnl_clock clk;
+            fnl_engine *e, *b;
+            char *got, *before;
+            int rc1, rc2, done;
+            ts_init(&ts);
+            cfg.storage = &ts.table;
+            cfg.allocator = &al;
+            e = keys_engine(&cfg, &clk);
+            CHECK(e != NULL);
+            if (e == NULL)
+                break;
+            before = dump_engine(e);
+            fa_arm(&fa, n, sticky);
+            rc1 = deferral_batch(e);
+            rc2 = rc1 == FNL_OK ? deal(e, "d1", "cy@initech.com",
+                                       FNL_DEAL_WON, T0, T0 + 8 * HOUR)
+                                : FNL_OK;
+            done = fa.fired == 0;
+            fa_disarm(&fa);
+            if (rc1 != FNL_OK) {
+                /* a refused call changed nothing */
+                CHECK_INT(rc1, FNL_ENOMEM);
+                got = dump_engine(e);
+                CHECK_STR(got, before);
+                free(got);
+                failed++;
+                CHECK_OK(deferral_batch(e));
+            }
+            if (rc1 != FNL_OK || rc2 != FNL_OK) {
+                CHECK_INT(rc2, rc1 != FNL_OK ? FNL_OK : FNL_ENOMEM);
+                CHECK_OK(deal(e, "d1", "cy@initech.com", FNL_DEAL_WON, T0,
+                              T0 + 8 * HOUR));
+            } else if (!done) {
+                deferred++;
+            }
+            free(before);
+            /* the next call completes what was cut short, first */
+            rc2 = fnl_engine_tick(e, T0 + 9 * HOUR);
+            CHECK_OK(rc2);
+            got = dump_stages(e, emails, 3);
+            CHECK_STR(got, want);
+            free(got);
+            /* and the journal replays to the same */
+            b = open_engine(&cfg, &clk);
+            CHECK(b != NULL);
+            if (b != NULL) {
+                got = dump_stages(b, emails, 3);
+                CHECK_STR(got, want);
+                free(got);
+                fnl_engine_close(b);
+            }
+            fnl_engine_close(e);
+            CHECK_INT(fa.outstanding, 0);
+            ts_free(&ts);
+            if (done)
+                break;
+        }
+    }
+    /* both kinds of failure happened */
+    CHECK(deferred > 0);
+    CHECK(failed > 0);
+    free(want);
+}
+
 int main(void)
 {
     RUN(waterfall_scored_contact_reaches_mql_then_sal_or_recycled);
@@ -777,5 +1070,8 @@ int main(void)
     RUN(random_workloads_replay_identically);
     RUN(a_failed_append_changes_nothing);
     RUN(attach_and_events_fail_cleanly_at_every_allocation);
+    RUN(deals_raise_opportunity_won_and_lost_for_their_contacts);
+    RUN(key_events_and_the_source_channel_reach_the_guards);
+    RUN(evaluations_cut_short_by_memory_complete_on_the_next_call);
     TEST_MAIN_END();
 }
