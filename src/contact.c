@@ -272,8 +272,7 @@ static int cmp_attr(const void *a, const void *b)
     return strcmp(((const fnl_attr *)a)->name, ((const fnl_attr *)b)->name);
 }
 
-static void attr_out(const fnl_engine *e, const fnli_attrnode *an,
-                     fnl_attr *o)
+void fnli_attr_out(const fnl_engine *e, const fnli_attrnode *an, fnl_attr *o)
 {
     o->name = fnli_str(&e->strings, an->name);
     o->type = an->type;
@@ -294,7 +293,7 @@ int fnli_attrs_out(const fnl_engine *e, uint32_t head, fnl_attr *out,
         return rc;
     n = 0;
     for (x = head; x != 0; x = ATTRNODE(e, x)->next)
-        attr_out(e, ATTRNODE(e, x), &out[n++]);
+        fnli_attr_out(e, ATTRNODE(e, x), &out[n++]);
     if (n > 1)
         qsort(out, n, sizeof(*out), cmp_attr);
     fnli_clear(e);
@@ -335,16 +334,22 @@ FNL_API int fnl_contact_attr(const fnl_engine *e, fnl_contact_id id,
     if ((rc = fnli_contact_index(e, id, &i)) != FNL_OK)
         return rc;
     nid = fnli_intern_find(&e->strings, name, strnlen(name, FNL_MAX_NAME + 1));
-    for (x = CONTACT(e, i)->attrs; nid != 0 && x != 0;
-         x = ATTRNODE(e, x)->next) {
-        if (ATTRNODE(e, x)->name == nid) {
-            attr_out(e, ATTRNODE(e, x), out);
-            fnli_clear(e);
-            return FNL_OK;
-        }
+    if ((x = fnli_attr_node(e, CONTACT(e, i)->attrs, nid)) != 0) {
+        fnli_attr_out(e, ATTRNODE(e, x), out);
+        fnli_clear(e);
+        return FNL_OK;
     }
     return fnli_fail(e, FNL_ENOTFOUND, "contact has no attribute '%.64s'",
                      name);
+}
+
+uint32_t fnli_attr_node(const fnl_engine *e, uint32_t head, uint32_t name)
+{
+    uint32_t x;
+    for (x = head; name != 0 && x != 0; x = ATTRNODE(e, x)->next)
+        if (ATTRNODE(e, x)->name == name)
+            return x;
+    return 0;
 }
 
 static int cmp_cstrp(const void *a, const void *b)

@@ -17,6 +17,8 @@ typedef struct rdeal {
     int64_t amount, created, closed;
     uint32_t currency;    /* 0: keep (or USD for a new deal) */
     uint32_t status;
+    fnli_rattr *attrs;
+    size_t nattrs;
     uint32_t result;
 } rdeal;
 
@@ -77,6 +79,7 @@ static void deal_need(const fnl_engine *e, const void *rv, fnli_need *n)
             fnli_need_keys(n, r->dcs[i].key, 1);
         fnli_need_str(n, r->dcs[i].domain);
     }
+    fnli_need_attrs(n, r->attrs, r->nattrs);
     n->deals += 1;
     n->accounts += 1 + r->ndcs;
     n->names += 1 + r->ndcs;
@@ -105,6 +108,11 @@ static void deal_encode(fnli_wbuf *w, const void *rv)
     fnli_w_sv(w, r->closed);
     fnli_w_uv(w, r->currency);
     fnli_w_uv(w, r->status);
+    /* Attributes came later: an optional tail, written only when the
+     * update carries some, so records without them keep the first format
+     * (and older journals replay as they always did). */
+    if (r->nattrs > 0)
+        fnli_w_attrs(w, r->attrs, r->nattrs);
 }
 
 static int deal_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
@@ -145,6 +153,8 @@ static int deal_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
         r->closed > FNL_TIME_MAX || r->status > FNL_DEAL_LOST ||
         r->currency > 0xffffff)
         return FNL_ECORRUPT;
+    if (rb->off < rb->n)
+        return fnli_r_attrs(e, rb, &r->attrs, &r->nattrs);
     return FNL_OK;
 }
 
@@ -181,6 +191,8 @@ static void deal_apply(fnl_engine *e, void *rv)
             dr->stage = fnli_put_str(e, r->stage);
         if (r->owner.p != NULL)
             dr->owner = fnli_put_str(e, r->owner);
+        /* prio and time 0 on every node: each update replaces */
+        fnli_set_attrs(e, &dr->attrs, r->attrs, r->nattrs, 0, 0);
     }
     for (i = 0; i < r->ndcs; i++) {
         uint32_t c, x;
@@ -238,8 +250,11 @@ FNL_API int fnl_deal_upsert(fnl_engine *e, const fnl_deal_update *uu,
         (rc = fnli_check_str(e, "deal owner", u.owner, 0, &r.owner)) !=
             FNL_OK ||
         (rc = fnli_currency(e, "deal currency", u.currency, &r.currency)) !=
-            FNL_OK)
+            FNL_OK ||
+        (rc = fnli_resolve_attrs(e, "deal", u.attrs, u.attr_count,
+                                 &r.attrs)) != FNL_OK)
         goto done;
+    r.nattrs = u.attr_count;
     name = fnli_intern_find(&e->strings, r.id.p, r.id.n);
     d = deal_by_name(e, name);
     if (u.created != FNL_TIME_NOW || d == 0) {
@@ -385,7 +400,7 @@ FNL_API int fnl_deal_get(const fnl_engine *e, fnl_deal_id h,
 {
     fnl_deal_info info;
     const fnli_deal *d;
-    uint32_t i, size;
+    uint32_t i, size, x;
     int rc;
     if (e == NULL || out == NULL)
         return fnli_fail(e, FNL_EINVAL, "deal_get: NULL argument");
@@ -409,6 +424,8 @@ FNL_API int fnl_deal_get(const fnl_engine *e, fnl_deal_id h,
     info.stage = fnli_str(&e->strings, d->stage);
     info.owner = fnli_str(&e->strings, d->owner);
     info.contact_count = (uint32_t)deal_members(e, i, NULL, 0);
+    for (x = d->attrs; x != 0; x = ATTRNODE(e, x)->next)
+        info.attr_count++;
     memcpy(out, &info, size < sizeof(info) ? size : sizeof(info));
     fnli_clear(e);
     return FNL_OK;
@@ -428,6 +445,41 @@ FNL_API int fnl_deal_contacts(const fnl_engine *e, fnl_deal_id h,
                            count)) != FNL_OK)
         return rc;
     deal_members(e, i, out, cap);
+    fnli_clear(e);
+    return FNL_OK;
+}
+
+FNL_API int fnl_deal_attrs(const fnl_engine *e, fnl_deal_id h, fnl_attr *out,
+                           size_t cap, size_t *count)
+{
+    uint32_t i;
+    int rc;
+    if (e == NULL)
+        return FNL_EINVAL;
+    if ((rc = deal_index(e, h, &i)) != FNL_OK)
+        return rc;
+    return fnli_attrs_out(e, DEAL(e, i)->attrs, out, cap, count);
+}
+
+FNL_API int fnl_deal_attr(const fnl_engine *e, fnl_deal_id h,
+                          const char *name, fnl_attr *out)
+{
+    char folded[FNL_MAX_NAME + 1];
+    uint32_t i, x = 0;
+    int rc, n;
+    if (e == NULL || name == NULL || out == NULL)
+        return fnli_fail(e, FNL_EINVAL, "deal_attr: NULL argument");
+    if ((rc = deal_index(e, h, &i)) != FNL_OK)
+        return rc;
+    n = fnli_name_fold(name, 1, folded, sizeof(folded), NULL);
+    if (n > 0)
+        x = fnli_attr_node(e, DEAL(e, i)->attrs,
+                           fnli_intern_find(&e->strings, folded, (size_t)n));
+    if (x == 0)
+        return fnli_fail(e, FNL_ENOTFOUND, "deal '%s' has no attribute "
+                         "'%.64s'", fnli_str(&e->strings, DEAL(e, i)->name),
+                         name);
+    fnli_attr_out(e, ATTRNODE(e, x), out);
     fnli_clear(e);
     return FNL_OK;
 }

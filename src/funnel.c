@@ -1,19 +1,22 @@
 /* funnel.c -- funnel and velocity from deals (fnl_report_deals): win rate,
- * sales cycle (median, p90), pipeline and forecast per grouping, with
- * benchmark flags.  Stage-history funnels will come from the stage machine;
- * this reads only the deal store.  Formulas: docs/roi.md. */
+ * sales cycle (median, p90), pipeline and forecast per grouping (owner,
+ * stage, account, a deal, account or owner-record attribute, currency,
+ * status), with benchmark flags.  Stage-history funnels will come from the
+ * stage machine; this reads the deal store, accounts and owner records.
+ * Formulas: docs/roi.md. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine.h"
 #include "normalize.h"
+#include "owner.h"
 #include "report.h"
 #include "text.h"
 
 static const char *const status_names[] = {"open", "won", "lost"};
-static const char *const by_names[] = {"none",    "owner",       "stage",
-                                       "account", "account_attr", "currency",
-                                       "status"};
+static const char *const by_names[] = {
+    "none",     "owner",  "stage", "account", "account_attr",
+    "currency", "status", "attr",  "owner_attr"};
 
 typedef struct dgroup {
     int64_t deals, open, won, lost;
@@ -44,6 +47,15 @@ typedef struct dwork {
     size_t ncyc, cyccap;
 } dwork;
 
+/* The value of a string attribute (name id `attr`) on a list, or 0. */
+static uint32_t attr_str(const fnl_engine *e, uint32_t head, uint32_t attr)
+{
+    uint32_t x = fnli_attr_node(e, head, attr);
+    return x != 0 && ATTRNODE(e, x)->type == FNL_ATTR_STRING
+               ? ATTRNODE(e, x)->str
+               : 0;
+}
+
 /* The deal's group key, or NULL (the null group).  FNL_ENOMEM only for
  * BY_CURRENCY's small table. */
 static int deal_key(dwork *w, const fnli_deal *d, const char **key)
@@ -64,20 +76,16 @@ static int deal_key(dwork *w, const fnli_deal *d, const char **key)
     case FNL_DEAL_BY_ACCOUNT:
         id = d->account ? ACCOUNT(e, d->account)->name : 0;
         break;
-    case FNL_DEAL_BY_ACCOUNT_ATTR: {
-        uint32_t x;
-        if (d->account == 0 || w->attr == 0)
-            return FNL_OK;
-        for (x = ACCOUNT(e, d->account)->attrs; x != 0;
-             x = ATTRNODE(e, x)->next) {
-            const fnli_attrnode *a = ATTRNODE(e, x);
-            if (a->name == w->attr && a->type == FNL_ATTR_STRING) {
-                id = a->str;
-                break;
-            }
-        }
+    case FNL_DEAL_BY_ACCOUNT_ATTR:
+        if (d->account != 0)
+            id = attr_str(e, ACCOUNT(e, d->account)->attrs, w->attr);
         break;
-    }
+    case FNL_DEAL_BY_ATTR:
+        id = attr_str(e, d->attrs, w->attr);
+        break;
+    case FNL_DEAL_BY_OWNER_ATTR:
+        id = fnli_owner_attr_str(e, d->owner, w->attr);
+        break;
     case FNL_DEAL_BY_CURRENCY: {
         char c[4];
         size_t i;
@@ -258,6 +266,13 @@ static void deal_row(fnli_cell *c, const dgroup *g, double med, double p90,
         fnli_set_bool(&c[D_F_SIZE], c[D_AVG].v.i < q->benchmark_deal_size);
 }
 
+/* Groupings by an attribute named in group_attr. */
+static int by_attr(uint32_t by)
+{
+    return by == FNL_DEAL_BY_ACCOUNT_ATTR || by == FNL_DEAL_BY_ATTR ||
+           by == FNL_DEAL_BY_OWNER_ATTR;
+}
+
 FNL_API int fnl_report_deals(const fnl_engine *e,
                              const fnl_deal_report_request *rq,
                              fnl_report **out)
@@ -277,7 +292,7 @@ FNL_API int fnl_report_deals(const fnl_engine *e,
         return fnli_fail(e, FNL_EINVAL, "report_deals: NULL argument");
     if (fnli_copy_in(&q, sizeof(q), rq, sizeof(uint32_t) * 2) != FNL_OK)
         return fnli_fail(e, FNL_EINVAL, "report_deals: size not set");
-    if (q.group_by > FNL_DEAL_BY_STATUS)
+    if (q.group_by > FNL_DEAL_BY_OWNER_ATTR)
         return fnli_fail(e, FNL_EINVAL, "report_deals: unknown group_by %u",
                          (unsigned)q.group_by);
     if (fnli_report_currency(q.currency, &cur, curs) != FNL_OK)
@@ -303,7 +318,7 @@ FNL_API int fnl_report_deals(const fnl_engine *e,
         FNL_OK)
         return fnli_fail(e, rc, "report_deals: bad allocator");
     fnli_keyset_init(&w.keys, &w.mem);
-    if (q.group_by == FNL_DEAL_BY_ACCOUNT_ATTR) {
+    if (by_attr(q.group_by)) {
         char name[FNL_MAX_NAME + 1];
         if (q.group_attr == NULL ||
             fnli_name_fold(q.group_attr, 1, name, sizeof(name), NULL) < 0)
@@ -456,7 +471,7 @@ FNL_API int fnl_report_deals(const fnl_engine *e,
     deal_row(fnli_cell_at(r, nrows, 0), &tot, all_med, all_p90, &q);
     if (fnli_set_str(r, &r->sum[DS_BY], by_names[q.group_by],
                      strlen(by_names[q.group_by])) ||
-        (q.group_by == FNL_DEAL_BY_ACCOUNT_ATTR &&
+        (by_attr(q.group_by) &&
          fnli_set_str(r, &r->sum[DS_ATTR], q.group_attr,
                       strlen(q.group_attr))))
         goto nomem;

@@ -1,5 +1,6 @@
 /* ingest.c -- the mutation road shared by live calls and replay:
  * need -> reserve -> (encode -> append) -> apply.  See store.h. */
+#include "owner.h"
 #include "stage_engine.h"
 #include "store.h"
 
@@ -16,6 +17,7 @@ static const fnli_opdef *op_for(unsigned kind)
     case REC_MACHINE: return &fnli_op_machine;
     case REC_EVENT: return &fnli_op_event;
     case REC_TICK: return &fnli_op_tick;
+    case REC_OWNER: return &fnli_op_owner;
     default: return NULL;
     }
 }

@@ -22,7 +22,8 @@ enum {
     REC_MODEL = 7,
     REC_MACHINE = 8,  /* stage machine attached (its text) */
     REC_EVENT = 9,    /* a host event for a contact */
-    REC_TICK = 10     /* the stage clock reached a time */
+    REC_TICK = 10,    /* the stage clock reached a time */
+    REC_OWNER = 11    /* an owner record's attributes (owner.c) */
 };
 #define REC_VERSION 1
 

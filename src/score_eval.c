@@ -116,7 +116,7 @@ static int check_args(const fnl_model *m, const fnl_attr *attrs, size_t na,
     if (m == NULL || (attrs == NULL && na != 0) ||
         (touches == NULL && nt != 0) || t < FNL_TIME_MIN || t > FNL_TIME_MAX)
         return FNL_EINVAL;
-    if (nt != 0 && elem < sizeof(fnl_touch_info))
+    if (nt != 0 && elem < offsetof(fnl_touch_info, by))
         return FNL_EINVAL;
     return FNL_OK;
 }

@@ -8,9 +8,11 @@
  * Sections come in a fixed order (META, STRINGS, CONTACTS, KEYS, ATTRS,
  * NAMES, ACCOUNTS, DEALS, DEAL_CONTACTS, COSTS, CLASSES, TOUCHES, END); a
  * section may span many frames, each holding whole records.  Records are
- * field by field (varints), touches column by column.  Strings that no
+ * field by field (varints), touches column by column; a CLASSES frame may
+ * end with the actors of its classes (see write_class_actors).  Strings that no
  * record references are written as tombstones: that is how erased personal
- * data leaves the snapshot.
+ * data leaves the snapshot.  OWNERS and DEAL_ATTRS (owner records, the
+ * deals' attribute lists) come after STAGES, before END, when not empty.
  *
  * Loading trusts nothing: every frame is checksummed, every reference is
  * range-checked, and every linked list is walked once with a visited
@@ -20,6 +22,7 @@
 #include "crc32c.h"
 #include "fnl_config.h"
 #include "score_engine.h"
+#include "owner.h"
 #include "stage_engine.h"
 #include "store.h"
 #if FNL_HAVE_ZLIB
@@ -32,8 +35,19 @@
 
 enum {
     S_META = 1, S_STRINGS, S_CONTACTS, S_KEYS, S_ATTRS, S_NAMES, S_ACCOUNTS,
-    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_MODELS, S_STAGES, S_END
+    S_DEALS, S_DCS, S_COSTS, S_CLASSES, S_TOUCHES, S_MODELS, S_STAGES, S_END,
+    /* Sections added after the first format take the numbers after END
+     * but come before it (section_rank): owner records and deal
+     * attributes, each written only when there are any, so a state
+     * without them gives the bytes of the first format. */
+    S_OWNERS, S_DEAL_ATTRS, S_LAST = S_DEAL_ATTRS
 };
+
+/* The position of a section in the stream: END is last. */
+static uint32_t section_rank(uint32_t section)
+{
+    return section == S_END ? S_LAST + 1 : section;
+}
 
 /* ---- record descriptors -------------------------------------------------- */
 
@@ -299,12 +313,48 @@ static int mark_strings(fnl_engine *e, unsigned char **out)
     }
     for (i = 1; i < e->keys.count; i++)
         m[KEYNODE(e, i)->kind < n ? KEYNODE(e, i)->kind : 0] = 1;
+    /* touch actors: a class field outside class_fd */
+    for (i = 1; i < e->classes.count; i++)
+        m[TCLASS(e, i)->f[TF_BY] < n ? TCLASS(e, i)->f[TF_BY] : 0] = 1;
     for (j = 0; j < e->nrules; j++)
         m[e->rules[j].channel] = 1;
+    /* owner names (their attributes and deal attributes are attribute
+     * nodes, marked with the ATTRS pool above) */
+    for (i = 1; i < e->owners.count; i++)
+        m[OWNER(e, i)->name < n ? OWNER(e, i)->name : 0] = 1;
     fnli_stages_mark(e, m, n);
     m[0] = 0;
     *out = m;
     return FNL_OK;
+}
+
+/* The actors of touch classes (TF_BY) are no field of class_fd: a CLASSES
+ * frame ends, after its n records, with an optional tagged section
+ *   uv CS_ACTORS, uv m >= 1, then m pairs (uv skip, uv string id)
+ * where a pair's class is `skip` classes after the previous pair's (the
+ * first counts from the frame's first class).  It is written only when
+ * some class of the frame has an actor, so a state without actors gives
+ * the bytes of the first format, and frames written before actors
+ * existed load unchanged (their classes have none). */
+#define CS_ACTORS 1
+
+static void write_class_actors(swriter *s, uint32_t first, uint32_t n)
+{
+    uint32_t k, m = 0, next = 0;
+    for (k = 0; k < n; k++)
+        m += TCLASS(s->e, first + k)->f[TF_BY] != 0;
+    if (m == 0)
+        return;
+    fnli_w_uv(&s->frame, CS_ACTORS);
+    fnli_w_uv(&s->frame, m);
+    for (k = 0; k < n; k++) {
+        uint32_t by = TCLASS(s->e, first + k)->f[TF_BY];
+        if (by == 0)
+            continue;
+        fnli_w_uv(&s->frame, k - next);
+        fnli_w_uv(&s->frame, by);
+        next = k + 1;
+    }
 }
 
 /* Free records keep whatever their free-list link left in them; they are
@@ -322,6 +372,8 @@ static void write_pool(swriter *s, const pooldef *pd)
         fnli_w_uv(&s->frame, n);
         for (k = 0; k < n; k++)
             enc_fields(&s->frame, fnli_pool_at(p, i + k), pd->fd, pd->nfd);
+        if (pd->section == S_CLASSES)
+            write_class_actors(s, i, n);
         i += n;
         flush_frame(s);
     }
@@ -398,6 +450,57 @@ static void write_keys(swriter *s)
                 fnli_w_bytes(&s->frame, fnli_key_value(kn), kn->len);
         }
         i += n;
+        flush_frame(s);
+    }
+}
+
+/* OWNERS frames: uv total records, uv first, uv n, then n records (uv
+ * name, uv attribute list head, sv created).  Every frame repeats the
+ * total, so the loader tells a complete section from a cut one. */
+static void write_owners(swriter *s)
+{
+    fnl_engine *e = s->e;
+    uint32_t total = e->owners.count - 1, i = 1;
+    while (i < e->owners.count && s->rc == FNL_OK) {
+        uint32_t n = e->owners.count - i, k;
+        if (n > 8192)
+            n = 8192;
+        begin_section(s, S_OWNERS);
+        fnli_w_uv(&s->frame, total);
+        fnli_w_uv(&s->frame, i);
+        fnli_w_uv(&s->frame, n);
+        for (k = 0; k < n; k++) {
+            const fnli_owner *o = OWNER(e, i + k);
+            fnli_w_uv(&s->frame, o->name);
+            fnli_w_uv(&s->frame, o->attrs);
+            fnli_w_sv(&s->frame, o->created);
+        }
+        i += n;
+        flush_frame(s);
+    }
+}
+
+/* DEAL_ATTRS frames: uv n >= 1, then n pairs (uv deal, uv attribute list
+ * head) for the deals that have attributes, deals increasing across all
+ * frames.  The DEALS records keep their first format. */
+static void write_deal_attrs(swriter *s)
+{
+    fnl_engine *e = s->e;
+    uint32_t i = 1;
+    while (i < e->dealpool.count && s->rc == FNL_OK) {
+        uint32_t k, n = 0;
+        for (k = i; k < e->dealpool.count && n < 8192; k++)
+            n += DEAL(e, k)->attrs != 0;
+        if (n == 0)
+            return;
+        begin_section(s, S_DEAL_ATTRS);
+        fnli_w_uv(&s->frame, n);
+        for (; i < k; i++) {
+            if (DEAL(e, i)->attrs == 0)
+                continue;
+            fnli_w_uv(&s->frame, i);
+            fnli_w_uv(&s->frame, DEAL(e, i)->attrs);
+        }
         flush_frame(s);
     }
 }
@@ -520,6 +623,8 @@ int fnli_snapshot_write(fnl_engine *e, uint32_t compression)
         }
         fnli_w_free(&st);
     }
+    write_owners(&s);
+    write_deal_attrs(&s);
     begin_section(&s, S_END);
     fnli_w_uv(&s.frame, e->seq);
     flush_frame(&s);
@@ -555,6 +660,8 @@ typedef struct sreader {
     fnli_wbuf stages;         /* the STAGES frames, concatenated */
     int section;
     fnli_rbuf rb;
+    uint64_t owners;          /* OWNERS: the total its frames announce */
+    uint32_t deal_attrs_last; /* DEAL_ATTRS: the last deal read */
 } sreader;
 
 typedef struct smeta {
@@ -598,7 +705,9 @@ static int next_frame(sreader *s)
     flags = get_u32(hdr + 4);
     raw = get_u32(hdr + 8);
     stored = get_u32(hdr + 12);
-    if (section < (uint32_t)s->section || section > S_END || flags > 1 ||
+    if (section == 0 || section > S_LAST ||
+        section_rank(section) < section_rank((uint32_t)s->section) ||
+        flags > 1 ||
         raw > FRAME_MAX || stored > FRAME_MAX || (!flags && raw != stored))
         return corrupt(s->e, "bad frame header");
     s->section = (int)section;
@@ -685,12 +794,41 @@ static int load_strings(sreader *s, const smeta *m)
     return r->off == r->n ? FNL_OK : corrupt(e, "bad STRINGS frame");
 }
 
+/* The optional actor section of a CLASSES frame (write_class_actors);
+ * string ids are range-checked by validate(). */
+static int load_class_actors(sreader *s, uint32_t first, uint64_t n)
+{
+    fnli_rbuf *r = &s->rb;
+    uint64_t tag = fnli_r_uv(r), m, j, k = 0;
+    if (!r->bad && tag != CS_ACTORS)
+        return fnli_fail(s->e, FNL_EVERSION,
+                         "snapshot: a CLASSES frame has a section (%llu) of "
+                         "a newer format",
+                         (unsigned long long)tag);
+    m = fnli_r_count(r, (size_t)n, 2);
+    if (r->bad || m == 0)
+        return corrupt(s->e, "bad touch actors");
+    for (j = 0; j < m; j++) {
+        uint64_t skip = fnli_r_uv(r), by;
+        if (r->bad || skip >= n - k)
+            return corrupt(s->e, "bad touch actors");
+        k += skip;
+        by = fnli_r_uv(r);
+        if (r->bad || by == 0 || by > UINT32_MAX)
+            return corrupt(s->e, "bad touch actors");
+        TCLASS(s->e, first + (uint32_t)k)->f[TF_BY] = (uint32_t)by;
+        k++;
+    }
+    return FNL_OK;
+}
+
 static int load_pool(sreader *s, const pooldef *pd, uint64_t count)
 {
     fnl_engine *e = s->e;
     fnli_pool *p = pool_of(e, pd->poolofs);
     fnli_rbuf *r = &s->rb;
     uint64_t first = fnli_r_uv(r), n = fnli_r_uv(r), k;
+    int rc;
     if (r->bad || first != p->count || n > count - p->count ||
         n > r->n - r->off)
         return corrupt(e, "bad record frame");
@@ -698,7 +836,56 @@ static int load_pool(sreader *s, const pooldef *pd, uint64_t count)
         return fnli_fail(e, FNL_ENOMEM, "allocation failed");
     for (k = 0; k < n && !r->bad; k++)
         dec_fields(r, fnli_pool_at(p, fnli_pool_take(p)), pd->fd, pd->nfd);
+    if (pd->section == S_CLASSES && !r->bad && r->off < r->n && n > 0 &&
+        (rc = load_class_actors(s, (uint32_t)first, n)) != FNL_OK)
+        return rc;
     return r->bad || r->off != r->n ? corrupt(e, "bad record") : FNL_OK;
+}
+
+/* One OWNERS frame (write_owners); references are checked by validate(),
+ * names' uniqueness by reindex(). */
+static int load_owners(sreader *s)
+{
+    fnl_engine *e = s->e;
+    fnli_rbuf *r = &s->rb;
+    uint64_t total = fnli_r_uv(r), first = fnli_r_uv(r), n = fnli_r_uv(r), k;
+    if (r->bad || total == 0 || total >= UINT32_MAX ||
+        (s->owners != 0 && total != s->owners) || first != e->owners.count ||
+        n == 0 || n > total - (first - 1) || n > r->n - r->off)
+        return corrupt(e, "bad OWNERS frame");
+    s->owners = total;
+    if (fnli_pool_reserve(&e->owners, &e->mem, (size_t)n) != FNL_OK)
+        return fnli_fail(e, FNL_ENOMEM, "allocation failed");
+    for (k = 0; k < n; k++) {
+        fnli_owner *o = OWNER(e, fnli_pool_take(&e->owners));
+        uint64_t name = fnli_r_uv(r), attrs = fnli_r_uv(r);
+        o->created = fnli_r_sv(r);
+        if (r->bad || name == 0 || name > UINT32_MAX || attrs > UINT32_MAX)
+            return corrupt(e, "bad owner record");
+        o->name = (uint32_t)name;
+        o->attrs = (uint32_t)attrs;
+    }
+    return r->off == r->n ? FNL_OK : corrupt(e, "bad OWNERS frame");
+}
+
+/* One DEAL_ATTRS frame (write_deal_attrs): the DEALS section is complete
+ * by now; the lists are walked by validate(). */
+static int load_deal_attrs(sreader *s)
+{
+    fnl_engine *e = s->e;
+    fnli_rbuf *r = &s->rb;
+    size_t n = fnli_r_count(r, UINT32_MAX, 2), k;
+    if (r->bad || n == 0)
+        return corrupt(e, "bad DEAL_ATTRS frame");
+    for (k = 0; k < n; k++) {
+        uint64_t d = fnli_r_uv(r), head = fnli_r_uv(r);
+        if (r->bad || d <= s->deal_attrs_last || d >= e->dealpool.count ||
+            head == 0 || head > UINT32_MAX)
+            return corrupt(e, "bad deal attributes");
+        DEAL(e, (uint32_t)d)->attrs = (uint32_t)head;
+        s->deal_attrs_last = (uint32_t)d;
+    }
+    return r->off == r->n ? FNL_OK : corrupt(e, "bad DEAL_ATTRS frame");
 }
 
 static int load_keys(sreader *s, uint64_t count)
@@ -876,7 +1063,11 @@ static int validate(fnl_engine *e)
         goto out;
     for (k = 0; k < NF(pools); k++) {
         fnli_pool *p = pool_of(e, pools[k].poolofs);
-        if (kinds[k] < 0 && p->free_head != 0) {
+        /* only attribute and name nodes are ever freed (their lists were
+         * walked by mark_free); a free list anywhere else would hand out
+         * a live record on the next take */
+        if (pools[k].section != S_ATTRS && pools[k].section != S_NAMES &&
+            (p->free_head != 0 || p->nfree != 0)) {
             rc = corrupt(e, "records freed where none can be");
             goto out;
         }
@@ -911,6 +1102,9 @@ static int validate(fnl_engine *e)
             goto out;
         }
     }
+    for (i = 1; i < e->classes.count; i++)
+        if (TCLASS(e, i)->f[TF_BY] >= v.limit[R_STR])
+            FAIL("a touch actor is out of range");
     for (i = 1; i < e->contacts.count; i++) {
         const fnli_contact *c = CONTACT(e, i);
         uint32_t touches = 0;
@@ -957,6 +1151,17 @@ static int validate(fnl_engine *e)
                  DEALCONTACT(e, x_)->role > FNL_ROLE_OTHER)
                  FAIL("bad deal contact"));
     }
+    /* deal attributes and owner records: lists of their own (a node on
+     * two lists, or free, is refused by the walk); owner names are real
+     * strings, unique (checked while indexing) */
+    for (i = 1; i < e->dealpool.count; i++)
+        WALK(&v, R_ATTR, DEAL(e, i)->attrs, ATTRNODE(e, x_)->next, (void)0);
+    for (i = 1; i < e->owners.count; i++) {
+        const fnli_owner *o = OWNER(e, i);
+        if (o->name == 0 || o->name >= v.limit[R_STR])
+            FAIL("bad owner record");
+        WALK(&v, R_ATTR, o->attrs, ATTRNODE(e, x_)->next, (void)0);
+    }
     /* names every reader prints must be real strings */
     for (i = 1; i < e->names.count; i++)
         if (v.seen[R_NAME][i] != 2 && NAMENODE(e, i)->name == 0)
@@ -999,7 +1204,8 @@ static int reindex(fnl_engine *e)
         fnli_map_reserve(&e->accmap, &e->mem, e->accounts.count) != FNL_OK ||
         fnli_map_reserve(&e->dommap, &e->mem, domains) != FNL_OK ||
         fnli_map_reserve(&e->dealmap, &e->mem, e->dealpool.count) != FNL_OK ||
-        fnli_map_reserve(&e->classmap, &e->mem, e->classes.count) != FNL_OK)
+        fnli_map_reserve(&e->classmap, &e->mem, e->classes.count) != FNL_OK ||
+        fnli_map_reserve(&e->ownermap, &e->mem, e->owners.count) != FNL_OK)
         return fnli_fail(e, FNL_ENOMEM, "allocation failed");
     for (i = 1; i < e->keys.count; i++)
         if (KEYNODE(e, i)->kind != 0)
@@ -1010,6 +1216,11 @@ static int reindex(fnl_engine *e)
         fnli_deal_index_add(e, i);
     for (i = 1; i < e->classes.count; i++)
         fnli_class_index_add(e, i);
+    for (i = 1; i < e->owners.count; i++) {
+        if (fnli_owner_of(e, OWNER(e, i)->name) != 0)
+            return corrupt(e, "two owner records of one name");
+        fnli_owner_index_add(e, i);
+    }
     return FNL_OK;
 }
 
@@ -1033,6 +1244,8 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
     memset(&m, 0, sizeof(m));
     s.e = e;
     s.section = S_META;
+    s.owners = 0;
+    s.deal_attrs_last = 0;
     fnli_w_init(&s.raw, &e->mem);
     fnli_w_init(&s.unpacked, &e->mem);
     fnli_w_init(&s.models, &e->mem);
@@ -1085,6 +1298,12 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
             if (s.stages.failed)
                 rc = fnli_fail(e, FNL_ENOMEM, "allocation failed");
             break;
+        case S_OWNERS:
+            rc = m.keys ? load_owners(&s) : corrupt(e, "no META");
+            break;
+        case S_DEAL_ATTRS:
+            rc = m.keys ? load_deal_attrs(&s) : corrupt(e, "no META");
+            break;
         case S_END:
             if (fnli_r_uv(&s.rb) != *seq || s.rb.bad || s.rb.off != s.rb.n)
                 rc = corrupt(e, "bad END section");
@@ -1106,7 +1325,8 @@ int fnli_snapshot_load(fnl_engine *e, uint64_t *seq)
         goto out;
     /* every section complete */
     if (m.keys == 0 || fnli_intern_count(&e->strings) != m.strings ||
-        e->keys.count != m.keys || e->touches.count != m.touches) {
+        e->keys.count != m.keys || e->touches.count != m.touches ||
+        e->owners.count - 1 != s.owners) {
         rc = corrupt(e, "sections incomplete");
         goto out;
     }

@@ -131,6 +131,10 @@ int fnli_currency(const fnl_engine *e, const char *what, const char *s,
 /* Copy out an attribute list sorted by name (contacts and accounts). */
 int fnli_attrs_out(const fnl_engine *e, uint32_t head, fnl_attr *out,
                    size_t cap, size_t *count);
+/* The node named `name` (a string id; 0 finds nothing) on an attribute
+ * list, or 0; and one node as the public fnl_attr (strings borrowed). */
+uint32_t fnli_attr_node(const fnl_engine *e, uint32_t head, uint32_t name);
+void fnli_attr_out(const fnl_engine *e, const fnli_attrnode *an, fnl_attr *o);
 /* The owner field of an update: NULL keep, "" clear, else a checked name.
  * *set is 0 (keep) or 1 (set to *sv, absent meaning clear). */
 int fnli_check_owner(const fnl_engine *e, const char *what, const char *s,

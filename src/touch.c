@@ -23,6 +23,8 @@ typedef struct rtouch {
                                at apply */
     fnli_sv account;
     fnli_sv domain;        /* business e-mail domain (see fnli_rcontact) */
+    fnli_sv by;            /* the actor, absent: none */
+    uint32_t byid;         /* its string id if known at resolve time */
 } rtouch;
 
 /* A batch: one journal record, all or nothing. */
@@ -91,7 +93,7 @@ static uint32_t class_hash(const uint32_t *f)
 {
     uint64_t h = CLASS_SEED;
     int i;
-    for (i = 0; i < TF_COUNT; i++)
+    for (i = 0; i < TC_FIELDS; i++)
         h = (h ^ f[i]) * UINT64_C(0x100000001b3);
     return (uint32_t)fnli_hash_u64(h);
 }
@@ -177,6 +179,31 @@ static int resolve_field(fnl_engine *e, int i, const char *what,
     return FNL_OK;
 }
 
+/* The memo field of actors: after the dimensions (TF_*), key kinds
+ * (TF_COUNT, identity.c) and derived channels (TF_COUNT + 2). */
+#define MEMO_BY (TF_COUNT + 3)
+
+/* Who made the touch: checked like any touch string, never folded (it
+ * must compare equal to an owner name of the same spelling). */
+static int resolve_by(fnl_engine *e, const char *s, rtouch *r)
+{
+    fnli_memo *m;
+    int hit, rc;
+    if (s == NULL)
+        return FNL_OK;
+    m = fnli_memo_slot(e, s, MEMO_BY, &hit);
+    if (!hit) {
+        fnli_sv v;
+        if ((rc = fnli_check_str(e, "touch by", s, 0, &v)) != FNL_OK)
+            return rc;
+        fnli_memo_fill(e, m, s, MEMO_BY, v,
+                       fnli_intern_find(&e->strings, v.p, v.n));
+    }
+    r->by = m->sv;
+    r->byid = m->id;
+    return FNL_OK;
+}
+
 static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r)
 {
     static const char *const what[TF_COUNT] = {
@@ -222,7 +249,8 @@ static int resolve_touch(fnl_engine *e, const fnl_touch *t, rtouch *r)
         (rc = fnli_check_str(e, "touch referrer", t->referrer, 0,
                              &referrer)) != FNL_OK ||
         (rc = fnli_check_str(e, "touch account", t->account, 0,
-                             &r->account)) != FNL_OK)
+                             &r->account)) != FNL_OK ||
+        (rc = resolve_by(e, t->by, r)) != FNL_OK)
         return rc;
 
     /* UTM fields the caller did not give come from the URL */
@@ -293,6 +321,8 @@ static void touches_need(const fnl_engine *e, const void *rv, fnli_need *n)
                 fnli_need_str(n, r->f[i]);
         fnli_need_str(n, r->account);
         fnli_need_str(n, r->domain);
+        if (r->byid == 0)
+            fnli_need_str(n, r->by);
         fnli_need_keys(n, r->keys, r->nkeys);
     }
     n->contacts += b->n;
@@ -301,6 +331,55 @@ static void touches_need(const fnl_engine *e, const void *rv, fnli_need *n)
     n->classes += b->n;
     n->touches += b->n;
     n->events += 6 * b->n;
+}
+
+/* The TOUCHES record: uv n, then n touches (time, value, keys, contact,
+ * the nine dimensions, account, domain), then optional tagged sections
+ * (uv tag, payload), in increasing tag order, each written only when it
+ * has something to say -- so a batch that uses none is byte for byte the
+ * record of the first format, and records written before a section
+ * existed replay unchanged.
+ *   TS_ACTORS  who made the touches: uv m >= 1, then m pairs (uv skip,
+ *              str by): a pair's touch is `skip` touches after the
+ *              previous pair's (the first pair counts from touch 0).
+ *              Touches without a pair have no actor. */
+enum { TS_ACTORS = 1 };
+
+static void encode_actors(fnli_wbuf *w, const rtouches *b)
+{
+    size_t k, m = 0, next = 0;
+    for (k = 0; k < b->n; k++)
+        m += b->t[k].by.p != NULL;
+    if (m == 0)
+        return;
+    fnli_w_uv(w, TS_ACTORS);
+    fnli_w_uv(w, m);
+    for (k = 0; k < b->n; k++) {
+        if (b->t[k].by.p == NULL)
+            continue;
+        fnli_w_uv(w, k - next);
+        fnli_w_str(w, b->t[k].by);
+        next = k + 1;
+    }
+}
+
+static int decode_actors(fnli_rbuf *rb, rtouches *b)
+{
+    size_t m = fnli_r_count(rb, b->n, 2), j, k = 0;
+    if (rb->bad || m == 0)
+        return FNL_ECORRUPT;
+    for (j = 0; j < m; j++) {
+        uint64_t skip = fnli_r_uv(rb);
+        fnli_sv by;
+        if (rb->bad || skip >= b->n - k)
+            return FNL_ECORRUPT;
+        k += (size_t)skip;
+        by = fnli_r_str(rb, FNL_MAX_STRING);
+        if (rb->bad || by.p == NULL || by.n == 0)
+            return FNL_ECORRUPT;
+        b->t[k++].by = by;
+    }
+    return FNL_OK;
 }
 
 static void touches_encode(fnli_wbuf *w, const void *rv)
@@ -320,6 +399,7 @@ static void touches_encode(fnli_wbuf *w, const void *rv)
         fnli_w_str(w, r->account);
         fnli_w_str(w, r->domain);
     }
+    encode_actors(w, b);
 }
 
 static int touches_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
@@ -354,6 +434,16 @@ static int touches_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
             return FNL_ECORRUPT;
         r->value = (int64_t)v;
     }
+    /* optional sections; an unknown tag comes from a newer library */
+    if (rb->off < rb->n) {
+        uint64_t tag = fnli_r_uv(rb);
+        if (rb->bad)
+            return FNL_ECORRUPT;
+        if (tag != TS_ACTORS)
+            return FNL_EVERSION;
+        if ((rc = decode_actors(rb, b)) != FNL_OK)
+            return rc;
+    }
     return FNL_OK;
 }
 
@@ -362,7 +452,7 @@ static int touches_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
 static uint32_t apply_touch(fnl_engine *e, const rtouch *r)
 {
     fnli_touches *ts = &e->touches;
-    uint32_t f[TF_COUNT];
+    uint32_t f[TC_FIELDS];
     uint32_t c, t, i;
     fnli_contact *cr;
 
@@ -374,6 +464,7 @@ static uint32_t apply_touch(fnl_engine *e, const rtouch *r)
         fnli_join_domain(e, c, r->domain, r->time);
     for (i = 0; i < TF_COUNT; i++)
         f[i] = r->fid[i] ? r->fid[i] : fnli_put_str(e, r->f[i]);
+    f[TF_BY] = r->byid ? r->byid : r->by.p ? fnli_put_str(e, r->by) : 0;
 
     t = ts->count++;
     T_TIME(ts, t) = r->time;
@@ -513,6 +604,7 @@ FNL_API int fnl_touch_channel(fnl_engine *e, const fnl_touch *tt,
         t.keys = &placeholder;
         t.key_count = 1;
         t.contact = 0;
+        t.by = NULL; /* not read */
         rc = resolve_touch(e, &t, &r);
     }
     /* The channel is the caller's own string, a static built-in name or a
@@ -592,6 +684,7 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
         ti.utm_term = fnli_str(s, cl->f[TF_UTM_TERM]);
         ti.utm_content = fnli_str(s, cl->f[TF_UTM_CONTENT]);
         ti.value = T_VALUE(ts, refs[k].idx);
+        ti.by = fnli_str(s, cl->f[TF_BY]);
         memcpy((char *)out + k * elem_size, &ti,
                elem_size < sizeof(ti) ? elem_size : sizeof(ti));
     }
@@ -603,4 +696,9 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
 void fnli_class_index_add(fnl_engine *e, uint32_t c)
 {
     fnli_map_insert(&e->classmap, class_hash(TCLASS(e, c)->f), c);
+}
+
+uint32_t fnli_touch_by(const fnl_engine *e, uint32_t t)
+{
+    return TCLASS(e, T_CLASS(&e->touches, t))->f[TF_BY];
 }

@@ -90,14 +90,20 @@ static char *dump_engine(fnl_engine *e)
                 db_printf(&b, "  tag %s\n", strs[k]);
         if (fnl_contact_touches(e, c, tis, sizeof(tis[0]), 4096, &n) ==
             FNL_OK)
-            for (k = 0; k < n; k++)
-                db_printf(&b, "  touch %lld %s %s %s %s %s/%s/%s/%s/%s %lld\n",
+            for (k = 0; k < n; k++) {
+                db_printf(&b, "  touch %lld %s %s %s %s %s/%s/%s/%s/%s %lld",
                           (long long)tis[k].time, S(tis[k].type),
                           S(tis[k].channel), S(tis[k].campaign),
                           S(tis[k].content), S(tis[k].utm_source),
                           S(tis[k].utm_medium), S(tis[k].utm_campaign),
                           S(tis[k].utm_term), S(tis[k].utm_content),
                           (long long)tis[k].value);
+                /* the actor only when there is one: dumps of states
+                 * without actors read as they always did */
+                if (tis[k].by != NULL)
+                    db_printf(&b, " by=%s", tis[k].by);
+                db_printf(&b, "\n");
+            }
     }
     while (fnl_account_next(e, a, &a) == FNL_OK) {
         fnl_account_info ai = FNL_ACCOUNT_INFO_INIT;

@@ -561,6 +561,448 @@ TEST(every_allocation_failure_in_deal_reports_is_enomem_and_changes_nothing)
     fnl_engine_close(e);
 }
 
+/* ---- groupings by deal attributes and owner records ---------------------- */
+
+static int adeal(fnl_engine *e, const char *id, const char *owner,
+                 const char *product, int64_t amount, int64_t created,
+                 int64_t closed, uint32_t status)
+{
+    fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+    fnl_attr a = {"product", FNL_ATTR_STRING, product, 0};
+    if (product != NULL && strcmp(product, "#7") == 0) {
+        a.type = FNL_ATTR_NUMBER; /* a number groups as null */
+        a.str = NULL;
+        a.num = 7;
+    }
+    u.id = id;
+    u.owner = owner;
+    u.amount = amount;
+    u.created = created;
+    u.closed = closed;
+    u.status = status;
+    u.attrs = &a;
+    u.attr_count = product ? 1 : 0;
+    return fnl_deal_upsert(e, &u, NULL);
+}
+
+static int aowner(fnl_engine *e, const char *name, const char *manager,
+                  const char *office, int64_t t)
+{
+    fnl_owner_update u = FNL_OWNER_UPDATE_INIT;
+    fnl_attr a[3] = {{"manager", FNL_ATTR_STRING, manager, 0},
+                     {"office", FNL_ATTR_STRING, office, 0},
+                     {"quota", FNL_ATTR_NUMBER, NULL, 5}};
+    u.name = name;
+    u.attrs = a;
+    u.attr_count = 3;
+    u.time = t;
+    return fnl_owner_upsert(e, &u);
+}
+
+/* Owners: ana (manager Cara, office East), bo (Cara, West), cy (Dan,
+ * East), dee (no record).  Deals, with product:
+ *   p1  ana GTX  won  Jan 1 -> Jan 11 (10 d)  1,000.00
+ *   p2  ana MG   won  Jan 1 -> Jan 31 (30 d)    500.00
+ *   p10 ana MG   lost Jan 2 -> Jan 12           200.00
+ *   p3  bo  GTX  lost Jan 5 -> Jan 25           800.00
+ *   p4  bo  GTX  won  Feb 1 -> Feb 21 (20 d)  1,200.00
+ *   p5  cy  MG   lost Feb 1 -> Feb 11           300.00
+ *   p6  cy  MG   won  Feb 1 -> Feb 6 (5 d)      400.00
+ *   p7  dee 7    won  Mar 1 -> Mar 15 (14 d)    900.00  (product a number)
+ *   p8  cy  -    open Mar 10                  2,000.00  (no product)
+ *   p9  -   GTX  open Mar 12                    700.00  (no owner) */
+static fnl_engine *sample_attrs(const fnl_allocator *al)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_engine *e;
+    cfg.allocator = al;
+    if (fnl_engine_open(&e, &cfg) != FNL_OK)
+        return NULL;
+    if (aowner(e, "ana", "Cara", "East", ymd(2024, 1, 1)) ||
+        aowner(e, "bo", "Cara", "West", ymd(2024, 1, 1)) ||
+        aowner(e, "cy", "Dan", "East", ymd(2024, 1, 1)) ||
+        adeal(e, "p1", "ana", "GTX", 100000, ymd(2024, 1, 1),
+              ymd(2024, 1, 11), FNL_DEAL_WON) ||
+        adeal(e, "p2", "ana", "MG", 50000, ymd(2024, 1, 1), ymd(2024, 1, 31),
+              FNL_DEAL_WON) ||
+        adeal(e, "p10", "ana", "MG", 20000, ymd(2024, 1, 2),
+              ymd(2024, 1, 12), FNL_DEAL_LOST) ||
+        adeal(e, "p3", "bo", "GTX", 80000, ymd(2024, 1, 5), ymd(2024, 1, 25),
+              FNL_DEAL_LOST) ||
+        adeal(e, "p4", "bo", "GTX", 120000, ymd(2024, 2, 1),
+              ymd(2024, 2, 21), FNL_DEAL_WON) ||
+        adeal(e, "p5", "cy", "MG", 30000, ymd(2024, 2, 1), ymd(2024, 2, 11),
+              FNL_DEAL_LOST) ||
+        adeal(e, "p6", "cy", "MG", 40000, ymd(2024, 2, 1), ymd(2024, 2, 6),
+              FNL_DEAL_WON) ||
+        adeal(e, "p7", "dee", "#7", 90000, ymd(2024, 3, 1), ymd(2024, 3, 15),
+              FNL_DEAL_WON) ||
+        adeal(e, "p8", "cy", NULL, 200000, ymd(2024, 3, 10), 0,
+              FNL_DEAL_OPEN) ||
+        adeal(e, "p9", NULL, "GTX", 70000, ymd(2024, 3, 12), 0,
+              FNL_DEAL_OPEN)) {
+        fnl_engine_close(e);
+        return NULL;
+    }
+    return e;
+}
+
+TEST(deal_funnel_by_product_from_deal_attributes)
+{
+    fnl_engine *e = sample_attrs(NULL);
+    fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+    fnl_report *r;
+    fnl_report_value v = FNL_REPORT_VALUE_INIT;
+    const char *name;
+    CHECK(e != NULL);
+    q.group_by = FNL_DEAL_BY_ATTR;
+    q.group_attr = "Product"; /* folded like attribute names on input */
+    q.as_of = ymd(2024, 7, 1);
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_INT(fnl_report_row_count(r), 3);
+    /* GTX: p1 won (10 d), p3 lost, p4 won (20 d), p9 open: win rate 2 / 3,
+     * won 2,200.00, lost 800.00, pipeline 700.00, average 1,100.00,
+     * cycles 10 and 20: median 15, p90 the 2nd of 2: 20 */
+    CHECK_STR(at(r, 0, "group").str, "GTX");
+    CHECK_INT(at(r, 0, "deals").i, 4);
+    CHECK_INT(at(r, 0, "won").i, 2);
+    CHECK_INT(at(r, 0, "lost").i, 1);
+    CHECK_INT(at(r, 0, "open").i, 1);
+    CHECK_NEAR(at(r, 0, "win_rate").num, 2.0 / 3.0, 1e-15);
+    CHECK_INT(at(r, 0, "won_amount").i, 220000);
+    CHECK_INT(at(r, 0, "lost_amount").i, 80000);
+    CHECK_INT(at(r, 0, "pipeline").i, 70000);
+    CHECK_INT(at(r, 0, "avg_deal_size").i, 110000);
+    CHECK_NEAR(at(r, 0, "cycle_median_days").num, 15, 0);
+    CHECK_NEAR(at(r, 0, "cycle_p90_days").num, 20, 0);
+    /* MG: p2 won (30 d), p10 lost, p5 lost, p6 won (5 d): 2 / 4; median
+     * (5 + 30) / 2 = 17.5; p90 30 */
+    CHECK_STR(at(r, 1, "group").str, "MG");
+    CHECK_INT(at(r, 1, "deals").i, 4);
+    CHECK_NEAR(at(r, 1, "win_rate").num, 0.5, 0);
+    CHECK_INT(at(r, 1, "won_amount").i, 90000);
+    CHECK_INT(at(r, 1, "lost_amount").i, 50000);
+    CHECK_NEAR(at(r, 1, "cycle_median_days").num, 17.5, 0);
+    CHECK_NEAR(at(r, 1, "cycle_p90_days").num, 30, 0);
+    /* null: p7 (a number) won in 14 days, p8 (no product) open */
+    CHECK_INT(at(r, 2, "group").type, FNL_VALUE_NULL);
+    CHECK_INT(at(r, 2, "deals").i, 2);
+    CHECK_NEAR(at(r, 2, "win_rate").num, 1, 0);
+    CHECK_NEAR(at(r, 2, "cycle_median_days").num, 14, 0);
+    /* totals: 5 won of 8 closed; cycles 5, 10, 14, 20, 30: median 14,
+     * p90 the ceil(4.5) = 5th: 30 */
+    CHECK_INT(at(r, FNL_REPORT_TOTALS, "deals").i, 10);
+    CHECK_NEAR(at(r, FNL_REPORT_TOTALS, "win_rate").num, 0.625, 0);
+    CHECK_NEAR(at(r, FNL_REPORT_TOTALS, "cycle_median_days").num, 14, 0);
+    CHECK_NEAR(at(r, FNL_REPORT_TOTALS, "cycle_p90_days").num, 30, 0);
+    CHECK_OK(fnl_report_summary_get(r, 0, &name, &v));
+    CHECK_STR(name, "group_by");
+    CHECK_STR(v.str, "attr");
+    CHECK_OK(fnl_report_summary_get(r, 1, &name, &v));
+    CHECK_STR(name, "group_attr");
+    CHECK_STR(v.str, "Product");
+    fnl_report_free(r);
+    /* an attribute no deal has: one null row */
+    q.group_attr = "never_seen";
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_INT(fnl_report_row_count(r), 1);
+    CHECK_INT(at(r, 0, "group").type, FNL_VALUE_NULL);
+    CHECK_INT(at(r, 0, "deals").i, 10);
+    fnl_report_free(r);
+    q.group_attr = NULL;
+    CHECK_INT(fnl_report_deals(e, &q, &r), FNL_EINVAL);
+    q.group_attr = "no spaces";
+    CHECK_INT(fnl_report_deals(e, &q, &r), FNL_EINVAL);
+    q.group_by = FNL_DEAL_BY_OWNER_ATTR + 1;
+    q.group_attr = "product";
+    CHECK_INT(fnl_report_deals(e, &q, &r), FNL_EINVAL);
+    fnl_engine_close(e);
+}
+
+TEST(deal_funnel_by_manager_and_office_from_owner_records)
+{
+    fnl_engine *e = sample_attrs(NULL);
+    fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+    fnl_report *r;
+    fnl_report_value v = FNL_REPORT_VALUE_INIT;
+    const char *name;
+    CHECK(e != NULL);
+    q.group_by = FNL_DEAL_BY_OWNER_ATTR;
+    q.group_attr = "manager";
+    q.as_of = ymd(2024, 7, 1);
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_INT(fnl_report_row_count(r), 3);
+    /* Cara (ana, bo): p1 won 10 d, p2 won 30 d, p10 lost, p3 lost, p4 won
+     * 20 d: 3 / 5; won 1,000 + 500 + 1,200; median 20, p90 the 3rd: 30 */
+    CHECK_STR(at(r, 0, "group").str, "Cara");
+    CHECK_INT(at(r, 0, "deals").i, 5);
+    CHECK_NEAR(at(r, 0, "win_rate").num, 0.6, 1e-15);
+    CHECK_INT(at(r, 0, "won_amount").i, 270000);
+    CHECK_INT(at(r, 0, "lost_amount").i, 100000);
+    CHECK_NEAR(at(r, 0, "cycle_median_days").num, 20, 0);
+    CHECK_NEAR(at(r, 0, "cycle_p90_days").num, 30, 0);
+    /* Dan (cy): p5 lost, p6 won 5 d, p8 open: 1 / 2; median 5; the open
+     * 2,000.00 forecast at Dan's win rate: 1,000.00 */
+    CHECK_STR(at(r, 1, "group").str, "Dan");
+    CHECK_INT(at(r, 1, "deals").i, 3);
+    CHECK_NEAR(at(r, 1, "win_rate").num, 0.5, 0);
+    CHECK_NEAR(at(r, 1, "cycle_median_days").num, 5, 0);
+    CHECK_INT(at(r, 1, "pipeline").i, 200000);
+    CHECK_INT(at(r, 1, "forecast").i, 100000);
+    /* null: dee has no record (p7 won in 14 d), p9 has no owner */
+    CHECK_INT(at(r, 2, "group").type, FNL_VALUE_NULL);
+    CHECK_INT(at(r, 2, "deals").i, 2);
+    CHECK_NEAR(at(r, 2, "cycle_median_days").num, 14, 0);
+    CHECK_OK(fnl_report_summary_get(r, 0, &name, &v));
+    CHECK_STR(v.str, "owner_attr");
+    fnl_report_free(r);
+    /* by office: East (ana, cy) p1, p2, p10, p5, p6, p8: 3 won (10, 30,
+     * 5 d), 2 lost: 0.6, median 10; West (bo): 1 / 2, median 20 */
+    q.group_attr = "office";
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_STR(at(r, 0, "group").str, "East");
+    CHECK_INT(at(r, 0, "deals").i, 6);
+    CHECK_NEAR(at(r, 0, "win_rate").num, 0.6, 1e-15);
+    CHECK_NEAR(at(r, 0, "cycle_median_days").num, 10, 0);
+    CHECK_STR(at(r, 1, "group").str, "West");
+    CHECK_INT(at(r, 1, "deals").i, 2);
+    CHECK_NEAR(at(r, 1, "cycle_median_days").num, 20, 0);
+    fnl_report_free(r);
+    /* a numeric owner attribute groups everything as null */
+    q.group_attr = "quota";
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_INT(fnl_report_row_count(r), 1);
+    CHECK_INT(at(r, 0, "deals").i, 10);
+    fnl_report_free(r);
+    /* bo moves to Dan: reports read the current record.  Cara (ana): p1
+     * won 10 d, p2 won 30 d, p10 lost: 2 / 3, median 20; Dan (bo, cy):
+     * p3 lost, p4 won 20 d, p5 lost, p6 won 5 d, p8 open: 2 / 4, median
+     * (5 + 20) / 2 = 12.5 */
+    CHECK_OK(aowner(e, "bo", "Dan", "West", ymd(2024, 4, 1)));
+    q.group_attr = "manager";
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_STR(at(r, 0, "group").str, "Cara");
+    CHECK_INT(at(r, 0, "deals").i, 3);
+    CHECK_NEAR(at(r, 0, "win_rate").num, 2.0 / 3.0, 1e-15);
+    CHECK_NEAR(at(r, 0, "cycle_median_days").num, 20, 0);
+    CHECK_STR(at(r, 1, "group").str, "Dan");
+    CHECK_INT(at(r, 1, "deals").i, 5);
+    CHECK_NEAR(at(r, 1, "win_rate").num, 0.5, 0);
+    CHECK_NEAR(at(r, 1, "cycle_median_days").num, 12.5, 0);
+    fnl_report_free(r);
+    fnl_engine_close(e);
+}
+
+TEST(every_allocation_failure_in_attribute_groupings_is_enomem)
+{
+    failalloc fa = {-1, 0, 0, 0, 0};
+    fnl_allocator a = fa_table(&fa);
+    fnl_engine *e = sample_attrs(&a);
+    char *before, *after;
+    int which;
+    long n;
+    CHECK(e != NULL);
+    before = dump_engine(e);
+    for (which = 0; which < 2; which++) {
+        for (n = 0;; n++) {
+            fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+            fnl_report *r = NULL;
+            long long out0 = fa.outstanding;
+            int rc;
+            q.group_by = which ? FNL_DEAL_BY_OWNER_ATTR : FNL_DEAL_BY_ATTR;
+            q.group_attr = which ? "manager" : "product";
+            q.as_of = ymd(2024, 7, 1);
+            fa_arm(&fa, n, 1);
+            rc = fnl_report_deals(e, &q, &r);
+            fa_disarm(&fa);
+            if (rc == FNL_OK) {
+                fnl_report_free(r);
+                CHECK_INT(fa.outstanding, out0);
+                break;
+            }
+            CHECK_INT(rc, FNL_ENOMEM);
+            CHECK(r == NULL);
+            CHECK_INT(fa.outstanding, out0);
+        }
+        CHECK(n >= 3);
+    }
+    after = dump_engine(e);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+    fnl_engine_close(e);
+}
+
+/* sales_teams.csv of the same sample: agent, manager, regional office */
+static const char *const crm_teams[][3] = {
+    {"Anna Snelling", "Dustin Brinkmann", "Central"},
+    {"Cecily Lampkin", "Dustin Brinkmann", "Central"},
+    {"Versie Hillebrand", "Dustin Brinkmann", "Central"},
+    {"Lajuana Vencill", "Dustin Brinkmann", "Central"},
+    {"Moses Frase", "Dustin Brinkmann", "Central"},
+    {"Jonathan Berthelot", "Melvin Marxen", "Central"},
+    {"Marty Freudenburg", "Melvin Marxen", "Central"},
+    {"Gladys Colclough", "Melvin Marxen", "Central"},
+    {"Niesha Huffines", "Melvin Marxen", "Central"},
+    {"Darcel Schlecht", "Melvin Marxen", "Central"},
+    {"Mei-Mei Johns", "Melvin Marxen", "Central"},
+    {"Violet Mclelland", "Cara Losch", "East"},
+    {"Corliss Cosme", "Cara Losch", "East"},
+    {"Rosie Papadopoulos", "Cara Losch", "East"},
+    {"Garret Kinder", "Cara Losch", "East"},
+    {"Wilburn Farren", "Cara Losch", "East"},
+    {"Elizabeth Anderson", "Cara Losch", "East"},
+    {"Daniell Hammack", "Rocco Neubert", "East"},
+    {"Cassey Cress", "Rocco Neubert", "East"},
+    {"Donn Cantrell", "Rocco Neubert", "East"},
+    {"Reed Clapper", "Rocco Neubert", "East"},
+    {"Boris Faz", "Rocco Neubert", "East"},
+    {"Natalya Ivanova", "Rocco Neubert", "East"},
+    {"Vicki Laflamme", "Celia Rouche", "West"},
+    {"Rosalina Dieter", "Celia Rouche", "West"},
+    {"Hayden Neloms", "Celia Rouche", "West"},
+    {"Markita Hansen", "Celia Rouche", "West"},
+    {"Elease Gluck", "Celia Rouche", "West"},
+    {"Carol Thompson", "Celia Rouche", "West"},
+    {"James Ascencio", "Summer Sewald", "West"},
+    {"Kary Hendrixson", "Summer Sewald", "West"},
+    {"Kami Bicknell", "Summer Sewald", "West"},
+    {"Zane Levy", "Summer Sewald", "West"},
+    {"Maureen Marcano", "Summer Sewald", "West"},
+    {"Carl Lin", "Summer Sewald", "West"},
+};
+
+/* A naive second count of one grouping of the CRM slice: the product
+ * column (dim 0) or the agent's manager (dim 1). */
+typedef struct naive_grp {
+    char key[64];
+    int deals, won, lost;
+    double cycles[600];
+    int ncycles;
+} naive_grp;
+
+static naive_grp ngrp[64];
+static int nngrp;
+
+static const char *crm_manager(const char *agent)
+{
+    size_t i;
+    for (i = 0; i < sizeof(crm_teams) / sizeof(crm_teams[0]); i++)
+        if (strcmp(crm_teams[i][0], agent) == 0)
+            return crm_teams[i][1];
+    return NULL;
+}
+
+static void naive_by(int dim)
+{
+    char buf[512], *f[16];
+    size_t i;
+    int g;
+    nngrp = 0;
+    memset(ngrp, 0, sizeof(ngrp));
+    for (i = 1; i < sizeof(crm_pipeline) / sizeof(crm_pipeline[0]); i++) {
+        const char *key;
+        int64_t created, closed;
+        split(crm_pipeline[i], buf, sizeof(buf), f, 16);
+        key = dim == 0 ? f[2] : crm_manager(f[1]);
+        for (g = 0; g < nngrp; g++)
+            if (strcmp(ngrp[g].key, key) == 0)
+                break;
+        if (g == nngrp)
+            snprintf(ngrp[nngrp++].key, sizeof(ngrp[0].key), "%s", key);
+        ngrp[g].deals++;
+        if (strcmp(f[4], "Won") == 0) {
+            created = f[5][0] ? ddmmyy(f[5]) : IMPORT_TIME;
+            closed = ddmmyy(f[6]);
+            ngrp[g].won++;
+            ngrp[g].cycles[ngrp[g].ncycles++] =
+                (double)(closed - created) / (double)DAY;
+        } else if (strcmp(f[4], "Lost") == 0) {
+            ngrp[g].lost++;
+        }
+    }
+}
+
+static naive_grp *ngrp_of(const char *key)
+{
+    int g;
+    for (g = 0; g < nngrp; g++)
+        if (key != NULL && strcmp(ngrp[g].key, key) == 0)
+            return &ngrp[g];
+    return NULL;
+}
+
+TEST(crm_sample_by_product_and_manager_match_a_naive_count)
+{
+    fnl_engine *e = import_crm();
+    fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+    fnl_report *r;
+    char buf[512], *f[16];
+    size_t i, t;
+    int dim;
+    CHECK(e != NULL);
+    /* the product as a deal attribute, the teams as owner records */
+    for (i = 1; i < sizeof(crm_pipeline) / sizeof(crm_pipeline[0]); i++) {
+        fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+        fnl_attr a = {"product", FNL_ATTR_STRING, NULL, 0};
+        split(crm_pipeline[i], buf, sizeof(buf), f, 16);
+        a.str = f[2];
+        u.id = f[0];
+        u.created = FNL_TIME_NOW; /* keep the imported times */
+        u.amount = f[7][0] ? (int64_t)atoll(f[7]) * 100 : 0;
+        u.status = strcmp(f[4], "Won") == 0    ? FNL_DEAL_WON
+                   : strcmp(f[4], "Lost") == 0 ? FNL_DEAL_LOST
+                                               : FNL_DEAL_OPEN;
+        if (u.status != FNL_DEAL_OPEN)
+            u.closed = ddmmyy(f[6]);
+        u.attrs = &a;
+        u.attr_count = 1;
+        CHECK_OK(fnl_deal_upsert(e, &u, NULL));
+    }
+    for (t = 0; t < sizeof(crm_teams) / sizeof(crm_teams[0]); t++) {
+        fnl_owner_update u = FNL_OWNER_UPDATE_INIT;
+        fnl_attr a[2] = {{"manager", FNL_ATTR_STRING, NULL, 0},
+                         {"regional_office", FNL_ATTR_STRING, NULL, 0}};
+        a[0].str = crm_teams[t][1];
+        a[1].str = crm_teams[t][2];
+        u.name = crm_teams[t][0];
+        u.attrs = a;
+        u.attr_count = 2;
+        u.time = IMPORT_TIME;
+        CHECK_OK(fnl_owner_upsert(e, &u));
+    }
+    q.as_of = IMPORT_TIME;
+    for (dim = 0; dim < 2; dim++) {
+        size_t rows;
+        int with_cycles = 0;
+        naive_by(dim);
+        q.group_by = dim == 0 ? FNL_DEAL_BY_ATTR : FNL_DEAL_BY_OWNER_ATTR;
+        q.group_attr = dim == 0 ? "product" : "manager";
+        CHECK_OK(fnl_report_deals(e, &q, &r));
+        rows = fnl_report_row_count(r);
+        CHECK_INT(rows, nngrp);
+        CHECK(rows >= (dim == 0 ? 7u : 6u));
+        CHECK_INT(at(r, FNL_REPORT_TOTALS, "deals").i, 500);
+        for (i = 0; i < rows; i++) {
+            naive_grp *g = ngrp_of(at(r, i, "group").str);
+            CHECK(g != NULL);
+            CHECK_INT(at(r, i, "deals").i, g->deals);
+            CHECK_INT(at(r, i, "won").i, g->won);
+            CHECK_INT(at(r, i, "lost").i, g->lost);
+            CHECK_NEAR(at(r, i, "win_rate").num,
+                       (double)g->won / (double)(g->won + g->lost), 1e-15);
+            if (g->ncycles > 0) {
+                CHECK_NEAR(at(r, i, "cycle_median_days").num,
+                           naive_median(g->cycles, g->ncycles), 1e-12);
+                with_cycles++;
+            }
+        }
+        CHECK(with_cycles >= 6);
+        fnl_report_free(r);
+    }
+    fnl_engine_close(e);
+}
+
 int main(void)
 {
     RUN(deal_funnel_by_owner_with_velocity_forecast_and_benchmarks);
@@ -569,5 +1011,9 @@ int main(void)
     RUN(report_accessors_validate_their_arguments);
     RUN(crm_sample_win_rate_and_median_cycle_by_agent_match_a_naive_count);
     RUN(every_allocation_failure_in_deal_reports_is_enomem_and_changes_nothing);
+    RUN(deal_funnel_by_product_from_deal_attributes);
+    RUN(deal_funnel_by_manager_and_office_from_owner_records);
+    RUN(every_allocation_failure_in_attribute_groupings_is_enomem);
+    RUN(crm_sample_by_product_and_manager_match_a_naive_count);
     TEST_MAIN_END();
 }

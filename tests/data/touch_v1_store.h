@@ -1,0 +1,161 @@
+/* touch_v1_store.h -- a journal and a snapshot written by funnelcore 0.1.0,
+ * before touches had an actor ("by"), for the compatibility tests in
+ * tests/unit/test_persist.c.
+ *
+ * v1_workload() is the API sequence that wrote them (phase 0, then a
+ * checkpoint, then phase 1).  The bytes below were captured with
+ * tests/teststore.h by the generator at the end of this file, built
+ * against the 0.1.0 library (git 558b971):
+ *
+ *   cc -std=c11 -DV1_GENERATE -x c tests/data/touch_v1_store.h \
+ *      -Iinclude -Ibuild -Itests -Lbuild/src -lfunnelcore -o v1gen
+ *   LD_LIBRARY_PATH=build/src ./v1gen > touch_v1_bytes.inc
+ *
+ * Regenerate them only from that release, never from the current code:
+ * they are the old format. */
+#ifndef FNL_TOUCH_V1_STORE_H
+#define FNL_TOUCH_V1_STORE_H
+
+#include <string.h>
+#include "funnelcore.h"
+
+#define V1_T0 INT64_C(1767225600000) /* 2026-01-01 00:00 UTC */
+
+static int64_t v1_now(void *ctx)
+{
+    (void)ctx;
+    return V1_T0 + 86400000;
+}
+
+static const fnl_clock v1_clock = {FNL_CLOCK_VERSION, NULL, v1_now};
+
+static fnl_touch v1_touch(const fnl_key *keys, size_t nkeys, int64_t time,
+                          const char *type, const char *channel)
+{
+    fnl_touch t = FNL_TOUCH_INIT;
+    t.keys = keys;
+    t.key_count = nkeys;
+    t.time = time;
+    t.type = type;
+    t.channel = channel;
+    return t;
+}
+
+/* Phase 0: a profile with an owner, a batch of three touches (explicit
+ * fields, UTM from a URL, an anonymous cookie), a merge, a forgotten
+ * contact (tombstoned strings at the checkpoint), a call.  Phase 1 (the
+ * journal after the checkpoint): a batch of two.  Returns 0 or the first
+ * failing call's status. */
+static int v1_workload(fnl_engine *e, int phase)
+{
+    static const fnl_key ann = {"email", "ann@acme.com"};
+    static const fnl_key bob = {"email", "bob@beta.io"};
+    static const fnl_key ck = {"cookie_id", "ck-17"};
+    static const fnl_key bob_ck[2] = {{"cookie_id", "ck-17"},
+                                      {"email", "bob@beta.io"}};
+    static const fnl_key cara = {"email", "cara.private@gmail.com"};
+    static const fnl_key dan = {"email", "dan@acme.com"};
+    fnl_contact_update u = FNL_CONTACT_UPDATE_INIT;
+    fnl_contact_update u2 = FNL_CONTACT_UPDATE_INIT;
+    fnl_attr title = {"title", FNL_ATTR_STRING, "CTO", 0};
+    fnl_touch t[3];
+    fnl_contact_id c;
+    int rc;
+    if (phase == 0) {
+        u.keys = &ann;
+        u.key_count = 1;
+        u.owner = "alice";
+        u.attrs = &title;
+        u.attr_count = 1;
+        u.time = V1_T0;
+        if ((rc = fnl_contact_upsert(e, &u, NULL)) != FNL_OK)
+            return rc;
+        t[0] = v1_touch(&ann, 1, V1_T0 + 1000, "email_open", "email");
+        t[0].campaign = "spring";
+        t[1] = v1_touch(&bob, 1, V1_T0 + 2000, "visit", NULL);
+        t[1].url = "https://acme.com/pricing?utm_source=google"
+                   "&utm_medium=cpc&utm_campaign=brand";
+        t[1].value = 250;
+        t[2] = v1_touch(&ck, 1, V1_T0 + 3000, "visit", "seo");
+        if ((rc = fnl_touch_add_batch(e, t, 3, NULL)) != FNL_OK)
+            return rc;
+        t[0] = v1_touch(bob_ck, 2, V1_T0 + 4000, "form_submit", "seo");
+        if ((rc = fnl_touch_add(e, &t[0], NULL)) != FNL_OK)
+            return rc;
+        u2.keys = &cara;
+        u2.key_count = 1;
+        u2.owner = "bo";
+        u2.time = V1_T0 + 5000;
+        if ((rc = fnl_contact_upsert(e, &u2, &c)) != FNL_OK ||
+            (rc = fnl_contact_forget(e, c)) != FNL_OK)
+            return rc;
+        t[0] = v1_touch(&ann, 1, V1_T0 + 6000, "call", "sales");
+        return fnl_touch_add(e, &t[0], NULL);
+    }
+    t[0] = v1_touch(&ann, 1, V1_T0 + 7000, "pricing_view", "seo");
+    t[1] = v1_touch(&dan, 1, V1_T0 + 8000, "webinar_attend", "events");
+    t[1].campaign = "q1-webinar";
+    return fnl_touch_add_batch(e, t, 2, NULL);
+}
+
+#ifdef V1_GENERATE
+#include <stdio.h>
+#include "teststore.h"
+
+static void put_bytes(const char *name, const unsigned char *p, size_t n)
+{
+    size_t i;
+    printf("static const unsigned char %s[%zu] = {", name, n);
+    for (i = 0; i < n; i++)
+        printf("%s0x%02x,", i % 12 ? " " : "\n    ", p[i]);
+    printf("\n};\n");
+}
+
+static void put_journal(const char *name, const teststore *ts)
+{
+    char nm[64];
+    size_t i;
+    for (i = 0; i < ts->nrecs; i++) {
+        snprintf(nm, sizeof(nm), "%s_%zu", name, i);
+        put_bytes(nm, ts->recs[i].p, ts->recs[i].n);
+    }
+    printf("static const v1_rec %s[%zu] = {\n", name, ts->nrecs);
+    for (i = 0; i < ts->nrecs; i++)
+        printf("    {%llu, %s_%zu, sizeof(%s_%zu)},\n",
+               (unsigned long long)ts->recs[i].seq, name, i, name, i);
+    printf("};\n");
+}
+
+int main(void)
+{
+    teststore ts;
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_engine *e;
+    ts_init(&ts);
+    cfg.storage = &ts.table;
+    cfg.clock = &v1_clock;
+    if (fnl_engine_open(&e, &cfg) != FNL_OK || v1_workload(e, 0) != FNL_OK)
+        return 1;
+    printf("/* generated by touch_v1_store.h's V1_GENERATE with %s */\n",
+           fnl_version());
+    put_journal("v1_journal", &ts);
+    if (fnl_engine_checkpoint(e) != FNL_OK || v1_workload(e, 1) != FNL_OK)
+        return 1;
+    printf("static const uint64_t v1_snapshot_seq = %llu;\n",
+           (unsigned long long)ts.snap_seq);
+    put_bytes("v1_snapshot", ts.snap, ts.snap_n);
+    put_journal("v1_tail", &ts);
+    fnl_engine_close(e);
+    ts_free(&ts);
+    return 0;
+}
+#else
+typedef struct v1_rec {
+    uint64_t seq;
+    const unsigned char *p;
+    size_t n;
+} v1_rec;
+#include "touch_v1_bytes.inc"
+#endif
+
+#endif
