@@ -139,7 +139,10 @@ FNL_API void fnl_report_free(fnl_report *r)
 
 static const char *const kind_names[] = {NULL,     "roi",    "spend",
                                          "deals",  "cohort", "survival",
-                                         "budget"};
+                                         "budget", "stage_funnel",
+                                         "stage_cohort",
+                                         "stage_time_to_convert",
+                                         "rejections"};
 
 FNL_API const char *fnl_report_kind_name(uint32_t kind)
 {
@@ -147,28 +150,25 @@ FNL_API const char *fnl_report_kind_name(uint32_t kind)
                                                              : NULL;
 }
 
-#define DEFINE_INIT(fn, type, INIT)                                          \
-    FNL_API int fn(type *p, size_t size)                                     \
-    {                                                                        \
-        static const type init = INIT;                                       \
-        return fnli_init_struct(p, size, &init, sizeof(init));               \
-    }
-
-DEFINE_INIT(fnl_report_info_init, fnl_report_info, FNL_REPORT_INFO_INIT)
-DEFINE_INIT(fnl_report_column_init, fnl_report_column, FNL_REPORT_COLUMN_INIT)
-DEFINE_INIT(fnl_report_value_init, fnl_report_value, FNL_REPORT_VALUE_INIT)
-DEFINE_INIT(fnl_roi_request_init, fnl_roi_request, FNL_ROI_REQUEST_INIT)
-DEFINE_INIT(fnl_spend_request_init, fnl_spend_request, FNL_SPEND_REQUEST_INIT)
-DEFINE_INIT(fnl_deal_report_request_init, fnl_deal_report_request,
-            FNL_DEAL_REPORT_REQUEST_INIT)
-DEFINE_INIT(fnl_cohort_request_init, fnl_cohort_request,
-            FNL_COHORT_REQUEST_INIT)
-DEFINE_INIT(fnl_survival_request_init, fnl_survival_request,
-            FNL_SURVIVAL_REQUEST_INIT)
-DEFINE_INIT(fnl_time_to_convert_request_init, fnl_time_to_convert_request,
-            FNL_TIME_TO_CONVERT_REQUEST_INIT)
-DEFINE_INIT(fnl_budget_request_init, fnl_budget_request,
-            FNL_BUDGET_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_report_info_init, fnl_report_info, FNL_REPORT_INFO_INIT)
+FNLI_DEFINE_INIT(fnl_report_column_init, fnl_report_column,
+                 FNL_REPORT_COLUMN_INIT)
+FNLI_DEFINE_INIT(fnl_report_value_init, fnl_report_value,
+                 FNL_REPORT_VALUE_INIT)
+FNLI_DEFINE_INIT(fnl_roi_request_init, fnl_roi_request, FNL_ROI_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_spend_request_init, fnl_spend_request,
+                 FNL_SPEND_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_deal_report_request_init, fnl_deal_report_request,
+                 FNL_DEAL_REPORT_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_cohort_request_init, fnl_cohort_request,
+                 FNL_COHORT_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_survival_request_init, fnl_survival_request,
+                 FNL_SURVIVAL_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_time_to_convert_request_init,
+                 fnl_time_to_convert_request,
+                 FNL_TIME_TO_CONVERT_REQUEST_INIT)
+FNLI_DEFINE_INIT(fnl_budget_request_init, fnl_budget_request,
+                 FNL_BUDGET_REQUEST_INIT)
 
 /* Copy a struct of the caller's size out. */
 static int copy_out(void *out, const void *full, size_t full_size)

@@ -366,6 +366,9 @@ static void make_input(evalctx *x, stages *s, uint32_t kind, int64_t t,
     in->routing = s->rs;
 }
 
+static const char *owner_text(const fnl_engine *e, const stages *s,
+                              uint32_t c, uint32_t owner);
+
 /* The touch part of an input: what the touch is, and the key events of
  * the attached models it stands for. */
 static void touch_input(evalctx *x, const stages *s, uint32_t t,
@@ -373,11 +376,18 @@ static void touch_input(evalctx *x, const stages *s, uint32_t t,
 {
     fnl_engine *e = x->e;
     size_t i, n = 0;
-    (void)s;
     in->touch_type = touch_field(e, t, TF_TYPE);
     in->touch_channel = touch_field(e, t, TF_CHANNEL);
     in->touch_campaign = touch_field(e, t, TF_CAMPAIGN);
     in->engaged = 1;
+    {
+        /* made by the contact's owner: the actor and the owner's name are
+         * the same bytes */
+        uint32_t by = fnli_touch_by(e, t);
+        const char *owner = owner_text(e, s, x->c, s->slots[x->c].st.owner);
+        in->by_owner = by != 0 && owner != NULL &&
+                       strcmp(fnli_str(&e->strings, by), owner) == 0;
+    }
     for (i = 0; i < e->nmodels && i < FNL_MAX_MODELS; i++) {
         uint64_t bits = fnli_scores_touch_events(e, i, x->c, t);
         const fnl_model *m = fnli_scores_model(e, i);
@@ -1073,6 +1083,12 @@ FNL_API int fnl_engine_tick(fnl_engine *e, int64_t now)
 
 /* ---- reads ------------------------------------------------------------------ */
 
+FNL_API int fnl_stage_status_init(fnl_stage_status *status, size_t size)
+{
+    static const fnl_stage_status init = FNL_STAGE_STATUS_INIT;
+    return fnli_init_struct(status, size, &init, sizeof(init));
+}
+
 static int stage_contact(const fnl_engine *e, fnl_contact_id id, uint32_t *c)
 {
     int rc;
@@ -1154,6 +1170,17 @@ FNL_API int fnl_contact_stage_history(const fnl_engine *e, fnl_contact_id id,
         o->reason = r->reason ? fnli_str(&e->strings, r->reason) : NULL;
     }
     *count = k;
+    fnli_clear(e);
+    return FNL_OK;
+}
+
+FNL_API int fnl_engine_machine(const fnl_engine *e, const fnl_machine **out)
+{
+    if (e == NULL || out == NULL)
+        return fnli_fail(e, FNL_EINVAL, "engine_machine: NULL argument");
+    if (e->stages == NULL)
+        return fnli_fail(e, FNL_ENOTFOUND, "no stage machine is attached");
+    *out = e->stages->m;
     fnli_clear(e);
     return FNL_OK;
 }

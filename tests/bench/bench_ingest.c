@@ -1,6 +1,7 @@
 /* bench_ingest -- touches/second and bytes per touch and per contact.
  *
- * Workload (defaults; override with argv: touches contacts batch):
+ * Workload (defaults; override with argv: touches contacts batch
+ * [model|stages]):
  * 10,000,000 touches for 1,000,000 contacts at 20,000 companies.  Every
  * contact is first seen through its business e-mail; every 20th (5 %) also
  * browses anonymously under a cookie first, and a later form fill carries
@@ -65,7 +66,8 @@ int main(int argc, char **argv)
     size_t batch = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
     /* argv[4] "model": ingest with the 30-rule scoring model attached,
      * then time a full rescore (re-attaching the model) */
-    int with_model = argc > 4 && strcmp(argv[4], "model") == 0;
+    int with_stages = argc > 4 && strcmp(argv[4], "stages") == 0;
+    int with_model = with_stages || (argc > 4 && strcmp(argv[4], "model") == 0);
     fnl_model *model = NULL;
     char *emails, *cookies, campaigns[200][16];
     fnl_key *ek, *ck, (*both)[2];
@@ -118,6 +120,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "model: %s\n", perr.message);
             return 1;
         }
+    }
+    /* argv[4] "stages": the model and the default stage machine (its
+     * waterfall reads the model's "mql" threshold) */
+    if (with_stages) {
+        fnl_machine *m = NULL;
+        if (fnl_machine_default(&m, NULL) != FNL_OK ||
+            fnl_engine_attach_machine(e, m) != FNL_OK) {
+            fprintf(stderr, "machine: %s\n", fnl_errmsg(e));
+            return 1;
+        }
+        fnl_machine_free(m);
     }
     t0 = now_s();
     while (done < ntouch) {
@@ -188,7 +201,10 @@ int main(int argc, char **argv)
            "batch %zu%s\n",
            ntouch, (unsigned long long)st.contacts,
            (unsigned long long)st.merges, (unsigned long long)st.accounts,
-           batch, with_model ? ", 30-rule scoring model attached" : "");
+           batch,
+           with_stages  ? ", 30-rule scoring model and default machine attached"
+           : with_model ? ", 30-rule scoring model attached"
+                        : "");
     printf("  %.2f s in fnl_touch_add_batch: %.2f M touches/s (%.2f s with "
            "building the input)\n",
            in_lib, (double)ntouch / in_lib / 1e6, t1 - t0);

@@ -1058,6 +1058,133 @@ TEST(evaluations_cut_short_by_memory_complete_on_the_next_call)
     free(want);
 }
 
+static int touch_by(fnl_engine *e, const char *email, const char *type,
+                    const char *by, int64_t t)
+{
+    fnl_touch x = FNL_TOUCH_INIT;
+    fnl_key k;
+    k.kind = "email";
+    k.value = email;
+    x.keys = &k;
+    x.key_count = 1;
+    x.type = type;
+    x.channel = "sales";
+    x.by = by;
+    x.time = t;
+    return fnl_touch_add(e, &x, NULL);
+}
+
+/* The number of SLA breach records in a contact's history. */
+static int breaches(fnl_engine *e, const char *email)
+{
+    fnl_stage_record r[64];
+    size_t n = 0, i;
+    int k = 0;
+    if (fnl_contact_stage_history(e, cid(e, email), r, 64, &n) != FNL_OK)
+        return -1;
+    for (i = 0; i < n; i++)
+        k += r[i].kind == FNL_STAGE_REC_BREACH;
+    return k;
+}
+
+TEST(touches_by_the_owner_meet_the_owner_slas)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = open_engine(&cfg, &clk);
+    fnl_account_update a = FNL_ACCOUNT_UPDATE_INIT;
+    const char *dom[] = {"acme.com"};
+    fnl_stage_status st;
+    CHECK(e != NULL);
+    CHECK_OK(attach_both(e));
+    a.id = "acme";
+    a.domains = dom;
+    a.domain_count = 1;
+    a.owner = "alice";
+    a.time = T0;
+    CHECK_OK(fnl_account_upsert(e, &a, NULL));
+    /* two accepted leads of alice's account (mql by two webinars, then
+     * sal: routed to her) */
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0));
+    CHECK_OK(touch(e, "ann@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0));
+    CHECK_OK(touch(e, "bob@acme.com", "webinar_attend", T0 + HOUR));
+    CHECK_OK(event(e, "ann@acme.com", "sales_accept", NULL, T0 + 2 * HOUR));
+    CHECK_OK(event(e, "bob@acme.com", "sales_accept", NULL, T0 + 2 * HOUR));
+    CHECK_STR(stage_of(e, "ann@acme.com", &st), "sal");
+    CHECK_STR(st.owner, "alice");
+    CHECK_STR(stage_of(e, "bob@acme.com", &st), "sal");
+    /* ann gets a call from alice within the day; bob only from carl (not
+     * his owner) and a touch by nobody */
+    CHECK_OK(touch_by(e, "ann@acme.com", "call", "alice", T0 + 5 * HOUR));
+    CHECK_OK(touch_by(e, "bob@acme.com", "call", "carl", T0 + 5 * HOUR));
+    CHECK_OK(touch_by(e, "bob@acme.com", "call", NULL, T0 + 6 * HOUR));
+    CHECK_OK(fnl_engine_tick(e, T0 + 2 * HOUR + DAY));
+    /* first_touch: met by ann, breached for bob at sal + 1d */
+    CHECK_INT(breaches(e, "ann@acme.com"), 0);
+    CHECK_INT(breaches(e, "bob@acme.com"), 1);
+    /* call_attempts (3 owner calls in 5 days): ann has 1, so both breach
+     * at sal + 5d unless alice calls ann twice more */
+    CHECK_OK(touch_by(e, "ann@acme.com", "call", "alice", T0 + 2 * DAY));
+    CHECK_OK(touch_by(e, "ann@acme.com", "call", "alice", T0 + 3 * DAY));
+    CHECK_OK(fnl_engine_tick(e, T0 + 2 * HOUR + 5 * DAY));
+    CHECK_INT(breaches(e, "ann@acme.com"), 0);
+    CHECK_INT(breaches(e, "bob@acme.com"), 2);
+    fnl_engine_close(e);
+}
+
+TEST(the_attached_machine_can_be_read_back_after_a_reopen)
+{
+    teststore ts;
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e, *b;
+    const fnl_machine *m = NULL;
+    ts_init(&ts);
+    cfg.storage = &ts.table;
+    e = open_engine(&cfg, &clk);
+    CHECK(e != NULL);
+    CHECK_INT(fnl_engine_machine(e, &m), FNL_ENOTFOUND);
+    CHECK(m == NULL);
+    CHECK_INT(fnl_engine_machine(e, NULL), FNL_EINVAL);
+    CHECK_OK(attach_both(e));
+    b = open_engine(&cfg, &clk);
+    CHECK(b != NULL);
+    CHECK_OK(fnl_engine_machine(b, &m));
+    CHECK_STR(fnl_machine_name(m), "waterfall");
+    CHECK_INT((int)fnl_machine_stage_count(m), 9);
+    fnl_engine_close(b);
+    fnl_engine_close(e);
+    ts_free(&ts);
+}
+
+TEST(stage_status_init_fills_what_the_caller_has)
+{
+    unsigned char buf[sizeof(fnl_stage_status) + 16];
+    fnl_stage_status st;
+    uint32_t size;
+    memset(&st, 0xAB, sizeof(st));
+    CHECK_OK(fnl_stage_status_init(&st, sizeof(st)));
+    CHECK(st.size == sizeof(st) && st.name == NULL && st.owner == NULL &&
+          st.reached == 0 && st.history == 0);
+    /* an older caller's struct ends before `history`: nothing past it */
+    memset(buf, 0xAB, sizeof(buf));
+    CHECK_OK(fnl_stage_status_init((fnl_stage_status *)(void *)buf,
+                                   offsetof(fnl_stage_status, history)));
+    memcpy(&size, buf, sizeof(size));
+    CHECK(size == offsetof(fnl_stage_status, history));
+    CHECK(buf[offsetof(fnl_stage_status, history)] == 0xAB);
+    /* a newer caller's: its extra bytes are zeroed, size says ours */
+    memset(buf, 0xAB, sizeof(buf));
+    CHECK_OK(fnl_stage_status_init((fnl_stage_status *)(void *)buf,
+                                   sizeof(buf)));
+    memcpy(&size, buf, sizeof(size));
+    CHECK(size == sizeof(fnl_stage_status));
+    CHECK(buf[sizeof(buf) - 1] == 0);
+    CHECK_INT(fnl_stage_status_init(NULL, sizeof(st)), FNL_EINVAL);
+    CHECK_INT(fnl_stage_status_init(&st, 2), FNL_EINVAL);
+}
+
 int main(void)
 {
     RUN(waterfall_scored_contact_reaches_mql_then_sal_or_recycled);
@@ -1073,5 +1200,8 @@ int main(void)
     RUN(deals_raise_opportunity_won_and_lost_for_their_contacts);
     RUN(key_events_and_the_source_channel_reach_the_guards);
     RUN(evaluations_cut_short_by_memory_complete_on_the_next_call);
+    RUN(touches_by_the_owner_meet_the_owner_slas);
+    RUN(the_attached_machine_can_be_read_back_after_a_reopen);
+    RUN(stage_status_init_fills_what_the_caller_has);
     TEST_MAIN_END();
 }
