@@ -9,22 +9,28 @@
  * engine's memory statistics stay as they were.
  *
  * Definitions (docs/attribution.md, "Attribution over the engine"):
- *   conversion   won deal (time closed) or created deal (time created);
- *                stage entry is the reserved extension point below
+ *   conversion   won deal (time closed), created deal (time created), or
+ *                a contact's first entry into a lifecycle stage (entered
+ *                or passed through, from the attached machine's history;
+ *                value 0)
  *   buying group the deal's contacts (contact scope), plus every contact
  *                of the deal's account, or of its contacts' accounts when
- *                the deal has none (account scope)
+ *                the deal has none (account scope); for a stage entry the
+ *                contact, plus every contact of its account (account
+ *                scope)
  *   journey      the group's touches with time in [T - lookback, T], not
  *                of an excluded type, sorted by (time, arrival)
  *   markers      lead: first touch of a lead type, else the first touch;
  *                opportunity: last touch at or before the deal's created
- *                time; close: the last touch (won deals only)
+ *                time; close: the last touch (won deals only); stage
+ *                entries have neither opportunity nor close
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "attribution.h"
 #include "normalize.h"
+#include "stage_engine.h"
 #include "store.h"
 
 #define NONE_KEY FNL_GROUP_NONE_KEY
@@ -47,6 +53,10 @@ typedef struct ectx {
     uint32_t currency;     /* packed filter, 0: none */
     uint32_t *excl, *lead; /* type string ids (0 entries: unknown types) */
     size_t nexcl, nlead;
+    uint32_t stage;        /* STAGE_ENTRY: the machine's stage index */
+    int64_t *entry;        /* STAGE_ENTRY, per contact: first entry time of
+                              a live contact (merged-away ones folded in),
+                              INT64_MAX: never entered */
     /* the sink: exactly one is set */
     fnl_journeys *js;
     fnli_attr *a;
@@ -57,8 +67,10 @@ typedef struct ectx {
     uint32_t *pkey;        /* per contact: group id + 1 (attr, owner) */
     uint32_t *mark;        /* per contact: epoch of the group it is in */
     uint32_t *amark;       /* per account: epoch */
-    uint8_t *ondeal;       /* per contact: on some deal (NO_DEAL) */
-    uint8_t *covered;      /* per account: in some buying group */
+    uint8_t *ondeal;       /* per contact: on some deal (NO_DEAL), or
+                              entered the stage (NOT_ENTERED) */
+    uint8_t *covered;      /* per account: in some buying group, or has
+                              a contact that entered the stage */
     size_t ncon, nacc;
     uint32_t epoch;
     uint32_t *members;
@@ -124,6 +136,28 @@ static int resolve_types(ectx *x, const char *what, const char *const *v,
     return FNL_OK;
 }
 
+/* The stage of a stage-entry run: a stage of the attached machine, its
+ * name compared ASCII case-insensitively. */
+static int resolve_stage(ectx *x)
+{
+    const fnl_machine *m = fnli_stages_machine(x->e);
+    const char *s = x->o.stage;
+    uint32_t k;
+    if (s == NULL || s[0] == '\0')
+        return fnli_fail(x->e, FNL_EINVAL,
+                         "stage-entry conversions: no stage named");
+    if (m == NULL)
+        return fnli_fail(x->e, FNL_ENOTFOUND,
+                         "stage '%.64s': no stage machine is attached", s);
+    k = fnli_machine_stage_index(m, s, strlen(s));
+    if (k == FNLI_NO_STAGE)
+        return fnli_fail(x->e, FNL_ENOTFOUND,
+                         "stage '%.64s': the machine '%.64s' has no such "
+                         "stage", s, fnli_mstr(m, m->name));
+    x->stage = k;
+    return FNL_OK;
+}
+
 static int resolve_options(ectx *x, const fnl_engine_attribution_options *in)
 {
     static const char *const lead_default[2] = { "form_submit",
@@ -139,16 +173,9 @@ static int resolve_options(ectx *x, const fnl_engine_attribution_options *in)
         memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
         o->size = sizeof(*o);
     }
-    if (o->conversion == FNL_CONVERSION_STAGE_ENTRY)
-        /* The extension point: stage-entry conversions will come from the
-         * stage machine's transition log (one conversion per entry into
-         * o->stage, unit = the contact, or its account in account scope,
-         * value 0), through the same collect/emit steps as deals. */
-        return fnli_fail(x->e, FNL_EUNSUPPORTED,
-                         "stage-entry conversions need the lifecycle stage "
-                         "machine, which this version does not have");
     if (o->conversion != FNL_CONVERSION_DEAL_WON &&
-        o->conversion != FNL_CONVERSION_DEAL_CREATED)
+        o->conversion != FNL_CONVERSION_DEAL_CREATED &&
+        o->conversion != FNL_CONVERSION_STAGE_ENTRY)
         return fnli_fail(x->e, FNL_EINVAL, "unknown conversion kind %u",
                          (unsigned)o->conversion);
     if (o->scope > FNL_SCOPE_CONTACT)
@@ -160,13 +187,25 @@ static int resolve_options(ectx *x, const fnl_engine_attribution_options *in)
     if (o->lookback_ms < 0 && o->lookback_ms != FNL_LOOKBACK_UNLIMITED)
         return fnli_fail(x->e, FNL_EINVAL, "lookback %lld ms is negative",
                          (long long)o->lookback_ms);
-    if (o->nonconverting & ~(FNL_NONCONV_LOST_DEALS | FNL_NONCONV_NO_DEAL))
+    if (o->nonconverting & ~(FNL_NONCONV_LOST_DEALS | FNL_NONCONV_NO_DEAL |
+                             FNL_NONCONV_NOT_ENTERED))
         return fnli_fail(x->e, FNL_EINVAL, "unknown non-converting bits");
     if ((o->nonconverting & FNL_NONCONV_LOST_DEALS) &&
         o->conversion != FNL_CONVERSION_DEAL_WON)
         return fnli_fail(x->e, FNL_EINVAL,
                          "lost deals are non-converting only when "
                          "conversions are won deals");
+    if ((o->nonconverting & FNL_NONCONV_NO_DEAL) &&
+        o->conversion == FNL_CONVERSION_STAGE_ENTRY)
+        return fnli_fail(x->e, FNL_EINVAL,
+                         "with stage-entry conversions the non-converting "
+                         "units are those that never entered the stage "
+                         "(FNL_NONCONV_NOT_ENTERED), not deal-less ones");
+    if ((o->nonconverting & FNL_NONCONV_NOT_ENTERED) &&
+        o->conversion != FNL_CONVERSION_STAGE_ENTRY)
+        return fnli_fail(x->e, FNL_EINVAL,
+                         "units that never entered a stage are "
+                         "non-converting only for stage-entry conversions");
     if (o->from > o->until)
         return fnli_fail(x->e, FNL_EINVAL, "from is after until");
     if (o->unattributed_key != NULL) {
@@ -191,7 +230,14 @@ static int resolve_options(ectx *x, const fnl_engine_attribution_options *in)
                            &x->currency);
         if (rc)
             return rc;
+        /* stage entries carry no money: the filter (kept valid so one
+         * options struct serves revenue and funnel runs) selects nothing */
+        if (o->conversion == FNL_CONVERSION_STAGE_ENTRY)
+            x->currency = 0;
     }
+    if (o->conversion == FNL_CONVERSION_STAGE_ENTRY &&
+        (rc = resolve_stage(x)) != FNL_OK)
+        return rc;
     rc = resolve_types(x, "excluded type", o->exclude_types,
                        o->exclude_type_count, &x->excl, &x->nexcl);
     if (rc)
@@ -697,6 +743,73 @@ static int run_no_deal(ectx *x)
 }
 
 /* ------------------------------------------------------------------------
+ * The run over stage entries
+ * ------------------------------------------------------------------------ */
+
+/* Each live contact's first entry into x->stage: a transition into it or
+ * a pass through it (so funnel counts stay cumulative).  History is oldest
+ * first, so a contact's first matching record is its earliest; a contact
+ * merged away keeps its own history and folds into its survivor, which
+ * keeps the earliest of their entries. */
+static void find_entries(ectx *x)
+{
+    const fnl_engine *e = x->e;
+    uint32_t c;
+    for (c = 0; c < x->ncon; c++)
+        x->entry[c] = INT64_MAX;
+    for (c = 1; c < e->contacts.count; c++) {
+        const fnli_stage_rec *r;
+        uint32_t s;
+        for (r = fnli_stages_first(e, c); r != NULL;
+             r = fnli_stages_next(e, r))
+            if ((r->kind == FNLI_REC_TRANSITION ||
+                 r->kind == FNLI_REC_PASSED) &&
+                r->to == x->stage)
+                break;
+        if (r == NULL)
+            continue;
+        s = fnli_find(e, c);
+        if (live(e, s) && r->time < x->entry[s])
+            x->entry[s] = r->time;
+    }
+}
+
+/* One conversion per contact that entered the stage, at its first entry;
+ * value 0.  The units that never entered are the non-converting ones. */
+static int run_stages(ectx *x)
+{
+    const fnl_engine *e = x->e;
+    uint32_t c;
+    int rc;
+    find_entries(x);
+    for (c = 1; c < e->contacts.count; c++) {
+        int64_t t = x->entry[c];
+        uint32_t a = CONTACT(e, c)->account;
+        if (t == INT64_MAX)
+            continue;
+        /* converted (at any time): never a non-converting unit, nor is
+         * its account in account scope */
+        x->ondeal[c] = 1;
+        x->covered[a] = 1;
+        if (t < x->o.from || t >= x->o.until)
+            continue;
+        next_epoch(x);
+        add_member(x, c);
+        if (x->o.scope == FNL_SCOPE_ACCOUNT)
+            add_account(x, a);
+        rc = collect(x, window_start(x, t), t);
+        if (rc)
+            return rc;
+        rc = emit(x, 0, 1, 0, t, INT64_MIN, 0);
+        if (rc)
+            return rc;
+    }
+    if (x->o.nonconverting & FNL_NONCONV_NOT_ENTERED)
+        return run_no_deal(x);
+    return FNL_OK;
+}
+
+/* ------------------------------------------------------------------------
  * Driver
  * ------------------------------------------------------------------------ */
 
@@ -714,6 +827,7 @@ static void ectx_free(ectx *x)
     ARR(x, x->members, x->ncon);
     ARR(x, x->amark, x->nacc);
     ARR(x, x->covered, x->nacc);
+    ARR(x, x->entry, x->ncon);
     ARR(x, x->tb, x->tb_cap);
     ARR(x, x->gids, x->jcap);
     ARR(x, x->times, x->jcap);
@@ -743,15 +857,21 @@ static int ectx_init(ectx *x, const fnl_engine *e,
     x->members = fnli_malloc(&x->mem, x->ncon * sizeof(*x->members));
     x->amark = fnli_calloc(&x->mem, x->nacc, sizeof(*x->amark));
     x->covered = fnli_calloc(&x->mem, x->nacc, sizeof(*x->covered));
+    if (x->o.conversion == FNL_CONVERSION_STAGE_ENTRY)
+        x->entry = fnli_malloc(&x->mem, x->ncon * sizeof(*x->entry));
     if (!x->ckey || !x->cflag || !x->pkey || !x->mark || !x->ondeal ||
-        !x->members || !x->amark || !x->covered)
+        !x->members || !x->amark || !x->covered ||
+        (x->o.conversion == FNL_CONVERSION_STAGE_ENTRY && !x->entry))
         return fnli_fail(e, FNL_ENOMEM, "allocation failed");
     return FNL_OK;
 }
 
 static int run(ectx *x)
 {
-    int rc = check_currency(x);
+    int rc;
+    if (x->o.conversion == FNL_CONVERSION_STAGE_ENTRY)
+        return run_stages(x);
+    rc = check_currency(x);
     if (rc == FNL_OK)
         rc = run_deals(x);
     if (rc == FNL_OK && (x->o.nonconverting & FNL_NONCONV_NO_DEAL))

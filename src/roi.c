@@ -153,11 +153,13 @@ static const fnli_colspec roi_sums[S_NSUM] = {
 };
 
 /* Stage counts: index 0 leads .. 4 customers.  known[] says whether any
- * non-negative value was given. */
+ * non-negative value was given.  attr_stage[0..2]: leads, MQLs, SQLs
+ * credited by the request's attributions of those conversions. */
 typedef struct gacc {
     int64_t cost;
     double revenue, pipeline;
     double attr_customers, attr_opps;
+    double attr_stage[3];
     double counts[5];
     uint8_t known[5];
 } gacc;
@@ -189,9 +191,11 @@ static int group_of(roi_work *w, const char *s, gacc **out)
     return FNL_OK;
 }
 
+/* What an attribution of the request stands for. */
+enum { A_REVENUE, A_PIPELINE, A_LEADS, A_MQLS, A_SQLS };
+
 static int add_attribution(const fnl_engine *e, roi_work *w,
-                           const fnl_attribution *a, double scale,
-                           int pipeline)
+                           const fnl_attribution *a, double scale, int kind)
 {
     size_t i, n = fnl_attribution_row_count(a);
     for (i = 0; i < n; i++) {
@@ -201,12 +205,14 @@ static int add_attribution(const fnl_engine *e, roi_work *w,
             return fnli_fail(e, FNL_EINVAL, "report: attribution row %zu", i);
         if (group_of(w, row.key, &g) != FNL_OK)
             return fnli_fail(e, FNL_ENOMEM, "allocation failed");
-        if (pipeline) {
+        if (kind == A_PIPELINE) {
             g->pipeline += row.value * scale;
             g->attr_opps += row.conversions;
-        } else {
+        } else if (kind == A_REVENUE) {
             g->revenue += row.value * scale;
             g->attr_customers += row.conversions;
+        } else {
+            g->attr_stage[kind - A_LEADS] += row.conversions;
         }
     }
     return FNL_OK;
@@ -263,13 +269,21 @@ static int roi_row(fnl_report *r, size_t row, const char *key, int64_t cost,
     return FNL_OK;
 }
 
-/* Counts of a group: stage counts given win over attribution credit. */
+/* Counts of a group: stage counts given win over attribution credit.
+ * has_stage[k]: a leads / MQLs / SQLs attribution was given. */
 static void group_counts(const gacc *g, int has_rev, int has_pipe,
-                         double counts[5], uint8_t known[5])
+                         const uint8_t has_stage[3], double counts[5],
+                         uint8_t known[5])
 {
     for (int k = 0; k < 5; k++) {
         counts[k] = g->counts[k];
         known[k] = g->known[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!known[k] && has_stage[k]) {
+            counts[k] = g->attr_stage[k];
+            known[k] = 1;
+        }
     }
     if (!known[3] && has_pipe) {
         counts[3] = g->attr_opps;
@@ -300,6 +314,8 @@ FNL_API int fnl_report_roi(const fnl_engine *e, const fnl_roi_request *rq,
     double scale;
     int rc, ranged;
     int has_rev, has_pipe;
+    uint8_t has_stage[3];
+    const fnl_attribution *stage_attr[3];
     int64_t tot_cost = 0, tot_rev = 0, tot_pipe = 0;
     double tot_counts[5] = {0, 0, 0, 0, 0};
     uint8_t tot_known[5] = {0, 0, 0, 0, 0};
@@ -332,6 +348,11 @@ FNL_API int fnl_report_roi(const fnl_engine *e, const fnl_roi_request *rq,
         return fnli_fail(e, FNL_EINVAL, "report_roi: bad costs array");
     has_rev = q.revenue != NULL;
     has_pipe = q.pipeline != NULL;
+    stage_attr[0] = q.leads;
+    stage_attr[1] = q.mqls;
+    stage_attr[2] = q.sqls;
+    for (i = 0; i < 3; i++)
+        has_stage[i] = stage_attr[i] != NULL;
 
     memset(&w, 0, sizeof(w));
     if ((rc = fnli_mem_init(&w.mem, fnli_report_alloc(e, q.allocator))) !=
@@ -375,9 +396,16 @@ FNL_API int fnl_report_roi(const fnl_engine *e, const fnl_roi_request *rq,
             goto fail;
         }
     }
-    if ((has_rev && (rc = add_attribution(e, &w, q.revenue, scale, 0))) ||
-        (has_pipe && (rc = add_attribution(e, &w, q.pipeline, scale, 1))))
+    if ((has_rev &&
+         (rc = add_attribution(e, &w, q.revenue, scale, A_REVENUE))) ||
+        (has_pipe &&
+         (rc = add_attribution(e, &w, q.pipeline, scale, A_PIPELINE))))
         goto fail;
+    for (i = 0; i < 3; i++)
+        if (has_stage[i] &&
+            (rc = add_attribution(e, &w, stage_attr[i], scale,
+                                  A_LEADS + (int)i)) != FNL_OK)
+            goto fail;
     for (i = 0; i < q.stage_count_count; i++) {
         const fnl_stage_counts *sc = &q.stage_counts[i];
         double v[5];
@@ -430,7 +458,7 @@ FNL_API int fnl_report_roi(const fnl_engine *e, const fnl_roi_request *rq,
             rc = fnli_fail(e, FNL_ERANGE, "report_roi: a sum overflows");
             goto fail;
         }
-        group_counts(g, has_rev, has_pipe, counts, known);
+        group_counts(g, has_rev, has_pipe, has_stage, counts, known);
         for (int k = 0; k < 5; k++)
             if (known[k]) {
                 tot_counts[k] += counts[k];
@@ -570,7 +598,9 @@ FNL_API int fnl_report_spend(const fnl_engine *e, const fnl_spend_request *rq,
         costv c;
         const char *key;
         size_t g;
-        cost_at(&src, i, &c);
+        /* validated by pass 1; checked again so c is never read unset */
+        if ((rc = cost_at(&src, i, &c)) != FNL_OK)
+            goto fail;
         if (!region_ok(&c, q.region))
             continue;
         key = cost_key(&c, q.group_by);

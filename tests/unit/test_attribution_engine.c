@@ -826,9 +826,12 @@ TEST(bad_options_are_rejected)
     static const char *const bad[1] = { "no spaces" };
     CHECK(e != NULL);
     o.conversion = FNL_CONVERSION_STAGE_ENTRY;
+    o.stage = "mql";
+    /* no machine attached: not found (stage_entry_errors_name_the_stage) */
     CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL),
-              FNL_EUNSUPPORTED);
-    CHECK(strstr(fnl_errmsg(e), "stage") != NULL);
+              FNL_ENOTFOUND);
+    CHECK(strstr(fnl_errmsg(e), "mql") != NULL);
+    o.stage = NULL;
     o.conversion = 9;
     CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL),
               FNL_EINVAL);
@@ -923,6 +926,727 @@ TEST(allocation_failures_are_enomem_and_leak_nothing)
     fnl_engine_close(e);
 }
 
+/* ---- stage-entry conversions ------------------------------------------------ */
+
+/* lead -> mql on "qualify"; sql on "sales_qualify" from lead, mql or
+ * nurture (so a lead qualified by sales passes mql through); nurture is a
+ * side stage a parked MQL leaves by qualifying again. */
+static const char *const MACHINE =
+    "machine \"t\" version 1\n"
+    "stage lead initial\n"
+    "stage mql\n"
+    "stage sql\n"
+    "stage customer\n"
+    "stage nurture side\n"
+    "transition lead -> mql on event qualify\n"
+    "transition * -> sql on event sales_qualify\n"
+    "transition mql -> nurture back on event park\n"
+    "transition nurture -> mql on event qualify\n";
+
+static int attach(fnl_engine *e)
+{
+    fnl_machine *m = NULL;
+    fnl_parse_error err = FNL_PARSE_ERROR_INIT;
+    int rc = fnl_machine_parse(&m, MACHINE, strlen(MACHINE), NULL, &err);
+    if (rc == FNL_OK)
+        rc = fnl_engine_attach_machine(e, m);
+    fnl_machine_free(m);
+    return rc;
+}
+
+static int event_by(fnl_engine *e, const char *kind, const char *value,
+                    const char *ev, int64_t t)
+{
+    fnl_contact_id c = 0;
+    int rc = fnl_contact_find(e, kind, value, &c);
+    return rc ? rc : fnl_contact_event(e, c, ev, NULL, t);
+}
+
+static int event(fnl_engine *e, const char *email, const char *ev, int64_t t)
+{
+    return event_by(e, "email", email, ev, t);
+}
+
+/* The funnel (machine attached first, so a contact starts in lead when
+ * its first touch creates it, at that touch's time):
+ *   ana@acme.com   D0+1d paid_search visit, D0+3d email form_submit,
+ *                  qualify D0+4d (mql), D0+6d webinar visit,
+ *                  sales_qualify D0+7d (sql)
+ *   bob@acme.com   D0+2d organic_search visit; sales_qualify D0+5d:
+ *                  lead -> sql, mql passed through at D0+5d
+ *   cai@beta.io    D0+2d display visit (stays a lead)
+ *   dan@gmail.com  D0+1d referral visit (stays a lead, no account) */
+static fnl_engine *funnel(void)
+{
+    fnl_engine *e = open_engine();
+    if (e == NULL || attach(e) ||
+        touch(e, "ana@acme.com", D0 + 1 * DAY, "paid_search", NULL, NULL) ||
+        touch(e, "dan@gmail.com", D0 + 1 * DAY, "referral", NULL, NULL) ||
+        touch(e, "bob@acme.com", D0 + 2 * DAY, "organic_search", NULL,
+              NULL) ||
+        touch(e, "cai@beta.io", D0 + 2 * DAY, "display", NULL, NULL) ||
+        touch(e, "ana@acme.com", D0 + 3 * DAY, "email", "form_submit",
+              NULL) ||
+        event(e, "ana@acme.com", "qualify", D0 + 4 * DAY) ||
+        event(e, "bob@acme.com", "sales_qualify", D0 + 5 * DAY) ||
+        touch(e, "ana@acme.com", D0 + 6 * DAY, "webinar", NULL, NULL) ||
+        event(e, "ana@acme.com", "sales_qualify", D0 + 7 * DAY)) {
+        fnl_engine_close(e);
+        return NULL;
+    }
+    return e;
+}
+
+static fnl_engine_attribution_options stage_opts(const char *stage,
+                                                 uint32_t scope)
+{
+    fnl_engine_attribution_options o = FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
+    o.conversion = FNL_CONVERSION_STAGE_ENTRY;
+    o.stage = stage;
+    o.scope = scope;
+    return o;
+}
+
+TEST(stage_entries_convert_once_at_the_first_entry)
+{
+    fnl_engine *e = funnel();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_CONTACT);
+    fnl_engine_attribution_stats st = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    fnl_attribution *r = NULL;
+    fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+    fnl_journeys *js = NULL;
+    fnli_journey j;
+    CHECK(e != NULL);
+    /* mql, contact scope: ana at D0+4d over paid_search, email (1/2
+     * each; the webinar at D0+6d is later); bob at D0+5d (passed through)
+     * over organic_search (1) */
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_INT(st.nonconverting, 0);
+    CHECK_INT(st.touches, 3);
+    CHECK_INT(st.untouched, 0);
+    CHECK_STR(st.currency, "");
+    CHECK_INT(fnl_attribution_row_count(r), 3);
+    CHECK_NEAR(conv_of(r, "paid_search"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "email"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "organic_search"), 1, EPS);
+    CHECK_NEAR(value_of(r, "organic_search"), 0, 0);
+    CHECK_OK(fnl_attribution_get_info(r, &info));
+    CHECK_NEAR(info.total_conversions, 2, 0);
+    CHECK_NEAR(info.total_value, 0, 0);
+    fnl_attribution_free(r);
+    /* the journeys, in contact order: ana's marks her form_submit as the
+     * lead touch and has no opportunity or close; bob's converts at the
+     * time mql was passed */
+    CHECK_OK(fnl_engine_journeys(e, &o, &js, NULL));
+    CHECK_INT(fnl_journeys_count(js), 2);
+    fnli_journeys_view(js, 0, &j);
+    CHECK_INT(j.n, 2);
+    CHECK_INT(j.conversion_time, D0 + 4 * DAY);
+    CHECK_INT(j.conversions, 1);
+    CHECK_INT(j.value, 0);
+    CHECK_INT(j.lead, 1);
+    CHECK_INT(j.opportunity, -1);
+    CHECK_INT(j.close, -1);
+    fnli_journeys_view(js, 1, &j);
+    CHECK_INT(j.n, 1);
+    CHECK_INT(j.conversion_time, D0 + 5 * DAY);
+    CHECK_INT(j.times[0], D0 + 2 * DAY);
+    fnl_journeys_free(js);
+    /* account scope: acme.com's touches up to each entry: ana at D0+4d
+     * and bob at D0+5d both see paid_search, organic_search, email, so
+     * each channel gets 1/3 + 1/3 */
+    o.scope = FNL_SCOPE_ACCOUNT;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_INT(st.touches, 6);
+    CHECK_NEAR(conv_of(r, "paid_search"), 2.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "organic_search"), 2.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "email"), 2.0 / 3, EPS);
+    fnl_attribution_free(r);
+    /* sql (name case ignored), contact scope: ana at D0+7d over
+     * paid_search, email, webinar (1/3 each); bob at D0+5d, organic */
+    o = stage_opts("SQL", FNL_SCOPE_CONTACT);
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_NEAR(conv_of(r, "webinar"), 1.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "email"), 1.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "organic_search"), 1, EPS);
+    fnl_attribution_free(r);
+    /* lead, the initial stage: every contact enters it when its first
+     * touch creates it, and that touch (at the entry's own millisecond)
+     * is its journey */
+    o = stage_opts("lead", FNL_SCOPE_CONTACT);
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LAST_TOUCH, &r, &st));
+    CHECK_INT(st.conversions, 4);
+    CHECK_INT(st.touches, 4);
+    CHECK_INT(fnl_attribution_row_count(r), 4);
+    CHECK_NEAR(conv_of(r, "paid_search"), 1, EPS);
+    CHECK_NEAR(conv_of(r, "organic_search"), 1, EPS);
+    CHECK_NEAR(conv_of(r, "display"), 1, EPS);
+    CHECK_NEAR(conv_of(r, "referral"), 1, EPS);
+    fnl_attribution_free(r);
+    /* customer: nobody entered it */
+    o = stage_opts("customer", FNL_SCOPE_CONTACT);
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 0);
+    CHECK_INT(fnl_attribution_row_count(r), 0);
+    fnl_attribution_free(r);
+    CHECK_STR(fnl_errmsg(e), "");
+    fnl_engine_close(e);
+}
+
+TEST(contacts_that_never_entered_are_the_null_journeys)
+{
+    fnl_engine *e = funnel();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_CONTACT);
+    fnl_engine_attribution_stats st = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    fnl_attribution *r = NULL;
+    fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+    CHECK(e != NULL);
+    /* eve joins beta.io with an events touch and stays a lead */
+    CHECK_OK(touch(e, "eve@beta.io", D0 + 3 * DAY, "events", NULL, NULL));
+    o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+    /* contact scope: paths ps > email -> conv, organic -> conv, and the
+     * nulls display, referral, events.  P = 2/5; removing paid_search
+     * (or email) leaves organic alone: 1/5, RE = 1/2; removing organic:
+     * 1/5, RE = 1/2; the null-only channels have RE 0.  Credit
+     * (1/2) / (3/2) x 2 = 2/3 each */
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_MARKOV, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_INT(st.nonconverting, 3);
+    CHECK_OK(fnl_attribution_get_info(r, &info));
+    CHECK_NEAR(info.total_nulls, 3, 0);
+    CHECK_NEAR(info.markov_conversion_probability, 0.4, EPS);
+    CHECK_NEAR(conv_of(r, "paid_search"), 2.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "email"), 2.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "organic_search"), 2.0 / 3, EPS);
+    CHECK_NEAR(conv_of(r, "display"), 0, EPS);
+    fnl_attribution_free(r);
+    /* account scope: beta.io (cai and eve together) and dan are the two
+     * nulls; acme.com converted */
+    o.scope = FNL_SCOPE_ACCOUNT;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_SHAPLEY, &r, &st));
+    CHECK_INT(st.nonconverting, 2);
+    CHECK_INT(st.touches, 6 + 3);
+    fnl_attribution_free(r);
+    /* heuristic models ignore the nulls: linear as without them */
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_NEAR(conv_of(r, "email"), 2.0 / 3, EPS);
+    fnl_attribution_free(r);
+    r = NULL;
+    /* the deal bits do not apply, nor this one to deals */
+    o.nonconverting = FNL_NONCONV_NO_DEAL;
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st),
+              FNL_EINVAL);
+    CHECK(strstr(fnl_errmsg(e), "FNL_NONCONV_NOT_ENTERED") != NULL);
+    o.nonconverting = FNL_NONCONV_LOST_DEALS;
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st),
+              FNL_EINVAL);
+    o.conversion = FNL_CONVERSION_DEAL_WON;
+    o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st),
+              FNL_EINVAL);
+    CHECK(r == NULL);
+    fnl_engine_close(e);
+}
+
+static int touch_keys(fnl_engine *e, const fnl_key *k, size_t n, int64_t t,
+                      const char *channel)
+{
+    fnl_touch tc = FNL_TOUCH_INIT;
+    tc.keys = k;
+    tc.key_count = n;
+    tc.time = t;
+    tc.channel = channel;
+    return fnl_touch_add(e, &tc, NULL);
+}
+
+TEST(a_merged_contact_converts_once_at_the_earliest_entry)
+{
+    fnl_engine *e = open_engine();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_CONTACT);
+    fnl_engine_attribution_stats st = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    fnl_attribution *r = NULL;
+    fnl_journeys *js = NULL;
+    fnli_journey j;
+    fnl_key k[2];
+    fnl_contact_id a = 0, b = 0;
+    k[0].kind = "email";
+    k[0].value = "max@x.com";
+    k[1].kind = "cookie_id";
+    k[1].value = "ck1";
+    CHECK(e != NULL);
+    CHECK_OK(attach(e));
+    /* an anonymous cookie: display at D0+12h, qualified at D0+1d;
+     * max: paid_search at D0+1d, qualified at D0+2d */
+    CHECK_OK(touch_keys(e, &k[1], 1, D0 + 12 * HOUR, "display"));
+    CHECK_OK(touch_keys(e, &k[0], 1, D0 + DAY, "paid_search"));
+    CHECK_OK(event_by(e, "cookie_id", "ck1", "qualify", D0 + DAY));
+    CHECK_OK(event(e, "max@x.com", "qualify", D0 + 2 * DAY));
+    /* two people so far: two conversions of one touch each */
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_NEAR(conv_of(r, "display"), 1, EPS);
+    CHECK_NEAR(conv_of(r, "paid_search"), 1, EPS);
+    fnl_attribution_free(r);
+    /* an email touch at D0+5d carries both keys: one person, who
+     * converted once, at the earlier entry D0+1d, over the display touch
+     * and the paid_search touch of that same millisecond */
+    CHECK_OK(touch_keys(e, k, 2, D0 + 5 * DAY, "email"));
+    CHECK_OK(fnl_contact_find(e, "email", "max@x.com", &a));
+    CHECK_OK(fnl_contact_find(e, "cookie_id", "ck1", &b));
+    CHECK(a == b);
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 1);
+    CHECK_INT(st.touches, 2);
+    CHECK_NEAR(conv_of(r, "display"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "paid_search"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "email"), -1, 0);
+    fnl_attribution_free(r);
+    CHECK_OK(fnl_engine_journeys(e, &o, &js, NULL));
+    CHECK_INT(fnl_journeys_count(js), 1);
+    fnli_journeys_view(js, 0, &j);
+    CHECK_INT(j.conversion_time, D0 + DAY);
+    fnl_journeys_free(js);
+    /* and it is no longer a non-converting unit of its own */
+    o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_MARKOV, &r, &st));
+    CHECK_INT(st.nonconverting, 0);
+    fnl_attribution_free(r);
+    fnl_engine_close(e);
+}
+
+TEST(stage_lookback_edges_and_entries_without_touches)
+{
+    fnl_engine *e = open_engine();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_CONTACT);
+    fnl_engine_attribution_stats st = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    fnl_attribution *r = NULL;
+    int64_t T = D0 + 200 * DAY;
+    CHECK(e != NULL);
+    CHECK_OK(attach(e));
+    /* zoe, qualified at T: T - 90d - 1ms out; T - 90d in; T in; T + 1ms
+     * out */
+    CHECK_OK(touch(e, "zoe@zeta.io", T - 90 * DAY - 1, "display", NULL,
+                   NULL));
+    CHECK_OK(touch(e, "zoe@zeta.io", T - 90 * DAY, "paid_social", NULL,
+                   NULL));
+    CHECK_OK(touch(e, "zoe@zeta.io", T, "email", NULL, NULL));
+    CHECK_OK(touch(e, "zoe@zeta.io", T + 1, "direct", NULL, NULL));
+    CHECK_OK(event(e, "zoe@zeta.io", "qualify", T));
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.touches, 2);
+    CHECK_NEAR(conv_of(r, "paid_social"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "email"), 0.5, EPS);
+    CHECK_NEAR(conv_of(r, "display"), -1, 0);
+    fnl_attribution_free(r);
+    o.lookback_ms = 90 * DAY + 1;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_FIRST_TOUCH, &r, &st));
+    CHECK_INT(st.touches, 3);
+    CHECK_NEAR(conv_of(r, "display"), 1, EPS);
+    fnl_attribution_free(r);
+    o.lookback_ms = 0;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.touches, 1);
+    CHECK_NEAR(conv_of(r, "email"), 1, EPS);
+    fnl_attribution_free(r);
+    /* nat: a contact from a profile at D0, qualified at D0+1d, first
+     * touched at D0+2d: a conversion with nothing before it */
+    o.lookback_ms = FNL_LOOKBACK_DEFAULT;
+    CHECK_OK(set_attr(e, "nat@nat.org", NULL, NULL, NULL));
+    CHECK_OK(event(e, "nat@nat.org", "qualify", D0 + DAY));
+    CHECK_OK(touch(e, "nat@nat.org", D0 + 2 * DAY, "organic_search", NULL,
+                   NULL));
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 1);
+    CHECK_INT(st.untouched, 1);
+    CHECK_INT(st.untouched_value, 0);
+    CHECK_NEAR(conv_of(r, "organic_search"), -1, 0);
+    fnl_attribution_free(r);
+    o.unattributed_key = "(no touch)";
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_INT(st.untouched, 0);
+    CHECK_NEAR(conv_of(r, "(no touch)"), 1, EPS);
+    fnl_attribution_free(r);
+    fnl_engine_close(e);
+}
+
+TEST(stage_runs_keep_exclusions_grouping_and_time_filters)
+{
+    fnl_engine *e = funnel();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_CONTACT);
+    fnl_engine_attribution_stats st = FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+    static const char *const ex[1] = { "form_submit" };
+    fnl_attribution *r = NULL;
+    CHECK(e != NULL);
+    /* without ana's form_submit her journey is paid_search alone */
+    o.exclude_types = ex;
+    o.exclude_type_count = 1;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_NEAR(conv_of(r, "paid_search"), 1, EPS);
+    CHECK_NEAR(conv_of(r, "email"), -1, 0);
+    fnl_attribution_free(r);
+    o.exclude_type_count = 0;
+    /* by type: ana visit + form_submit (1/2 each), bob visit (1) */
+    o.group_by = FNL_GROUP_TYPE;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_NEAR(conv_of(r, "visit"), 1.5, EPS);
+    CHECK_NEAR(conv_of(r, "form_submit"), 0.5, EPS);
+    fnl_attribution_free(r);
+    /* W: ana's two touches are first touch and lead touch, no
+     * opportunity: 30 / 30, i.e. 1/2 each */
+    o.group_by = FNL_GROUP_CHANNEL;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_W_SHAPED, &r, &st));
+    CHECK_NEAR(conv_of(r, "email"), 0.5, EPS);
+    fnl_attribution_free(r);
+    /* [from, until): bob's entry at D0+5d is outside [D0, D0+5d) */
+    o.from = D0;
+    o.until = D0 + 5 * DAY;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 1);
+    CHECK_NEAR(conv_of(r, "organic_search"), -1, 0);
+    fnl_attribution_free(r);
+    /* a currency filter is checked but selects nothing for stages */
+    o.from = FNL_TIME_MIN;
+    o.until = FNL_TIME_MAX;
+    o.currency = "EUR";
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st));
+    CHECK_INT(st.conversions, 2);
+    CHECK_STR(st.currency, "");
+    fnl_attribution_free(r);
+    o.currency = "euro";
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, &st),
+              FNL_EINVAL);
+    fnl_engine_close(e);
+}
+
+TEST(stage_entry_errors_name_the_stage)
+{
+    fnl_engine *e = acme();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_ACCOUNT);
+    fnl_attribution *r = NULL;
+    fnl_journeys *js = NULL;
+    fnl_attribution_partial *p = NULL;
+    char *before, *after;
+    CHECK(e != NULL);
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL),
+              FNL_ENOTFOUND);
+    CHECK(strstr(fnl_errmsg(e), "'mql'") != NULL);
+    CHECK(strstr(fnl_errmsg(e), "no stage machine") != NULL);
+    CHECK_OK(attach(e));
+    before = dump_engine(e);
+    o.stage = "mqll";
+    CHECK_INT(fnl_engine_journeys(e, &o, &js, NULL), FNL_ENOTFOUND);
+    CHECK(strstr(fnl_errmsg(e), "'mqll'") != NULL);
+    CHECK(strstr(fnl_errmsg(e), "'t'") != NULL);
+    CHECK_INT(fnl_engine_attribution_partial(e, &o, &p, NULL),
+              FNL_ENOTFOUND);
+    o.stage = NULL;
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL),
+              FNL_EINVAL);
+    o.stage = "";
+    CHECK_INT(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL),
+              FNL_EINVAL);
+    CHECK(r == NULL && js == NULL && p == NULL);
+    after = dump_engine(e);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+    /* a deal run ignores the stage name */
+    o.conversion = FNL_CONVERSION_DEAL_WON;
+    o.stage = "nonsense";
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &r, NULL));
+    fnl_attribution_free(r);
+    fnl_engine_close(e);
+}
+
+/* ---- stage invariants and partitions ----------------------------------------- */
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005u + 1442695040888963407u;
+    return *s >> 33;
+}
+
+/* 8 accounts x 4 contacts and 8 free-mail contacts, each a random
+ * sequence of touches (6 channels, 3 types) and the events qualify,
+ * sales_qualify and park, in time order.  Contact i's mutations go to
+ * es[part % k], where part is its account (free-mail: its own number), so
+ * k engines hold a partition of the one-engine data. */
+static int gen_funnel(fnl_engine **es, int k)
+{
+    static const char *const ch[6] = { "paid_search", "organic_search",
+                                       "email", "webinar", "display",
+                                       "direct" };
+    static const char *const ty[3] = { "visit", "form_submit",
+                                       "email_open" };
+    static const char *const ev[3] = { "qualify", "sales_qualify", "park" };
+    uint64_t s = 42;
+    int i, n, c;
+    for (i = 0; i < k; i++)
+        if (attach(es[i]))
+            return -1;
+    for (c = 0; c < 40; c++) {
+        char em[64];
+        int part = c < 32 ? c / 4 : c;
+        fnl_engine *e = es[part % k];
+        int64_t t = D0 + (int64_t)(rnd(&s) % 40) * DAY;
+        if (c < 32)
+            snprintf(em, sizeof(em), "p%d@acct%d.com", c % 4, c / 4);
+        else
+            snprintf(em, sizeof(em), "u%d@gmail.com", c);
+        n = 2 + (int)(rnd(&s) % 7);
+        for (i = 0; i < n; i++) {
+            uint64_t r = rnd(&s);
+            int rc;
+            if (i == 0 || r % 10 < 6)
+                rc = touch(e, em, t, ch[(r >> 4) % 6], ty[(r >> 8) % 3],
+                           NULL);
+            else
+                rc = event(e, em, ev[(r >> 4) % 3], t);
+            if (rc)
+                return -1;
+            t += (int64_t)(rnd(&s) % (6 * DAY));
+        }
+    }
+    return 0;
+}
+
+static fnl_engine *big_funnel(void)
+{
+    fnl_engine *e = open_engine();
+    if (e != NULL && gen_funnel(&e, 1) != 0) {
+        fnl_engine_close(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* Contacts that ever entered or passed `stage`, read from the public
+ * history of every live contact (the independent count). */
+static long count_entered(const fnl_engine *e, const char *stage,
+                          long *live_out)
+{
+    fnl_contact_id c = 0;
+    long n = 0, live_n = 0;
+    while (fnl_contact_next(e, c, &c) == FNL_OK) {
+        fnl_stage_record rec[256];
+        size_t cnt = 0, i;
+        live_n++;
+        if (fnl_contact_stage_history(e, c, rec, 256, &cnt) != FNL_OK)
+            return -1;
+        for (i = 0; i < cnt; i++) {
+            if ((rec[i].kind == FNL_STAGE_REC_TRANSITION ||
+                 rec[i].kind == FNL_STAGE_REC_PASSED) &&
+                strcmp(rec[i].to, stage) == 0) {
+                n++;
+                break;
+            }
+        }
+    }
+    *live_out = live_n;
+    return n;
+}
+
+TEST(stage_totals_equal_observed_entries_for_every_model)
+{
+    static const char *const stages[3] = { "lead", "mql", "sql" };
+    fnl_engine *e = big_funnel();
+    uint32_t model, scope;
+    int si;
+    CHECK(e != NULL);
+    for (si = 0; si < 3; si++) {
+        long live_n = 0, entered = count_entered(e, stages[si], &live_n);
+        CHECK(entered > 0);
+        if (si > 0)
+            CHECK(entered < live_n); /* some contacts never got there */
+        for (scope = 0; scope <= 1; scope++) {
+            for (model = 1; model <= 14; model++) {
+                fnl_engine_attribution_options o =
+                    stage_opts(stages[si], scope);
+                fnl_engine_attribution_stats st =
+                    FNL_ENGINE_ATTRIBUTION_STATS_INIT;
+                fnl_attribution *r = NULL;
+                fnl_attribution_info info = FNL_ATTRIBUTION_INFO_INIT;
+                double sc = 0;
+                size_t i, n;
+                o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+                o.unattributed_key = "(untouched)";
+                CHECK_OK(fnl_engine_attribute(e, &o, model, &r, &st));
+                CHECK_OK(fnl_attribution_get_info(r, &info));
+                CHECK_INT(st.conversions, entered);
+                CHECK_NEAR(info.total_conversions, (double)entered, 0);
+                CHECK_NEAR(info.total_value, 0, 0);
+                if (scope == FNL_SCOPE_CONTACT)
+                    CHECK_INT(st.nonconverting, live_n - entered);
+                n = fnl_attribution_row_count(r);
+                for (i = 0; i < n; i++) {
+                    fnl_attribution_row row = FNL_ATTRIBUTION_ROW_INIT;
+                    CHECK_OK(fnl_attribution_row_get(r, i, &row));
+                    sc += row.conversions;
+                }
+                CHECK_NEAR(sc, (double)entered, 1e-9);
+                fnl_attribution_free(r);
+            }
+        }
+    }
+    fnl_engine_close(e);
+}
+
+static void all_models(fnl_attribution_options *ao)
+{
+    uint32_t m;
+    ao->models = 0;
+    for (m = 1; m <= 14; m++)
+        ao->models |= FNL_ATTR_BIT(m);
+}
+
+/* Every model of two partials gives bit-identical rows. */
+static int same_results(const fnl_attribution_partial *x,
+                        const fnl_attribution_partial *y)
+{
+    uint32_t model;
+    for (model = 1; model <= 14; model++) {
+        fnl_attribution *a = NULL, *b = NULL;
+        size_t i, n;
+        int same = fnl_attribution_partial_finish(x, model, &a) == FNL_OK &&
+                   fnl_attribution_partial_finish(y, model, &b) == FNL_OK &&
+                   fnl_attribution_row_count(a) == fnl_attribution_row_count(b);
+        n = same ? fnl_attribution_row_count(a) : 0;
+        for (i = 0; i < n && same; i++) {
+            fnl_attribution_row ra = FNL_ATTRIBUTION_ROW_INIT;
+            fnl_attribution_row rb = FNL_ATTRIBUTION_ROW_INIT;
+            fnl_attribution_row_get(a, i, &ra);
+            fnl_attribution_row_get(b, i, &rb);
+            same = strcmp(ra.key, rb.key) == 0 &&
+                   memcmp(&ra.conversions, &rb.conversions, 8) == 0 &&
+                   memcmp(&ra.value, &rb.value, 8) == 0;
+        }
+        fnl_attribution_free(a);
+        fnl_attribution_free(b);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
+TEST(stage_partitions_merge_bit_identical_to_one_pass)
+{
+    static const int parts[3] = { 1, 2, 7 };
+    fnl_engine *one = big_funnel();
+    fnl_attribution_options ao = FNL_ATTRIBUTION_OPTIONS_INIT;
+    uint32_t scope;
+    int pi, i;
+    CHECK(one != NULL);
+    all_models(&ao);
+    ao.markov_order = 2;
+    for (scope = 0; scope <= 1; scope++) {
+        fnl_engine_attribution_options o = stage_opts("mql", scope);
+        fnl_attribution_partial *whole = NULL;
+        o.attribution = &ao;
+        o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+        CHECK_OK(fnl_engine_attribution_partial(one, &o, &whole, NULL));
+        for (pi = 0; pi < 3; pi++) {
+            int k = parts[pi];
+            fnl_engine *es[7];
+            fnl_attribution_partial *acc = NULL, *p = NULL;
+            /* (a) one engine, conversions cut into k time slices of
+             * [from, until): every journey falls in exactly one */
+            CHECK_OK(fnl_attribution_partial_new(&acc, &ao));
+            for (i = 0; i < k; i++) {
+                fnl_engine_attribution_options oi = o;
+                oi.from = i == 0 ? FNL_TIME_MIN : D0 + 60 * DAY * i / k;
+                oi.until = i == k - 1 ? FNL_TIME_MAX
+                                      : D0 + 60 * DAY * (i + 1) / k;
+                CHECK_OK(fnl_engine_attribution_partial(one, &oi, &p, NULL));
+                CHECK_OK(fnl_attribution_partial_merge(acc, p));
+                fnl_attribution_partial_free(p);
+            }
+            CHECK(same_results(acc, whole));
+            fnl_attribution_partial_free(acc);
+            /* (b) k engines, each holding whole accounts: workers that
+             * each own a share of the data */
+            for (i = 0; i < k; i++)
+                es[i] = open_engine();
+            for (i = 0; i < k; i++)
+                CHECK(es[i] != NULL);
+            CHECK_OK(gen_funnel(es, k));
+            CHECK_OK(fnl_attribution_partial_new(&acc, &ao));
+            for (i = k - 1; i >= 0; i--) {
+                CHECK_OK(fnl_engine_attribution_partial(es[i], &o, &p, NULL));
+                CHECK_OK(fnl_attribution_partial_merge(acc, p));
+                fnl_attribution_partial_free(p);
+            }
+            CHECK(same_results(acc, whole));
+            fnl_attribution_partial_free(acc);
+            for (i = 0; i < k; i++)
+                fnl_engine_close(es[i]);
+        }
+        fnl_attribution_partial_free(whole);
+    }
+    fnl_engine_close(one);
+}
+
+TEST(stage_attribution_leaves_the_engine_unchanged_under_failures)
+{
+    fnl_engine *e = big_funnel();
+    fnl_engine_attribution_options o = stage_opts("mql", FNL_SCOPE_ACCOUNT);
+    fnl_attribution_options ao = FNL_ATTRIBUTION_OPTIONS_INIT;
+    fnl_stats s0 = FNL_STATS_INIT, s1 = FNL_STATS_INIT;
+    char *before, *after;
+    long n, failures = 0;
+    int which;
+    CHECK(e != NULL);
+    before = dump_engine(e);
+    CHECK_OK(fnl_engine_stats(e, &s0));
+    ao.models = FNL_ATTR_MODELS_DEFAULT;
+    o.attribution = &ao;
+    o.nonconverting = FNL_NONCONV_NOT_ENTERED;
+    o.group_by = FNL_GROUP_CHANNEL_CAMPAIGN;
+    o.unattributed_key = "(untouched)";
+    for (which = 0; which < 4; which++) {
+        o.scope = which == 3 ? FNL_SCOPE_CONTACT : FNL_SCOPE_ACCOUNT;
+        for (n = 0;; n++) {
+            long long out0 = fa.outstanding;
+            fnl_attribution *r = NULL;
+            fnl_attribution_partial *p = NULL;
+            fnl_journeys *js = NULL;
+            int rc;
+            fa_arm(&fa, n, which == 1);
+            if (which == 0 || which == 3)
+                rc = fnl_engine_attribute(e, &o, FNL_ATTR_MARKOV, &r, NULL);
+            else if (which == 1)
+                rc = fnl_engine_attribution_partial(e, &o, &p, NULL);
+            else
+                rc = fnl_engine_journeys(e, &o, &js, NULL);
+            fa_disarm(&fa);
+            if (fa.fired == 0) {
+                CHECK_OK(rc);
+                fnl_attribution_free(r);
+                fnl_attribution_partial_free(p);
+                fnl_journeys_free(js);
+                CHECK(fa.outstanding == out0);
+                break;
+            }
+            failures++;
+            CHECK_INT(rc, FNL_ENOMEM);
+            CHECK(strncmp(fnl_errmsg(e), "out of memory", 13) == 0);
+            CHECK(r == NULL && p == NULL && js == NULL);
+            CHECK(fa.outstanding == out0);
+        }
+    }
+    CHECK(failures > 30);
+    CHECK_OK(fnl_engine_stats(e, &s1));
+    CHECK(memcmp(&s0, &s1, sizeof(s0)) == 0);
+    after = dump_engine(e);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+    fnl_engine_close(e);
+}
+
 int main(void)
 {
     RUN(account_scope_credits_the_whole_buying_group);
@@ -944,5 +1668,14 @@ int main(void)
     RUN(attribution_leaves_the_engine_unchanged);
     RUN(bad_options_are_rejected);
     RUN(allocation_failures_are_enomem_and_leak_nothing);
+    RUN(stage_entries_convert_once_at_the_first_entry);
+    RUN(contacts_that_never_entered_are_the_null_journeys);
+    RUN(a_merged_contact_converts_once_at_the_earliest_entry);
+    RUN(stage_lookback_edges_and_entries_without_touches);
+    RUN(stage_runs_keep_exclusions_grouping_and_time_filters);
+    RUN(stage_entry_errors_name_the_stage);
+    RUN(stage_totals_equal_observed_entries_for_every_model);
+    RUN(stage_partitions_merge_bit_identical_to_one_pass);
+    RUN(stage_attribution_leaves_the_engine_unchanged_under_failures);
     TEST_MAIN_END();
 }

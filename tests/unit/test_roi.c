@@ -475,6 +475,239 @@ TEST(spend_is_prorated_over_calendar_and_custom_periods)
     CHECK_INT(fnl_report_spend(NULL, &q, &r), FNL_ELIMIT);
 }
 
+/* ---- funnel counts from stage-entry attribution ------------------------- */
+
+static int64_t jan2026(void *ctx)
+{
+    (void)ctx;
+    return INT64_C(1767225600000); /* 2026-01-01 00:00 UTC */
+}
+
+static int roi_touch(fnl_engine *e, const char *email, const char *channel,
+                     const char *type, int64_t t)
+{
+    fnl_touch x = FNL_TOUCH_INIT;
+    fnl_key k;
+    k.kind = "email";
+    k.value = email;
+    x.keys = &k;
+    x.key_count = 1;
+    x.channel = channel;
+    x.type = type;
+    x.time = t;
+    return fnl_touch_add(e, &x, NULL);
+}
+
+static int roi_event(fnl_engine *e, const char *email, const char *ev,
+                     int64_t t)
+{
+    fnl_contact_id c = 0;
+    int rc = fnl_contact_find(e, "email", email, &c);
+    return rc ? rc : fnl_contact_event(e, c, ev, NULL, t);
+}
+
+/* The issue's funnel, played through the default waterfall machine and a
+ * scoring model (two webinar attendances, 60 points, reach the mql
+ * threshold of 50), January 2026, free-mail contacts (no accounts):
+ *   webinar: 10,000,000 cents (100,000.00 USD) of cost; 500 leads
+ *            (w000..w499, one visit each, hour i); w000..w099 attend two
+ *            webinars (days 1 and 2 after their visit): 100 MQLs;
+ *            w000..w019 are accepted and qualified by sales: 20 SQLs;
+ *            w000 wins a deal of 100,000,000 cents (1,000,000.00 USD):
+ *            1 customer
+ *   organic: no cost; 100 leads (o000..o099, one visit each), no MQL */
+static fnl_engine *issue_funnel(fnl_clock *clk)
+{
+    static const char *const MODEL =
+        "model lead\n"
+        "engage type = webinar_attend +30\n"
+        "threshold mql when score >= 50\n";
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_parse_error err = FNL_PARSE_ERROR_INIT;
+    fnl_model *mo = NULL;
+    fnl_machine *ma = NULL;
+    fnl_engine *e = NULL;
+    fnl_cost c = cost_rec("webinar", 10000000, ymd(2026, 1, 1),
+                          ymd(2026, 2, 1), "USD");
+    fnl_deal_update d = FNL_DEAL_UPDATE_INIT;
+    fnl_deal_contact dc;
+    int64_t t0 = ymd(2026, 1, 1);
+    char em[32];
+    int i, rc;
+    clk->version = FNL_CLOCK_VERSION;
+    clk->ctx = NULL;
+    clk->now = jan2026;
+    cfg.clock = clk;
+    rc = fnl_engine_open(&e, &cfg);
+    if (rc == FNL_OK)
+        rc = fnl_model_parse(&mo, MODEL, strlen(MODEL), NULL, &err);
+    if (rc == FNL_OK)
+        rc = fnl_machine_default(&ma, NULL);
+    if (rc == FNL_OK)
+        rc = fnl_engine_attach_model(e, mo, NULL);
+    if (rc == FNL_OK)
+        rc = fnl_engine_attach_machine(e, ma);
+    if (rc == FNL_OK)
+        rc = fnl_cost_add(e, &c, NULL);
+    fnl_model_free(mo);
+    fnl_machine_free(ma);
+    for (i = 0; rc == FNL_OK && i < 500; i++) {
+        int64_t t = t0 + i * INT64_C(3600000);
+        snprintf(em, sizeof(em), "w%03d@gmail.com", i);
+        rc = roi_touch(e, em, "webinar", "visit", t);
+        if (rc == FNL_OK && i < 100)
+            rc = roi_touch(e, em, "webinar", "webinar_attend", t + DAY);
+        if (rc == FNL_OK && i < 100)
+            rc = roi_touch(e, em, "webinar", "webinar_attend", t + 2 * DAY);
+        if (rc == FNL_OK && i < 20)
+            rc = roi_event(e, em, "sales_accept", t + 2 * DAY + 3600000);
+        if (rc == FNL_OK && i < 20)
+            rc = roi_event(e, em, "sales_qualify", t + 2 * DAY + 7200000);
+    }
+    for (i = 0; rc == FNL_OK && i < 100; i++) {
+        snprintf(em, sizeof(em), "o%03d@gmail.com", i);
+        rc = roi_touch(e, em, "organic", "visit", t0 + i * INT64_C(3600000));
+    }
+    if (rc == FNL_OK) {
+        memset(&dc, 0, sizeof(dc));
+        dc.key.kind = "email";
+        dc.key.value = "w000@gmail.com";
+        dc.role = FNL_ROLE_DECISION_MAKER;
+        d.id = "big";
+        d.contacts = &dc;
+        d.contact_count = 1;
+        d.amount = 100000000;
+        d.currency = "USD";
+        d.created = t0 + 3 * DAY;
+        d.closed = t0 + 10 * DAY;
+        d.status = FNL_DEAL_WON;
+        rc = fnl_deal_upsert(e, &d, NULL);
+    }
+    if (rc != FNL_OK) {
+        fnl_engine_close(e);
+        return NULL;
+    }
+    return e;
+}
+
+static fnl_attribution *entries_of(const fnl_engine *e, const char *stage)
+{
+    fnl_engine_attribution_options o = FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
+    fnl_attribution *a = NULL;
+    o.conversion = FNL_CONVERSION_STAGE_ENTRY;
+    o.stage = stage;
+    o.scope = FNL_SCOPE_CONTACT;
+    if (fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &a, NULL) != FNL_OK)
+        return NULL;
+    return a;
+}
+
+TEST(roi_counts_leads_mqls_and_sqls_from_stage_attribution)
+{
+    fnl_clock clk;
+    fnl_engine *e = issue_funnel(&clk);
+    fnl_engine_attribution_options o = FNL_ENGINE_ATTRIBUTION_OPTIONS_INIT;
+    fnl_attribution *rev = NULL, *leads, *mqls, *sqls;
+    fnl_roi_request q = FNL_ROI_REQUEST_INIT;
+    fnl_stage_counts sc[2];
+    fnl_report *r = NULL;
+    CHECK(e != NULL);
+    o.scope = FNL_SCOPE_CONTACT;
+    CHECK_OK(fnl_engine_attribute(e, &o, FNL_ATTR_LINEAR, &rev, NULL));
+    leads = entries_of(e, "inquiry");
+    mqls = entries_of(e, "mql");
+    sqls = entries_of(e, "sql");
+    CHECK(leads != NULL && mqls != NULL && sqls != NULL);
+    q.currency = "USD";
+    q.value_scale = 1; /* engine attribution values are minor units */
+    q.revenue = rev;
+    q.leads = leads;
+    q.mqls = mqls;
+    q.sqls = sqls;
+    CHECK_OK(fnl_report_roi(e, &q, &r));
+    /* rows: organic, webinar */
+    CHECK_STR(cell(r, 1, "group").str, "webinar");
+    /* webinar: 500 leads, 100 MQLs, 20 SQLs, 1 customer;
+     * cost per lead 10,000,000 / 500 = 20,000 (200.00);
+     * cost per MQL 10,000,000 / 100 = 100,000 (1,000.00);
+     * cost per SQL 10,000,000 / 20 = 500,000 (5,000.00);
+     * lead -> MQL 100 / 500 = 0.2; MQL -> SQL 20 / 100 = 0.2;
+     * MQL -> customer 1 / 100 = 1 %, so the acquisition cost is
+     * 10,000,000 / 1 = 10,000,000 (100,000.00) = cost per MQL / 1 %;
+     * revenue 100,000,000 / cost 10,000,000 = 10 ("ROI 10"), ROI 9 */
+    CHECK_NEAR(cell(r, 1, "leads").num, 500, 1e-9);
+    CHECK_NEAR(cell(r, 1, "mqls").num, 100, 1e-9);
+    CHECK_NEAR(cell(r, 1, "sqls").num, 20, 1e-9);
+    CHECK_NEAR(cell(r, 1, "customers").num, 1, 1e-9);
+    CHECK_INT(cell(r, 1, "cost").i, 10000000);
+    CHECK_INT(cell(r, 1, "cost_per_lead").i, 20000);
+    CHECK_INT(cell(r, 1, "cost_per_mql").i, 100000);
+    CHECK_INT(cell(r, 1, "cost_per_sql").i, 500000);
+    CHECK_NEAR(cell(r, 1, "lead_to_mql").num, 0.2, 1e-12);
+    CHECK_NEAR(cell(r, 1, "mql_to_sql").num, 0.2, 1e-12);
+    CHECK_NEAR(cell(r, 1, "mql_to_customer").num, 0.01, 1e-12);
+    CHECK_INT(cell(r, 1, "cost_per_customer").i, 10000000);
+    CHECK_INT(cell(r, 1, "revenue").i, 100000000);
+    CHECK_NEAR(cell(r, 1, "revenue_to_cost").num, 10, 1e-12);
+    CHECK_NEAR(cell(r, 1, "roi").num, 9, 1e-12);
+    /* organic: 100 free leads, no MQL (a real 0, not unknown) */
+    CHECK_STR(cell(r, 0, "group").str, "organic");
+    CHECK_NEAR(cell(r, 0, "leads").num, 100, 1e-9);
+    CHECK_INT(cell(r, 0, "mqls").type, FNL_VALUE_NUMBER);
+    CHECK_NEAR(cell(r, 0, "mqls").num, 0, 0);
+    CHECK_INT(cell(r, 0, "cost_per_lead").i, 0);
+    CHECK_NEAR(cell(r, 0, "lead_to_mql").num, 0, 0);
+    CHECK_INT(cell(r, 0, "cost_per_mql").type, FNL_VALUE_NULL);
+    /* totals: 600 leads, 100 MQLs; 10,000,000 / 600 = 16,666.67 -> 16,667 */
+    CHECK_NEAR(cell(r, FNL_REPORT_TOTALS, "leads").num, 600, 1e-9);
+    CHECK_INT(cell(r, FNL_REPORT_TOTALS, "cost_per_lead").i, 16667);
+    CHECK_INT(cell(r, FNL_REPORT_TOTALS, "cost_per_mql").i, 100000);
+    fnl_report_free(r);
+    /* precedence: a stage count >= 0 wins over the attribution for its
+     * group and stage, a negative one falls back to it */
+    sc[0].group = "webinar";
+    sc[0].leads = -1;
+    sc[0].mqls = 50;       /* cost per MQL 10,000,000 / 50 = 200,000 */
+    sc[0].sqls = -1;       /* the attribution's 20 */
+    sc[0].opportunities = -1;
+    sc[0].customers = -1;
+    sc[1] = sc[0];
+    sc[1].group = "events"; /* a group only the stage counts know */
+    sc[1].mqls = 4;
+    q.stage_counts = sc;
+    q.stage_count_count = 2;
+    CHECK_OK(fnl_report_roi(e, &q, &r));
+    CHECK_STR(cell(r, 2, "group").str, "webinar");
+    CHECK_NEAR(cell(r, 2, "mqls").num, 50, 0);
+    CHECK_INT(cell(r, 2, "cost_per_mql").i, 200000);
+    CHECK_NEAR(cell(r, 2, "sqls").num, 20, 1e-9);
+    CHECK_NEAR(cell(r, 2, "leads").num, 500, 1e-9);
+    CHECK_STR(cell(r, 0, "group").str, "events");
+    CHECK_NEAR(cell(r, 0, "mqls").num, 4, 0);
+    CHECK_NEAR(cell(r, 0, "leads").num, 0, 0); /* not in the attribution */
+    CHECK_NEAR(cell(r, FNL_REPORT_TOTALS, "mqls").num, 54, 1e-9);
+    fnl_report_free(r);
+    /* an older caller's request (without the three fields) still works:
+     * no stage attribution, counts unknown */
+    {
+        fnl_roi_request old = q;
+        old.size = (uint32_t)offsetof(fnl_roi_request, leads);
+        old.stage_count_count = 0;
+        CHECK_OK(fnl_report_roi(e, &old, &r));
+        /* one row: webinar (cost, revenue); organic came from the leads */
+        CHECK_STR(cell(r, 0, "group").str, "webinar");
+        CHECK_INT(cell(r, 1, "group").type, 99);
+        CHECK_INT(cell(r, 0, "mqls").type, FNL_VALUE_NULL);
+        CHECK_INT(cell(r, 0, "cost_per_mql").type, FNL_VALUE_NULL);
+        fnl_report_free(r);
+    }
+    fnl_attribution_free(rev);
+    fnl_attribution_free(leads);
+    fnl_attribution_free(mqls);
+    fnl_attribution_free(sqls);
+    fnl_engine_close(e);
+}
+
 static fnl_engine *engine_with_costs(const fnl_allocator *a)
 {
     fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
@@ -524,6 +757,9 @@ TEST(allocation_failures_in_roi_and_spend_are_enomem_and_change_nothing)
                 q.fx = fx;
                 q.revenue = rev;
                 q.pipeline = rev;
+                q.leads = rev;
+                q.mqls = rev;
+                q.sqls = rev;
                 q.stage_counts = &sc;
                 q.stage_count_count = 1;
                 q.from = ymd(2024, 1, 20);
@@ -564,6 +800,7 @@ int main(void)
     RUN(exchange_rates_convert_by_period_and_minor_units);
     RUN(roi_reproduces_the_worked_examples_of_practice);
     RUN(roi_joins_engine_costs_in_several_currencies_over_a_range);
+    RUN(roi_counts_leads_mqls_and_sqls_from_stage_attribution);
     RUN(spend_is_prorated_over_calendar_and_custom_periods);
     RUN(allocation_failures_in_roi_and_spend_are_enomem_and_change_nothing);
     TEST_MAIN_END();
