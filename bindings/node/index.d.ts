@@ -91,6 +91,9 @@ export interface TouchInput {
   utmContent?: string;
   account?: string;
   value?: number | bigint;
+  /** Who made the touch (e.g. the sales rep who called); compared with
+   *  contact owners as written. */
+  by?: string;
 }
 
 export interface Touch {
@@ -106,6 +109,7 @@ export interface Touch {
   utmTerm: string | null;
   utmContent: string | null;
   value: number;
+  by: string | null;
 }
 
 export interface ContactInfo {
@@ -159,6 +163,9 @@ export interface DealUpdate {
   status?: 'open' | 'won' | 'lost' | number;
   stage?: string;
   owner?: string;
+  /** Set or replace these attributes (product, sector, ...); null removes
+   *  one; others are kept. */
+  attrs?: Record<string, AttrValue | null>;
 }
 
 export interface DealInfo {
@@ -173,6 +180,21 @@ export interface DealInfo {
   stage: string | null;
   owner: string | null;
   contacts: Array<{ contact: Handle; role: string }>;
+  attrs: Record<string, AttrValue>;
+}
+
+/** The record of an owner string: attributes such as manager, office. */
+export interface OwnerUpdate {
+  name: string;
+  attrs?: Record<string, AttrValue | null>;
+  source?: string;
+  time?: TimeLike;
+}
+
+export interface OwnerInfo {
+  name: string;
+  created: number;
+  attrs: Record<string, AttrValue>;
 }
 
 export interface CostInput {
@@ -250,6 +272,16 @@ export class Engine {
   findDeal(id: string): Handle | null;
   deal(deal: Handle): DealInfo;
   deals(): DealInfo[];
+  dealAttrs(deal: Handle): Record<string, AttrValue>;
+  dealAttr(deal: Handle, name: string): AttrValue | null;
+
+  /** Owner records: attributes of the owner strings deals carry. */
+  upsertOwner(update: OwnerUpdate): void;
+  /** null when the name has no record. */
+  owner(name: string): OwnerInfo | null;
+  ownerAttrs(name: string): Record<string, AttrValue>;
+  ownerAttr(name: string, attr: string): AttrValue | null;
+  owners(): OwnerInfo[];
 
   /** Attribution over the engine's deals and touches. */
   attribute(model?: ModelName | number, options?: EngineAttributionOptions): AttributionResult;
@@ -290,6 +322,13 @@ export class Engine {
   reportSpend(options?: SpendReportOptions): Report;
   reportCohort(options?: CohortReportOptions): Report;
   reportTimeToConvert(options?: TimeToConvertOptions): Report;
+  /** Stage-history reports (docs/reports.md); NotFound without a machine. */
+  reportStageFunnel(options?: StageFunnelOptions): Report;
+  reportStageCohort(options?: StageCohortOptions): Report;
+  reportStageTimeToConvert(options: StageTimeToConvertOptions): Report;
+  reportRejections(options?: RejectionOptions): Report;
+  /** Funnel counts per group, ready for reportRoi's stageCounts. */
+  stageCounts(options?: StageCountsOptions): Record<string, StageCounts>;
   static budgetAllocate(total: number, lines: Iterable<BudgetLine>, options?: BudgetOptions): Report;
 }
 
@@ -477,7 +516,8 @@ export interface CostRecord {
 }
 
 export interface DealReportOptions {
-  groupBy?: 'none' | 'owner' | 'stage' | 'account' | 'accountAttr' | 'currency' | 'status' | number;
+  groupBy?: 'none' | 'owner' | 'stage' | 'account' | 'accountAttr' | 'currency' | 'status'
+    | 'attr' | 'ownerAttr' | number;
   groupAttr?: string;
   since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
   currency?: string;
@@ -494,10 +534,18 @@ export interface RoiReportOptions {
   /** A model name or attribute() options with `model`; null: none. */
   revenue?: ModelName | (EngineAttributionOptions & { model?: ModelName }) | null;
   pipeline?: ModelName | (EngineAttributionOptions & { model?: ModelName }) | null;
+  /** Funnel counts credited by stage-entry attribution: a stage name
+   *  ('inquiry', 'mql', 'sql') or attribute() options with `stage` (and
+   *  `model`, default linear).  A stageCounts value for the same group
+   *  and stage wins over it. */
+  leads?: string | (EngineAttributionOptions & { stage: string; model?: ModelName }) | null;
+  mqls?: string | (EngineAttributionOptions & { stage: string; model?: ModelName }) | null;
+  sqls?: string | (EngineAttributionOptions & { stage: string; model?: ModelName }) | null;
   since?: TimeLike; until?: TimeLike;
   region?: string; currency?: string; fx?: FX | FxRate[];
   valueScale?: number;
-  stageCounts?: Record<string, { leads?: number; mqls?: number; sqls?: number; opportunities?: number; customers?: number }>;
+  /** Per group; null or missing: unknown (stageCounts() gives this shape). */
+  stageCounts?: Record<string, { leads?: number | null; mqls?: number | null; sqls?: number | null; opportunities?: number | null; customers?: number | null }>;
   costs?: CostRecord[];
   benchmarkRevenueToCost?: number;
 }
@@ -520,6 +568,61 @@ export interface CohortReportOptions {
 export interface TimeToConvertOptions {
   since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
   windowDays?: number; coldThreshold?: number;
+}
+
+export type StageGroup = 'none' | 'channel' | 'campaign' | 'owner' | 'attr' | number;
+
+/** A conversion to report and its benchmark range (ratios; null or
+ *  missing: no bound). */
+export type StagePair =
+  | [string, string, (number | null)?, (number | null)?]
+  | { from: string; to: string; low?: number | null; high?: number | null };
+
+export interface StageFunnelOptions {
+  groupBy?: StageGroup;
+  groupAttr?: string;
+  since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
+  pairs?: StagePair[];
+}
+
+export interface StageCohortOptions {
+  /** Default: the first funnel stage. */
+  stage?: string;
+  period?: Period | number;
+  since?: TimeLike; until?: TimeLike; boundaries?: TimeLike[]; asOf?: TimeLike;
+  ages?: number[];
+  targets?: string[];
+}
+
+export interface StageTimeToConvertOptions {
+  toStage: string;
+  /** Default: the first funnel stage. */
+  fromStage?: string | null;
+  since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
+  windowDays?: number; coldThreshold?: number;
+}
+
+export interface RejectionOptions {
+  groupBy?: StageGroup;
+  groupAttr?: string;
+  since?: TimeLike; until?: TimeLike;
+}
+
+export interface StageCountsOptions {
+  groupBy?: StageGroup;
+  groupAttr?: string;
+  view?: 'cumulative' | 'inPeriod' | number;
+  since?: TimeLike; until?: TimeLike; asOf?: TimeLike;
+  /** Stage names (undefined: the library's default, inquiry / mql / sql /
+   *  none / none); null: not counted. */
+  leadStage?: string | null; mqlStage?: string | null; sqlStage?: string | null;
+  opportunityStage?: string | null; customerStage?: string | null;
+}
+
+/** One group's counts; null: not counted. */
+export interface StageCounts {
+  leads: number | null; mqls: number | null; sqls: number | null;
+  opportunities: number | null; customers: number | null;
 }
 
 export type BudgetLine =
@@ -656,7 +759,10 @@ export interface JourneyStats {
 }
 
 export interface EngineAttributionOptions extends AttributionOptions {
-  conversion?: 'dealWon' | 'dealCreated' | number;
+  /** stageEntry: each contact's first entry into `stage`, value 0. */
+  conversion?: 'dealWon' | 'dealCreated' | 'stageEntry' | number;
+  /** conversion 'stageEntry': a stage of the attached machine. */
+  stage?: string;
   scope?: 'account' | 'contact' | number;
   groupBy?: 'channel' | 'campaign' | 'content' | 'utmSource' | 'utmMedium'
     | 'utmCampaign' | 'type' | 'channelCampaign' | 'contactAttr'
@@ -666,7 +772,7 @@ export interface EngineAttributionOptions extends AttributionOptions {
   lookbackMs?: number;
   excludeTypes?: string[];
   leadTypes?: string[];
-  nonconverting?: Array<'lostDeals' | 'noDeal'> | 'lostDeals' | 'noDeal';
+  nonconverting?: Array<'lostDeals' | 'noDeal' | 'notEntered'> | 'lostDeals' | 'noDeal' | 'notEntered';
   currency?: string;
   since?: TimeLike;
   until?: TimeLike;

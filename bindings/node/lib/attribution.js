@@ -293,7 +293,7 @@ const CONVERSIONS = { deal_won: 1, dealWon: 1, deal_created: 2, dealCreated: 2, 
 const SCOPES = { account: 0, contact: 1 };
 const GROUP_BY = { channel: 0, campaign: 1, content: 2, utmSource: 3, utmMedium: 4,
   utmCampaign: 5, type: 6, channelCampaign: 7, contactAttr: 8, accountAttr: 9, owner: 10 };
-const NONCONV = { lostDeals: 1, noDeal: 2 };
+const NONCONV = { lostDeals: 1, noDeal: 2, notEntered: 4 };
 
 function pick(table, v, what) {
   if (typeof v === 'number') return v;
@@ -320,6 +320,7 @@ function engineOptions(o = {}) {
   if (o.since !== undefined) x.from = ms(o.since, 'since');
   if (o.until !== undefined) x.until = ms(o.until, 'until');
   x.unattributed_key = str(o.unattributedKey, 'unattributedKey');
+  x.stage = str(o.stage, 'stage');
   x.attribution = options(o);
   return x;
 }

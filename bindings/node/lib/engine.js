@@ -33,17 +33,18 @@ const TOUCH_JS = { type: 'type', channel: 'channel', campaign: 'campaign',
   content: 'content', url: 'url', referrer: 'referrer',
   utmSource: 'utm_source', utmMedium: 'utm_medium',
   utmCampaign: 'utm_campaign', utmTerm: 'utm_term',
-  utmContent: 'utm_content', account: 'account' };
+  utmContent: 'utm_content', account: 'account', by: 'by' };
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 
 // Packed batches: byte offsets of fnl_touch, and JS field -> index into the
-// 12 string fields (TOUCH_STR order).
+// string fields: the 12 of TOUCH_STR, then `by` (after value in the struct).
 const TS = koffi.sizeof(T.fnl_touch);
 const TOFF = Object.fromEntries(Object.keys(koffi.introspect(T.fnl_touch).members)
   .map((f) => [f, koffi.offsetof(T.fnl_touch, f)]));
+const TOUCH_C_STR = [...TOUCH_STR, 'by'];
 const STR_INDEX = Object.fromEntries(Object.entries(TOUCH_JS)
-  .map(([js, c]) => [js, TOUCH_STR.indexOf(c)]));
-const STR_OFFS = TOUCH_STR.map((f) => TOFF[f]);
+  .map(([js, c]) => [js, TOUCH_C_STR.indexOf(c)]));
+const STR_OFFS = TOUCH_C_STR.map((f) => TOFF[f]);
 const TWO32 = 2 ** 32;
 
 function writeU64(buf, off, v) {
@@ -699,6 +700,7 @@ class Engine {
         const o = { time: t.time, contact: t.contact };
         for (const f of TOUCH_INFO_STR) o[camel(f)] = t[f];
         o.value = t.value;
+        o.by = t.by;
         return o;
       });
     }
@@ -740,6 +742,10 @@ class Engine {
     if (d.status < 0) throw invalid(`deal status must be open, won or lost, not '${st}'`);
     d.stage = str(u.stage, 'stage');
     d.owner = str(u.owner, 'owner');
+    const attrs = attrList(u.attrs);
+    if (attrs.length) this._need('fnl_deal_attrs');
+    d.attrs = attrs.length ? attrs : null;
+    d.attr_count = attrs.length;
     const out = [0];
     this._check(fn.fnl_deal_upsert(this._p, d, out));
     return out[0];
@@ -761,7 +767,75 @@ class Engine {
       status: DEAL_STATUS[i.status] ?? String(i.status), stage: i.stage,
       owner: i.owner,
       contacts: members.map((m) => ({ contact: m.contact, role: roleName(m.role) })),
+      attrs: has('fnl_deal_attrs') ? this.dealAttrs(h) : {},
     };
+  }
+
+  /** The deal's attributes ({name: string | number}). */
+  dealAttrs(deal) {
+    this._need('fnl_deal_attrs');
+    return Object.fromEntries(this._read(fn.fnl_deal_attrs, id(deal, 'deal'))
+      .map((a) => [a.name, attrValue(a)]));
+  }
+
+  /** One deal attribute; throws NotFound when the deal lacks it. */
+  dealAttr(deal, name) {
+    this._need('fnl_deal_attr');
+    const a = {};
+    this._check(fn.fnl_deal_attr(this._p, id(deal, 'deal'), str(name, 'name'), a));
+    return attrValue(a);
+  }
+
+  // ---- owner records -----------------------------------------------------
+
+  /**
+   * Create or update the record of an owner string (the name deals,
+   * contacts and accounts carry as owner): {name, attrs: {manager,
+   * regional_office, ...}, source, time}.  Attributes follow the engine's
+   * precedence; null removes one.
+   */
+  upsertOwner(u = {}) {
+    this._need('fnl_owner_upsert');
+    const o = init(T.fnl_owner_update, 'fnl_owner_update_init');
+    o.name = str(u.name, 'owner name');
+    const attrs = attrList(u.attrs);
+    o.attrs = attrs.length ? attrs : null;
+    o.attr_count = attrs.length;
+    o.source = str(u.source, 'source');
+    o.time = ms(u.time);
+    this._check(fn.fnl_owner_upsert(this._p, o));
+  }
+
+  /** The owner's record {name, created, attrs}, or null without one. */
+  owner(name) {
+    this._need('fnl_owner_get');
+    const i = init(T.fnl_owner_info, 'fnl_owner_info_init');
+    const rc = fn.fnl_owner_get(this._p, str(name, 'owner name'), i);
+    if (rc === ENOTFOUND && this._pending === null) return null;
+    this._check(rc);
+    return { name: i.name, created: i.created, attrs: this.ownerAttrs(name) };
+  }
+
+  /** The owner's attributes ({} for a name without a record). */
+  ownerAttrs(name) {
+    this._need('fnl_owner_attrs');
+    return Object.fromEntries(this._read(fn.fnl_owner_attrs, str(name, 'owner name'))
+      .map((a) => [a.name, attrValue(a)]));
+  }
+
+  /** One owner attribute; throws NotFound when absent. */
+  ownerAttr(name, attr) {
+    this._need('fnl_owner_attr');
+    const a = {};
+    this._check(fn.fnl_owner_attr(this._p, str(name, 'owner name'), str(attr, 'attribute name'), a));
+    return attrValue(a);
+  }
+
+  /** Every owner record, sorted by name. */
+  owners() {
+    this._need('fnl_owner_list');
+    const list = (p, _h, buf, cap, count) => fn.fnl_owner_list(p, buf, cap, count);
+    return this._read(list, null, 8, () => null).map((n) => this.owner(n));
   }
 
   deals() {
@@ -910,6 +984,42 @@ class Engine {
 
   reportTimeToConvert(opts = {}) {
     return require('./reports').reportTimeToConvert(this, opts);
+  }
+
+  // stage-history reports (docs/reports.md): NotFound without a machine
+
+  /** The lifecycle funnel: opts groupBy ('none', 'channel', 'campaign',
+   *  'owner', 'attr' + groupAttr), since, until, asOf, pairs ({from, to,
+   *  low, high} or [from, to, low?, high?]). */
+  reportStageFunnel(opts = {}) {
+    return require('./reports').reportStageFunnel(this, opts);
+  }
+
+  /** Cohorts by the period of the first entry into opts.stage: period,
+   *  since, until, boundaries, asOf, ages, targets. */
+  reportStageCohort(opts = {}) {
+    return require('./reports').reportStageCohort(this, opts);
+  }
+
+  /** Kaplan-Meier from opts.fromStage (default: the first funnel stage)
+   *  to opts.toStage (required): since, until, asOf, windowDays,
+   *  coldThreshold. */
+  reportStageTimeToConvert(opts = {}) {
+    return require('./reports').reportStageTimeToConvert(this, opts);
+  }
+
+  /** Sales rejections per group and reason: groupBy (default 'channel'),
+   *  groupAttr, since, until. */
+  reportRejections(opts = {}) {
+    return require('./reports').reportRejections(this, opts);
+  }
+
+  /** Funnel counts per group for reportRoi's stageCounts: groupBy (default
+   *  'channel'), groupAttr, view ('cumulative', 'inPeriod'), since, until,
+   *  asOf, leadStage, mqlStage, sqlStage, opportunityStage, customerStage
+   *  (null: not counted). */
+  stageCounts(opts = {}) {
+    return require('./reports').stageCounts(this, opts);
   }
 
   /** budgetAllocate() of the package (needs no engine). */

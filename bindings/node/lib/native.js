@@ -148,12 +148,12 @@ const TOUCH_STR = ['type', 'channel', 'campaign', 'content', 'url',
 T.fnl_touch = koffi.struct('fnl_touch', Object.fromEntries([
   ['size', 'uint32_t'], ['time', 'int64_t'], ['keys', 'const fnl_key *'],
   ['key_count', 'size_t'], ['contact', 'uint64_t'],
-  ...TOUCH_STR.map((n) => [n, S]), ['value', 'int64_t']]));
+  ...TOUCH_STR.map((n) => [n, S]), ['value', 'int64_t'], ['by', S]]));
 const TOUCH_INFO_STR = ['type', 'channel', 'campaign', 'content',
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
 T.fnl_touch_info = koffi.struct('fnl_touch_info', Object.fromEntries([
   ['size', 'uint32_t'], ['time', 'int64_t'], ['contact', 'uint64_t'],
-  ...TOUCH_INFO_STR.map((n) => [n, S]), ['value', 'int64_t']]));
+  ...TOUCH_INFO_STR.map((n) => [n, S]), ['value', 'int64_t'], ['by', S]]));
 T.fnl_deal_contact = koffi.struct('fnl_deal_contact', {
   contact: 'uint64_t', key: 'fnl_key', role: 'uint32_t',
 });
@@ -161,13 +161,20 @@ T.fnl_deal_update = koffi.struct('fnl_deal_update', {
   size: 'uint32_t', id: S, account: S, contacts: 'const fnl_deal_contact *',
   contact_count: 'size_t', amount: 'int64_t', currency: S,
   created: 'int64_t', closed: 'int64_t', status: 'uint32_t', stage: S,
-  owner: S,
+  owner: S, attrs: 'const fnl_attr *', attr_count: 'size_t',
 });
 T.fnl_deal_info = koffi.struct('fnl_deal_info', {
   size: 'uint32_t', id: 'uint64_t', name: S, account: 'uint64_t',
   amount: 'int64_t', currency: 'char[4]', created: 'int64_t',
   closed: 'int64_t', status: 'uint32_t', stage: S, owner: S,
-  contact_count: 'uint32_t',
+  contact_count: 'uint32_t', attr_count: 'uint32_t',
+});
+T.fnl_owner_update = koffi.struct('fnl_owner_update', {
+  size: 'uint32_t', name: S, attrs: 'const fnl_attr *', attr_count: 'size_t',
+  source: S, time: 'int64_t',
+});
+T.fnl_owner_info = koffi.struct('fnl_owner_info', {
+  size: 'uint32_t', name: S, attr_count: 'uint32_t', created: 'int64_t',
 });
 T.fnl_cost = koffi.struct('fnl_cost', {
   size: 'uint32_t', channel: S, campaign: S, region: S, start: 'int64_t',
@@ -281,6 +288,8 @@ T.fnl_roi_request = koffi.struct('fnl_roi_request', {
   stage_counts: 'const fnl_stage_counts *', stage_count_count: 'size_t',
   costs: 'const fnl_cost *', cost_count: 'size_t',
   benchmark_revenue_to_cost: 'double', allocator: 'void *',
+  leads: 'fnl_attribution *', mqls: 'fnl_attribution *',
+  sqls: 'fnl_attribution *',
 });
 T.fnl_spend_request = koffi.struct('fnl_spend_request', {
   size: 'uint32_t', group_by: 'uint32_t', period: 'uint32_t', from: 'int64_t',
@@ -333,6 +342,37 @@ T.fnl_stage_status = koffi.struct('fnl_stage_status', {
 T.fnl_stage_record = koffi.struct('fnl_stage_record', {
   time: 'int64_t', kind: 'uint32_t', cause: 'uint32_t', from: S, to: S,
   rule: 'uint32_t', back: 'uint32_t', owner: S, prev_owner: S, reason: S,
+});
+
+// reports from the stage history
+T.fnl_stage_pair = koffi.struct('fnl_stage_pair', {
+  from: S, to: S, low: 'double', high: 'double',
+});
+T.fnl_stage_funnel_request = koffi.struct('fnl_stage_funnel_request', {
+  size: 'uint32_t', group_by: 'uint32_t', group_attr: S, from: 'int64_t',
+  to: 'int64_t', as_of: 'int64_t', pairs: 'const fnl_stage_pair *',
+  pair_count: 'size_t', allocator: 'void *',
+});
+T.fnl_stage_cohort_request = koffi.struct('fnl_stage_cohort_request', {
+  size: 'uint32_t', stage: S, period: 'uint32_t', from: 'int64_t',
+  to: 'int64_t', boundaries: 'const int64_t *', boundary_count: 'size_t',
+  as_of: 'int64_t', ages: 'const uint32_t *', age_count: 'size_t',
+  targets: 'const char **', target_count: 'size_t', allocator: 'void *',
+});
+T.fnl_stage_time_to_convert_request = koffi.struct('fnl_stage_time_to_convert_request', {
+  size: 'uint32_t', from_stage: S, to_stage: S, from: 'int64_t',
+  to: 'int64_t', as_of: 'int64_t', window_days: 'double',
+  cold_threshold: 'double', allocator: 'void *',
+});
+T.fnl_rejection_request = koffi.struct('fnl_rejection_request', {
+  size: 'uint32_t', group_by: 'uint32_t', group_attr: S, from: 'int64_t',
+  to: 'int64_t', allocator: 'void *',
+});
+T.fnl_stage_counts_request = koffi.struct('fnl_stage_counts_request', {
+  size: 'uint32_t', group_by: 'uint32_t', group_attr: S, view: 'uint32_t',
+  from: 'int64_t', to: 'int64_t', as_of: 'int64_t', lead_stage: S,
+  mql_stage: S, sql_stage: S, opportunity_stage: S, customer_stage: S,
+  allocator: 'void *',
 });
 
 /** Every C struct mirrored here (name -> koffi type), for the layout test. */
@@ -405,6 +445,16 @@ const PROTOTYPES = [
 ];
 const OPTIONAL = [
   'int fnl_engine_checkpoint(fnl_engine *e)',
+  // deal attributes and owner records
+  'int fnl_deal_attrs(fnl_engine *e, uint64_t id, _Out_ fnl_attr *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_deal_attr(fnl_engine *e, uint64_t id, const char *name, _Out_ fnl_attr *out)',
+  'int fnl_owner_update_init(_Inout_ fnl_owner_update *u, size_t n)',
+  'int fnl_owner_upsert(fnl_engine *e, const fnl_owner_update *u)',
+  'int fnl_owner_info_init(_Inout_ fnl_owner_info *i, size_t n)',
+  'int fnl_owner_get(fnl_engine *e, const char *name, _Inout_ fnl_owner_info *out)',
+  'int fnl_owner_attrs(fnl_engine *e, const char *name, _Out_ fnl_attr *out, size_t cap, _Out_ size_t *count)',
+  'int fnl_owner_attr(fnl_engine *e, const char *name, const char *attr, _Out_ fnl_attr *out)',
+  'int fnl_owner_list(fnl_engine *e, _Out_ const char **out, size_t cap, _Out_ size_t *count)',
   'int fnl_engine_sync(fnl_engine *e)',
   'int fnl_contact_forget(fnl_engine *e, uint64_t id)',
   'const char *fnl_attr_model_name(uint32_t model)',
@@ -501,6 +551,18 @@ const OPTIONAL = [
   'int fnl_engine_tick(fnl_engine *e, int64_t now)',
   'int fnl_contact_stage(fnl_engine *e, uint64_t id, _Inout_ fnl_stage_status *out)',
   'int fnl_contact_stage_history(fnl_engine *e, uint64_t id, _Out_ fnl_stage_record *out, size_t cap, _Out_ size_t *count)',
+  // reports from the stage history
+  'int fnl_stage_funnel_request_init(_Inout_ fnl_stage_funnel_request *r, size_t n)',
+  'int fnl_report_stage_funnel(fnl_engine *e, const fnl_stage_funnel_request *r, _Out_ fnl_report **out)',
+  'int fnl_stage_cohort_request_init(_Inout_ fnl_stage_cohort_request *r, size_t n)',
+  'int fnl_report_stage_cohort(fnl_engine *e, const fnl_stage_cohort_request *r, _Out_ fnl_report **out)',
+  'int fnl_stage_time_to_convert_request_init(_Inout_ fnl_stage_time_to_convert_request *r, size_t n)',
+  'int fnl_report_stage_time_to_convert(fnl_engine *e, const fnl_stage_time_to_convert_request *r, _Out_ fnl_report **out)',
+  'int fnl_rejection_request_init(_Inout_ fnl_rejection_request *r, size_t n)',
+  'int fnl_report_rejections(fnl_engine *e, const fnl_rejection_request *r, _Out_ fnl_report **out)',
+  'int fnl_stage_counts_request_init(_Inout_ fnl_stage_counts_request *r, size_t n)',
+  'int fnl_engine_stage_counts(fnl_engine *e, const fnl_stage_counts_request *r, _Out_ void **out, _Out_ size_t *count)',
+  'void fnl_stage_counts_free(void *counts)',
 ];
 
 const fn = {};

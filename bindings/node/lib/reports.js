@@ -7,7 +7,7 @@
 // JSON and CSV).  Money is integer minor units; values beyond 2^53 would
 // lose precision in a JS number (Python keeps them exact).
 
-const { fn, T, init, has } = require('./native');
+const { fn, T, init, has, koffi } = require('./native');
 const { makeError, CODES } = require('./errors');
 const { invalid, str, ms, int } = require('./engine');
 
@@ -15,7 +15,10 @@ const ERANGE = CODES.FNL_ERANGE;
 const PERIODS = { all: 0, day: 1, week: 2, month: 3, quarter: 4, year: 5, custom: 6 };
 const COST_GROUPS = { channel: 1, campaign: 2, region: 3 };
 const DEAL_GROUPS = { none: 0, owner: 1, stage: 2, account: 3, accountAttr: 4,
-  account_attr: 4, currency: 5, status: 6 };
+  account_attr: 4, currency: 5, status: 6, attr: 7, ownerAttr: 8,
+  owner_attr: 8 };
+const STAGE_GROUPS = { none: 0, channel: 1, campaign: 2, owner: 3, attr: 4 };
+const STAGE_VIEWS = { cumulative: 0, inPeriod: 1, in_period: 1 };
 
 function need(name) {
   if (!has(name)) throw makeError(CODES.FNL_EUNSUPPORTED, `unsupported: this libfunnelcore has no ${name}`);
@@ -240,7 +243,9 @@ function reportSpend(engine, o = {}) {
 function attributionHandle(engine, spec, conversion, groupBy) {
   if (spec === undefined || spec === null) return null;
   const { engineOptions, modelCode } = require('./attribution');
-  const o = typeof spec === 'object' ? { ...spec } : { model: spec };
+  // stage entries: a stage name, or attribute() options with `stage`
+  const o = typeof spec === 'object' ? { ...spec }
+    : conversion === 'stageEntry' ? { stage: spec } : { model: spec };
   const model = o.model ?? 'linear';
   delete o.model;
   o.conversion ??= conversion;
@@ -279,6 +284,11 @@ function reportRoi(engine, o = {}) {
     if (pipe) handles.push(pipe);
     r.revenue = rev;
     r.pipeline = pipe;
+    for (const f of ['leads', 'mqls', 'sqls']) {
+      const h = attributionHandle(engine, o[f], 'stageEntry', gname);
+      if (h) handles.push(h);
+      r[f] = h;
+    }
     // attribution over the engine reports minor units: 1 per unit
     if (o.valueScale !== undefined) r.value_scale = num(o.valueScale, 'valueScale');
     else if (handles.length) r.value_scale = 1;
@@ -289,6 +299,110 @@ function reportRoi(engine, o = {}) {
 }
 
 // ---- reports without an engine -----------------------------------------
+
+// ---- reports from the stage history (NotFound without a machine) ---------
+
+function bound(v, what) {
+  return v === undefined || v === null ? -1 : num(v, what);
+}
+
+/** Pairs as {from, to, low?, high?} or [from, to, low?, high?]. */
+function stagePairs(list) {
+  return Array.from(list || [], (p, i) => {
+    const [from, to, low, high] = Array.isArray(p) ? p : [p.from, p.to, p.low, p.high];
+    return { from: str(from, `pair ${i}: from`), to: str(to, `pair ${i}: to`),
+      low: bound(low, `pair ${i}: low`), high: bound(high, `pair ${i}: high`) };
+  });
+}
+
+function reportStageFunnel(engine, o = {}) {
+  need('fnl_report_stage_funnel');
+  const r = init(T.fnl_stage_funnel_request, 'fnl_stage_funnel_request_init');
+  r.group_by = pick(STAGE_GROUPS, o.groupBy ?? 'none', 'groupBy');
+  r.group_attr = str(o.groupAttr, 'groupAttr');
+  r.from = timeOr(o.since, 'since', 0);
+  r.to = timeOr(o.until, 'until', 0);
+  r.as_of = ms(o.asOf, 'asOf');
+  const ps = stagePairs(o.pairs);
+  r.pairs = ps.length ? ps : null;
+  r.pair_count = ps.length;
+  return run(engine, fn.fnl_report_stage_funnel, r);
+}
+
+function reportStageCohort(engine, o = {}) {
+  need('fnl_report_stage_cohort');
+  const r = init(T.fnl_stage_cohort_request, 'fnl_stage_cohort_request_init');
+  r.stage = str(o.stage, 'stage');
+  r.period = pick(PERIODS, o.period ?? 'month', 'period');
+  r.from = timeOr(o.since, 'since', 0);
+  r.to = timeOr(o.until, 'until', 0);
+  const b = (o.boundaries || []).map((x) => ms(x, 'boundary'));
+  r.boundaries = b.length ? b : null;
+  r.boundary_count = b.length;
+  r.as_of = ms(o.asOf, 'asOf');
+  const ages = (o.ages || []).map((a) => int(a, 'age', 1));
+  r.ages = ages.length ? ages : null;
+  r.age_count = ages.length;
+  const ts = Array.from(o.targets || [], (t) => str(t, 'target'));
+  r.targets = ts.length ? ts : null;
+  r.target_count = ts.length;
+  return run(engine, fn.fnl_report_stage_cohort, r);
+}
+
+function reportStageTimeToConvert(engine, o = {}) {
+  need('fnl_report_stage_time_to_convert');
+  const r = init(T.fnl_stage_time_to_convert_request, 'fnl_stage_time_to_convert_request_init');
+  r.from_stage = str(o.fromStage, 'fromStage');
+  r.to_stage = str(o.toStage, 'toStage');
+  r.from = timeOr(o.since, 'since', 0);
+  r.to = timeOr(o.until, 'until', 0);
+  r.as_of = ms(o.asOf, 'asOf');
+  if (o.windowDays !== undefined) r.window_days = num(o.windowDays, 'windowDays');
+  if (o.coldThreshold !== undefined) r.cold_threshold = num(o.coldThreshold, 'coldThreshold');
+  return run(engine, fn.fnl_report_stage_time_to_convert, r);
+}
+
+function reportRejections(engine, o = {}) {
+  need('fnl_report_rejections');
+  const r = init(T.fnl_rejection_request, 'fnl_rejection_request_init');
+  r.group_by = pick(STAGE_GROUPS, o.groupBy ?? 'channel', 'groupBy');
+  r.group_attr = str(o.groupAttr, 'groupAttr');
+  r.from = timeOr(o.since, 'since', 0);
+  r.to = timeOr(o.until, 'until', 0);
+  return run(engine, fn.fnl_report_rejections, r);
+}
+
+const COUNT_FIELDS = ['leads', 'mqls', 'sqls', 'opportunities', 'customers'];
+
+/** {group: {leads, mqls, sqls, opportunities, customers}} (null: not
+ *  counted), the shape reportRoi's stageCounts takes. */
+function stageCounts(engine, o = {}) {
+  need('fnl_engine_stage_counts');
+  const r = init(T.fnl_stage_counts_request, 'fnl_stage_counts_request_init');
+  r.group_by = pick(STAGE_GROUPS, o.groupBy ?? 'channel', 'groupBy');
+  r.group_attr = str(o.groupAttr, 'groupAttr');
+  r.view = pick(STAGE_VIEWS, o.view ?? 'cumulative', 'view');
+  r.from = timeOr(o.since, 'since', 0);
+  r.to = timeOr(o.until, 'until', 0);
+  r.as_of = ms(o.asOf, 'asOf');
+  // undefined keeps the library's default; null: not counted
+  for (const [k, f] of [['leadStage', 'lead_stage'], ['mqlStage', 'mql_stage'],
+    ['sqlStage', 'sql_stage'], ['opportunityStage', 'opportunity_stage'],
+    ['customerStage', 'customer_stage']]) {
+    if (o[k] !== undefined) r[f] = str(o[k], k);
+  }
+  const out = [null];
+  const n = [0];
+  engine._check(fn.fnl_engine_stage_counts(engine._p, r, out, n));
+  if (out[0] === null) return {};
+  try {
+    const arr = koffi.decode(out[0], T.fnl_stage_counts, Number(n[0]));
+    return Object.fromEntries(arr.map((c) => [c.group,
+      Object.fromEntries(COUNT_FIELDS.map((f) => [f, c[f] < 0 ? null : c[f]]))]));
+  } finally {
+    fn.fnl_stage_counts_free(out[0]);
+  }
+}
 
 /** Kaplan-Meier from days (>= 0) and converted flags. */
 function survivalKm(days, converted, o = {}) {
@@ -323,4 +437,6 @@ function budgetAllocate(total, lines, o = {}) {
 }
 
 module.exports = { Report, FX, currencyDigits, reportDeals, reportCohort,
-  reportTimeToConvert, reportSpend, reportRoi, survivalKm, budgetAllocate };
+  reportTimeToConvert, reportSpend, reportRoi, survivalKm, budgetAllocate,
+  reportStageFunnel, reportStageCohort, reportStageTimeToConvert,
+  reportRejections, stageCounts };

@@ -133,3 +133,73 @@ test('packed batches agree with the koffi object path', () => {
   assert.equal(packed[3][0].value, 2 ** 40);
   assert.ok(packed[1].some((c) => c.touches.some((t) => t.campaign === 'c\u00e9-\u4e2d' && t.utmTerm === 'crm software')));
 });
+
+test('who made a touch is kept and read back, as written', () => {
+  const e = new fc.Engine();
+  const k = { email: 'ann@acme.com' };
+  const c = e.upsertContact({ keys: k, owner: 'alice', time: T0 });
+  assert.equal(e.addTouch({ keys: k, time: T0 + 1, type: 'call', channel: 'sales', by: 'alice' }), c);
+  e.addTouches([
+    { keys: k, time: T0 + 2, type: 'call', channel: 'sales', by: 'bob' },
+    { keys: k, time: T0 + 3, type: 'call', channel: 'sales' },
+    { keys: k, time: T0 + 4, type: 'call', channel: 'sales', by: 'Alice' },
+  ]);
+  assert.deepEqual(e.touches(c).map((t) => [t.time - T0, t.by]),
+    [[1, 'alice'], [2, 'bob'], [3, null], [4, 'Alice']]);
+  // no dimension: the four touches read the same otherwise
+  assert.deepEqual(new Set(e.touches(c).map((t) => `${t.type}/${t.channel}/${t.campaign}`)),
+    new Set(['call/sales/null']));
+  assert.equal(e.contact(c).touches[0].by, 'alice');
+  assert.throws(() => e.addTouch({ keys: k, time: T0, by: '' }),
+    (err) => err instanceof fc.InvalidArgument && /touch by: empty/.test(err.message));
+  assert.throws(() => e.addTouches([{ keys: k, time: T0, by: 'ok' }, { keys: k, time: T0, by: 'x'.repeat(4097) }]),
+    /touch 1: touch by: longer/);
+  assert.equal(e.stats().touches, 4);
+  e.close();
+});
+
+test('actors agree between packed batches and the koffi object path', () => {
+  const native = require('../lib/native');
+  const rows = Array.from({ length: 12 }, (_, i) => ({
+    keys: { email: `p${i % 3}@acme.com` }, time: T0 + i, type: 'call',
+    by: [undefined, 'r\u00e9p-1', 'rep-2'][i % 3],
+  }));
+  const run = () => {
+    const e = new fc.Engine();
+    e.addTouches(rows);
+    const out = [...e.contactIds()].flatMap((c) => e.touches(c).map((t) => [t.time, t.by]))
+      .sort((a, b) => a[0] - b[0]);
+    e.close();
+    return out;
+  };
+  const packed = run();
+  const saved = native.RAW;
+  native.RAW = false;
+  try {
+    assert.deepEqual(run(), packed);
+  } finally {
+    native.RAW = saved;
+  }
+  assert.deepEqual(packed.slice(0, 3), [[T0, null], [T0 + 1, 'r\u00e9p-1'], [T0 + 2, 'rep-2']]);
+});
+
+test('actors survive a checkpoint and a reopen', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fnl-by-')), 'db');
+  let st = new fc.FileStore(dir);
+  let e = new fc.Engine({ storage: st });
+  const k = { email: 'ann@acme.com' };
+  const c = e.addTouch({ keys: k, time: T0, type: 'call', by: 'alice' });
+  e.checkpoint();
+  e.addTouch({ keys: k, time: T0 + 1, type: 'call', by: 'bob' });
+  e.close();
+  st.close();
+  st = new fc.FileStore(dir);
+  e = new fc.Engine({ storage: st });
+  assert.deepEqual(e.touches(c).map((t) => t.by), ['alice', 'bob']);
+  e.close();
+  st.close();
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});

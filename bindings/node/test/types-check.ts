@@ -20,4 +20,10 @@ e.tick();
 const ss: StageStatus = e.contactStage(id);
 const hist: StageRecord[] = e.contactStageHistory(id);
 console.log(ss.stage, ss.owner, hist[0].from, Machine.parse(Machine.default().text).stages);
+const funnel: Report = e.reportStageFunnel({ groupBy: 'channel', pairs: [['mql', 'sql', 0.15, 0.25], { from: 'sql', to: 'recycled', high: 0.3 }] });
+const counts = e.stageCounts({ groupBy: 'none', view: 'inPeriod', sqlStage: null });
+console.log(funnel.rows.length, counts.all?.leads, e.reportRejections({ groupBy: 'owner' }).totals,
+  e.reportStageCohort({ stage: 'mql', targets: ['sql'], ages: [7] }).rows,
+  e.reportStageTimeToConvert({ toStage: 'sql', fromStage: 'mql', windowDays: 14 }).summary);
+e.reportRoi({ stageCounts: counts });
 e.close();

@@ -19,7 +19,7 @@ See docs/bindings.md for the callback and exception rules and batching advice.
 """
 from . import _lib
 from ._types import (AccountInfo, ContactInfo, Cost, DealContact, DealInfo,
-                     Event, Stats, Touch)
+                     Event, OwnerInfo, Stats, Touch)
 from .attribution import (MODELS, AttributionPartial, AttributionResult,
                           AttributionRow, Journeys, attribute)
 from .engine import Account, Contact, Deal, Engine
@@ -50,7 +50,7 @@ def strerror(code: int) -> str:
 
 __all__ = [
     "Engine", "Contact", "Account", "Deal", "ContactInfo", "AccountInfo",
-    "DealInfo", "DealContact", "Cost", "Touch", "Event", "Stats",
+    "DealInfo", "DealContact", "OwnerInfo", "Cost", "Touch", "Event", "Stats",
     "Journeys", "attribute", "AttributionResult", "AttributionRow",
     "AttributionPartial", "MODELS", "MemoryStore", "FileStore",
     "CustomStore", "Model", "ModelInfo", "Score", "ScoreRow",

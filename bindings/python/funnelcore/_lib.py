@@ -256,7 +256,7 @@ class fnl_touch(Structure):
                 ("utm_source", c_char_p), ("utm_medium", c_char_p),
                 ("utm_campaign", c_char_p), ("utm_term", c_char_p),
                 ("utm_content", c_char_p), ("account", c_char_p),
-                ("value", c_int64)]
+                ("value", c_int64), ("by", c_char_p)]
 
 
 class fnl_touch_info(Structure):
@@ -265,7 +265,8 @@ class fnl_touch_info(Structure):
                 ("campaign", c_char_p), ("content", c_char_p),
                 ("utm_source", c_char_p), ("utm_medium", c_char_p),
                 ("utm_campaign", c_char_p), ("utm_term", c_char_p),
-                ("utm_content", c_char_p), ("value", c_int64)]
+                ("utm_content", c_char_p), ("value", c_int64),
+                ("by", c_char_p)]
 
 
 # --------------------------------------------------------------------------
@@ -282,7 +283,8 @@ class fnl_deal_update(Structure):
                 ("contact_count", c_size_t), ("amount", c_int64),
                 ("currency", c_char_p), ("created", c_int64),
                 ("closed", c_int64), ("status", c_uint32),
-                ("stage", c_char_p), ("owner", c_char_p)]
+                ("stage", c_char_p), ("owner", c_char_p),
+                ("attrs", POINTER(fnl_attr)), ("attr_count", c_size_t)]
 
 
 class fnl_deal_info(Structure):
@@ -291,7 +293,18 @@ class fnl_deal_info(Structure):
                 ("currency", c_char * 4), ("created", c_int64),
                 ("closed", c_int64), ("status", c_uint32),
                 ("stage", c_char_p), ("owner", c_char_p),
-                ("contact_count", c_uint32)]
+                ("contact_count", c_uint32), ("attr_count", c_uint32)]
+
+
+class fnl_owner_update(Structure):
+    _fields_ = [("size", c_uint32), ("name", c_char_p),
+                ("attrs", POINTER(fnl_attr)), ("attr_count", c_size_t),
+                ("source", c_char_p), ("time", c_int64)]
+
+
+class fnl_owner_info(Structure):
+    _fields_ = [("size", c_uint32), ("name", c_char_p),
+                ("attr_count", c_uint32), ("created", c_int64)]
 
 
 class fnl_cost(Structure):
@@ -464,7 +477,8 @@ class fnl_roi_request(Structure):
                 ("stage_count_count", c_size_t),
                 ("costs", POINTER(fnl_cost)), ("cost_count", c_size_t),
                 ("benchmark_revenue_to_cost", c_double),
-                ("allocator", POINTER(fnl_allocator))]
+                ("allocator", POINTER(fnl_allocator)),
+                ("leads", c_void_p), ("mqls", c_void_p), ("sqls", c_void_p)]
 
 
 class fnl_spend_request(Structure):
@@ -545,6 +559,55 @@ class fnl_stage_record(Structure):
                 ("prev_owner", c_char_p), ("reason", c_char_p)]
 
 
+
+# reports from the stage history
+class fnl_stage_pair(Structure):
+    _fields_ = [("from_", c_char_p), ("to", c_char_p), ("low", c_double),
+                ("high", c_double)]
+
+
+class fnl_stage_funnel_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("group_attr", c_char_p), ("from_", c_int64), ("to", c_int64),
+                ("as_of", c_int64), ("pairs", POINTER(fnl_stage_pair)),
+                ("pair_count", c_size_t),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_stage_cohort_request(Structure):
+    _fields_ = [("size", c_uint32), ("stage", c_char_p), ("period", c_uint32),
+                ("from_", c_int64), ("to", c_int64),
+                ("boundaries", POINTER(c_int64)),
+                ("boundary_count", c_size_t), ("as_of", c_int64),
+                ("ages", POINTER(c_uint32)), ("age_count", c_size_t),
+                ("targets", POINTER(c_char_p)), ("target_count", c_size_t),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_stage_time_to_convert_request(Structure):
+    _fields_ = [("size", c_uint32), ("from_stage", c_char_p),
+                ("to_stage", c_char_p), ("from_", c_int64), ("to", c_int64),
+                ("as_of", c_int64), ("window_days", c_double),
+                ("cold_threshold", c_double),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_rejection_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("group_attr", c_char_p), ("from_", c_int64), ("to", c_int64),
+                ("allocator", POINTER(fnl_allocator))]
+
+
+class fnl_stage_counts_request(Structure):
+    _fields_ = [("size", c_uint32), ("group_by", c_uint32),
+                ("group_attr", c_char_p), ("view", c_uint32),
+                ("from_", c_int64), ("to", c_int64), ("as_of", c_int64),
+                ("lead_stage", c_char_p), ("mql_stage", c_char_p),
+                ("sql_stage", c_char_p), ("opportunity_stage", c_char_p),
+                ("customer_stage", c_char_p),
+                ("allocator", POINTER(fnl_allocator))]
+
+
 # Every size-first struct, by C name (used by the layout test).
 STRUCTS = {cls.__name__: cls for cls in (
     fnl_allocator, fnl_clock, fnl_event, fnl_listener, fnl_storage,
@@ -552,7 +615,7 @@ STRUCTS = {cls.__name__: cls for cls in (
     fnl_engine_config, fnl_stats, fnl_key, fnl_attr, fnl_contact_update,
     fnl_contact_info, fnl_account_update, fnl_account_info, fnl_touch,
     fnl_touch_info, fnl_deal_contact, fnl_deal_update, fnl_deal_info,
-    fnl_cost, fnl_attribution_options, fnl_journey, fnl_paths_options,
+    fnl_owner_update, fnl_owner_info, fnl_cost, fnl_attribution_options, fnl_journey, fnl_paths_options,
     fnl_paths_error, fnl_attribution_info, fnl_attribution_row,
     fnl_engine_attribution_options, fnl_engine_attribution_stats,
     fnl_progress, fnl_parse_error, fnl_model_info, fnl_score_result,
@@ -561,7 +624,9 @@ STRUCTS = {cls.__name__: cls for cls in (
     fnl_spend_request, fnl_stage_probability, fnl_deal_report_request,
     fnl_cohort_request, fnl_survival_request, fnl_time_to_convert_request,
     fnl_budget_line, fnl_budget_request, fnl_stage_status,
-    fnl_stage_record)}
+    fnl_stage_record, fnl_stage_pair, fnl_stage_funnel_request,
+    fnl_stage_cohort_request, fnl_stage_time_to_convert_request,
+    fnl_rejection_request, fnl_stage_counts_request)}
 # C field names that are Python keywords
 C_FIELD_NAMES = {"from_": "from"}
 
@@ -640,6 +705,16 @@ _PROTOTYPES = {
     "fnl_deal_get": (c_int, [vp, u64, P(fnl_deal_info)]),
     "fnl_deal_contacts": (c_int, [vp, u64, P(fnl_deal_contact), sz, P(sz)]),
     "fnl_deal_next": (c_int, [vp, u64, P(u64)]),
+    "fnl_deal_attrs": (c_int, [vp, u64, P(fnl_attr), sz, P(sz)]),
+    "fnl_deal_attr": (c_int, [vp, u64, cp, P(fnl_attr)]),
+    # owner records
+    "fnl_owner_update_init": (c_int, [P(fnl_owner_update), sz]),
+    "fnl_owner_upsert": (c_int, [vp, P(fnl_owner_update)]),
+    "fnl_owner_info_init": (c_int, [P(fnl_owner_info), sz]),
+    "fnl_owner_get": (c_int, [vp, cp, P(fnl_owner_info)]),
+    "fnl_owner_attrs": (c_int, [vp, cp, P(fnl_attr), sz, P(sz)]),
+    "fnl_owner_attr": (c_int, [vp, cp, cp, P(fnl_attr)]),
+    "fnl_owner_list": (c_int, [vp, P(cp), sz, P(sz)]),
     "fnl_cost_init": (c_int, [P(fnl_cost), sz]),
     "fnl_cost_add": (c_int, [vp, P(fnl_cost), P(u64)]),
     "fnl_cost_get": (c_int, [vp, u64, P(fnl_cost), P(c_char)]),
@@ -779,6 +854,27 @@ _PROTOTYPES = {
     "fnl_contact_stage": (c_int, [vp, u64, P(fnl_stage_status)]),
     "fnl_contact_stage_history": (c_int, [vp, u64, P(fnl_stage_record), sz,
                                           P(sz)]),
+    # reports from the stage history
+    "fnl_stage_funnel_request_init":
+        (c_int, [P(fnl_stage_funnel_request), sz]),
+    "fnl_report_stage_funnel":
+        (c_int, [vp, P(fnl_stage_funnel_request), P(vp)]),
+    "fnl_stage_cohort_request_init":
+        (c_int, [P(fnl_stage_cohort_request), sz]),
+    "fnl_report_stage_cohort":
+        (c_int, [vp, P(fnl_stage_cohort_request), P(vp)]),
+    "fnl_stage_time_to_convert_request_init":
+        (c_int, [P(fnl_stage_time_to_convert_request), sz]),
+    "fnl_report_stage_time_to_convert":
+        (c_int, [vp, P(fnl_stage_time_to_convert_request), P(vp)]),
+    "fnl_rejection_request_init": (c_int, [P(fnl_rejection_request), sz]),
+    "fnl_report_rejections": (c_int, [vp, P(fnl_rejection_request), P(vp)]),
+    "fnl_stage_counts_request_init":
+        (c_int, [P(fnl_stage_counts_request), sz]),
+    "fnl_engine_stage_counts":
+        (c_int, [vp, P(fnl_stage_counts_request), P(P(fnl_stage_counts)),
+                 P(sz)]),
+    "fnl_stage_counts_free": (None, [P(fnl_stage_counts)]),
 }
 
 # Functions that an older or differently built library may lack; the
@@ -797,7 +893,8 @@ _OPTIONAL_PREFIXES = ("fnl_attr_model_", "fnl_attribution_", "fnl_journey",
                       "fnl_currency_", "fnl_host_event_name",
                       "fnl_machine_", "fnl_engine_attach_machine",
                       "fnl_contact_event", "fnl_engine_tick",
-                      "fnl_contact_stage")
+                      "fnl_contact_stage", "fnl_stage_", "fnl_rejection_",
+                      "fnl_engine_stage_counts")
 
 missing: List[str] = []
 for _name, (_res, _args) in _PROTOTYPES.items():

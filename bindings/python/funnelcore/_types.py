@@ -58,6 +58,8 @@ class Touch:
     utm_term: Optional[str] = None
     utm_content: Optional[str] = None
     value: int = 0
+    #: who made the touch (a sales rep, a system), None when not given
+    by: Optional[str] = None
 
 
 @dataclass
@@ -117,6 +119,17 @@ class DealInfo:
     stage: Optional[str]
     owner: Optional[str]
     contacts: List[DealContact] = field(default_factory=list)
+    #: product, sector, ... ({name: str or float})
+    attrs: Dict[str, AttrValue] = field(default_factory=dict)
+
+
+@dataclass
+class OwnerInfo:
+    """The record of an owner string (the sales rep named on deals,
+    contacts and accounts): its attributes, e.g. manager and office."""
+    name: str
+    created: int
+    attrs: Dict[str, AttrValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

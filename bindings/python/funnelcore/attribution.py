@@ -322,7 +322,7 @@ _GROUP_BY = {"channel": 0, "campaign": 1, "content": 2, "utm_source": 3,
              "utm_medium": 4, "utm_campaign": 5, "type": 6,
              "channel_campaign": 7, "contact_attr": 8, "account_attr": 9,
              "owner": 10}
-_NONCONV = {"lost_deals": 1, "no_deal": 2}
+_NONCONV = {"lost_deals": 1, "no_deal": 2, "not_entered": 4}
 
 
 def _pick(table: Dict[str, int], v: Union[str, int], what: str) -> int:
@@ -337,7 +337,8 @@ def _engine_options(conversion="deal_won", scope="account",
                     group_by="channel", group_attr=None, lookback_ms=None,
                     exclude_types=None, lead_types=None, nonconverting=(),
                     currency=None, since=None, until=None,
-                    unattributed_key=None, models=None, **model_opts):
+                    unattributed_key=None, stage=None, models=None,
+                    **model_opts):
     """fnl_engine_attribution_options (and keep-alive) from keywords."""
     from ._convert import str_array
     if not _lib.has("fnl_engine_attribute"):
@@ -352,7 +353,8 @@ def _engine_options(conversion="deal_won", scope="account",
     for field_, v, what in (("group_attr", group_attr, "group_attr"),
                             ("currency", currency, "currency"),
                             ("unattributed_key", unattributed_key,
-                             "unattributed_key")):
+                             "unattributed_key"),
+                            ("stage", stage, "stage")):
         b = enc(v, what)
         keep.append(b)
         setattr(o, field_, b)

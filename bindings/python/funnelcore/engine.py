@@ -27,7 +27,7 @@ from ._convert import (KeysLike, TimeLike, attr_array, attr_value, dec, enc,
                        str_array, to_int, to_ms)
 from ._types import (DEAL_STATUSES, EVENT_KINDS, PRECEDENCES, TOUCH_FIELDS,
                      AccountInfo, Cost, ContactInfo, DealContact, DealInfo,
-                     Event, Stats, Touch)
+                     Event, OwnerInfo, Stats, Touch)
 from .errors import ENOTFOUND, ERANGE, EUNSUPPORTED, Error, InvalidArgument
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +40,7 @@ Id = int  # a contact / account / deal handle (Contact, Account, Deal are ints)
 # String fields of fnl_touch, in header order.
 _TOUCH_STR = ("type", "channel", "campaign", "content", "url", "referrer",
               "utm_source", "utm_medium", "utm_campaign", "utm_term",
-              "utm_content", "account")
+              "utm_content", "account", "by")
 _TOUCH_STR_INDEX = {f[0]: i for i, f in enumerate(_lib.fnl_touch._fields_)
                     if f[0] in _TOUCH_STR}
 _TOUCH_INFO_STR = ("type", "channel", "campaign", "content", "utm_source",
@@ -117,6 +117,9 @@ class Deal(_Handle):
 
     def info(self) -> DealInfo:
         return self._engine.deal(self)
+
+    def attrs(self) -> Dict[str, Any]:
+        return self._engine.deal_attrs(self)
 
 
 def _id(v: Any, what: str) -> int:
@@ -673,16 +676,19 @@ class Engine:
                   utm_campaign: Optional[str] = None,
                   utm_term: Optional[str] = None,
                   utm_content: Optional[str] = None,
-                  account: Optional[str] = None, value: int = 0) -> Contact:
+                  account: Optional[str] = None, value: int = 0,
+                  by: Optional[str] = None) -> Contact:
         """Record one touch; returns the contact it was attributed to.  A
         missing channel is derived from the UTM fields (given or parsed from
-        url), the referrer and the type."""
+        url), the referrer and the type.  ``by`` names who made the touch
+        (e.g. the sales rep who called), compared with contact owners as
+        written (no case folding)."""
         row = dict(keys=keys, contact=contact, time=time, type=type,
                    channel=channel, campaign=campaign, content=content,
                    url=url, referrer=referrer, utm_source=utm_source,
                    utm_medium=utm_medium, utm_campaign=utm_campaign,
                    utm_term=utm_term, utm_content=utm_content,
-                   account=account, value=value or None)
+                   account=account, value=value or None, by=by)
         arr, keep = self._touches_array([row])
         out = c_uint64()
         rc = _lib.fnl_touch_add(self._p, arr, byref(out))
@@ -726,7 +732,7 @@ class Engine:
             break
         return [Touch(t.time, t.contact,
                       *(dec(getattr(t, f)) for f in _TOUCH_INFO_STR),
-                      value=t.value) for t in buf[:count.value]]
+                      value=t.value, by=dec(t.by)) for t in buf[:count.value]]
 
     def touch_channel(self, **fields: Any) -> str:
         """The channel the grouping gives a touch with these fields (only
@@ -745,9 +751,12 @@ class Engine:
                     created: TimeLike = None, closed: TimeLike = 0,
                     status: Union[str, int] = "open",
                     stage: Optional[str] = None,
-                    owner: Optional[str] = None) -> Deal:
+                    owner: Optional[str] = None,
+                    attrs: Optional[Mapping[str, Any]] = None) -> Deal:
         """Create or update a deal by id.  An update replaces every field
         (amount, created, closed, status, ...); contacts are added.
+        attrs ({"product": "GTX Pro", "seats": 12}) sets or replaces those
+        attributes (None as a value removes one) and keeps the others.
 
         contacts: items of the form ``contact_id``, ``(contact_id, role)``,
         ``((kind, value), role)`` or ``{"contact": id | "key": (kind,
@@ -766,6 +775,11 @@ class Engine:
         u.amount = to_int(amount, "amount")
         u.created = to_ms(created, "created")
         u.closed = 0 if closed in (None, 0) else to_ms(closed, "closed")
+        aarr, acount, akeep = attr_array(attrs)
+        if acount:
+            self._need("fnl_deal_attrs")
+            u.attrs, u.attr_count = aarr, acount
+            keep.append(akeep)
         if isinstance(status, str):
             codes = {v: k for k, v in DEAL_STATUSES.items()}
             if status not in codes:
@@ -821,7 +835,83 @@ class Engine:
             status=DEAL_STATUSES.get(i.status, str(i.status)),
             stage=dec(i.stage), owner=dec(i.owner),
             contacts=[DealContact(r.contact, role_name(r.role))
-                      for r in rows])
+                      for r in rows],
+            attrs=self.deal_attrs(did) if _lib.has("fnl_deal_attrs") else {})
+
+    def deal_attrs(self, deal: Id) -> Dict[str, Any]:
+        """The deal's attributes ({name: str or float})."""
+        self._need("fnl_deal_attrs")
+        rows = self._read(_lib.fnl_deal_attrs, _lib.fnl_attr,
+                          _id(deal, "deal"))
+        return dict(attr_value(a) for a in rows)
+
+    def deal_attr(self, deal: Id, name: str) -> Any:
+        """One deal attribute's value; raises NotFound when the deal lacks
+        it."""
+        self._need("fnl_deal_attr")
+        a = _lib.fnl_attr()
+        self._check(_lib.fnl_deal_attr(self._p, _id(deal, "deal"),
+                                       enc(name, "attribute name"),
+                                       byref(a)))
+        return attr_value(a)[1]
+
+    # -- owner records -------------------------------------------------------
+
+    def upsert_owner(self, name: str, *,
+                     attrs: Optional[Mapping[str, Any]] = None,
+                     source: Optional[str] = None,
+                     time: TimeLike = None) -> None:
+        """Create or update the record of an owner string (the name deals,
+        contacts and accounts carry as owner): attributes such as
+        {"manager": "Cara Losch", "regional_office": "East"}, set by the
+        engine's precedence (latest time, or source priority); None as a
+        value removes one."""
+        self._need("fnl_owner_upsert")
+        u = _lib.init(_lib.fnl_owner_update, "fnl_owner_update_init")
+        nb = enc(name, "owner name")
+        u.name = nb
+        aarr, u.attr_count, akeep = attr_array(attrs)
+        u.attrs = aarr
+        u.source = enc(source, "source")
+        u.time = to_ms(time)
+        rc = _lib.fnl_owner_upsert(self._p, byref(u))
+        del nb, akeep
+        self._check(rc)
+
+    def owner(self, name: str) -> Optional[OwnerInfo]:
+        """The owner's record, or None when the name has none."""
+        self._need("fnl_owner_get")
+        i = _lib.init(_lib.fnl_owner_info, "fnl_owner_info_init")
+        nb = enc(name, "owner name")
+        rc = _lib.fnl_owner_get(self._p, nb, byref(i))
+        if rc == ENOTFOUND and self._pending is None:
+            return None
+        self._check(rc)
+        return OwnerInfo(name=dec(i.name) or "", created=i.created,
+                         attrs=self.owner_attrs(name))
+
+    def owner_attrs(self, name: str) -> Dict[str, Any]:
+        """The owner's attributes ({} for a name without a record)."""
+        self._need("fnl_owner_attrs")
+        rows = self._read(_lib.fnl_owner_attrs, _lib.fnl_attr,
+                          enc(name, "owner name"))
+        return dict(attr_value(a) for a in rows)
+
+    def owner_attr(self, name: str, attr: str) -> Any:
+        """One owner attribute; raises NotFound when absent."""
+        self._need("fnl_owner_attr")
+        a = _lib.fnl_attr()
+        self._check(_lib.fnl_owner_attr(self._p, enc(name, "owner name"),
+                                        enc(attr, "attribute name"),
+                                        byref(a)))
+        return attr_value(a)[1]
+
+    def owners(self) -> List[OwnerInfo]:
+        """Every owner record, sorted by name."""
+        self._need("fnl_owner_list")
+        names = [dec(n) for n in self._read(_lib.fnl_owner_list,
+                                            ctypes.c_char_p)]
+        return [self.owner(n) for n in names]  # type: ignore[misc]
 
     def deals(self) -> List[DealInfo]:
         """Every deal in creation order."""
@@ -840,12 +930,15 @@ class Engine:
         their buying group; returns an AttributionResult whose
         ``journeys_stats`` says what was built.
 
-        Options: conversion ("deal_won", "deal_created"), scope ("account",
-        "contact"), group_by ("channel", "campaign", "content",
+        Options: conversion ("deal_won", "deal_created", "stage_entry"
+        with stage: the name of a stage of the attached machine, each
+        contact converting once at its first entry, value 0), scope
+        ("account", "contact"), group_by ("channel", "campaign", "content",
         "utm_source", "utm_medium", "utm_campaign", "type",
         "channel_campaign", "contact_attr", "account_attr", "owner"),
         group_attr, lookback_ms (-1: unlimited; default 90 days),
-        exclude_types, lead_types, nonconverting ("lost_deals", "no_deal"),
+        exclude_types, lead_types, nonconverting ("lost_deals", "no_deal";
+        "not_entered" for stage entries),
         currency, since, until, unattributed_key, and the model options of
         funnelcore.attribute (markov_order, half_life_ms, ...,
         value_decimals: amounts are minor units / 10**value_decimals).
@@ -964,7 +1057,9 @@ class Engine:
     def report_deals(self, group_by: Union[str, int] = "none", **kw: Any):
         """Funnel and velocity of the deals per group ("none", "owner",
         "stage", "account", "account_attr" with group_attr, "currency",
-        "status"): counts, win rate, amounts, median / p90 cycle,
+        "status", "attr" -- a deal attribute such as group_attr="product"
+        --, "owner_attr" -- an attribute of the owner's record such as
+        group_attr="manager"): counts, win rate, amounts, median / p90 cycle,
         forecast, benchmark flags.  Keywords: group_attr, since, until
         (created in [since, until)), as_of, currency, fx (an FX or
         (from, to, rate[, start, end]) tuples), stage_probabilities
@@ -979,8 +1074,12 @@ class Engine:
         prorated to [since, until)) against revenue and pipeline
         attributed over the engine's deals.  revenue / pipeline: a model
         name or a dict of :meth:`attribute` options with "model" (None:
-        leave out); also region, currency, fx, value_scale, stage_counts
-        ({group: {"leads": n, "mqls": n, ...}}), costs (extra cost dicts),
+        leave out); leads / mqls / sqls: funnel counts credited by
+        stage-entry attribution, each a stage name ("inquiry", "mql",
+        "sql") or a dict of :meth:`attribute` options with "stage" (and
+        "model"; default linear); also region, currency, fx, value_scale,
+        stage_counts ({group: {"leads": n, "mqls": n, ...}}: a value given
+        there wins over the attribution's), costs (extra cost dicts),
         benchmark_revenue_to_cost."""
         from .reports import report_roi
         return report_roi(self, group_by, **kw)
@@ -1002,6 +1101,55 @@ class Engine:
         censored at close, open ones at as_of)."""
         from .reports import report_time_to_convert
         return report_time_to_convert(self, **kw)
+
+    # stage-history reports (docs/reports.md, "Reports from the stage
+    # history"): NotFound without an attached machine
+
+    def report_stage_funnel(self, group_by: Union[str, int] = "none",
+                            **kw: Any):
+        """The lifecycle funnel per group ("none", "channel", "campaign",
+        "owner", "attr" with group_attr): reached / entered per stage,
+        conversion to the next stage, velocity, benchmarks.  Options:
+        since, until, as_of, pairs (dicts {"from", "to", "low", "high"}
+        or (from, to[, low[, high]]) tuples; a bound None: none)."""
+        from .reports import report_stage_funnel
+        return report_stage_funnel(self, group_by, **kw)
+
+    def report_stage_cohort(self, stage: Optional[str] = None,
+                            period: Union[str, int] = "month", **kw: Any):
+        """Contacts by the period of their first entry into `stage` (None:
+        the first funnel stage), with to_<T> counts and within-N-days
+        shares per target.  Options: since, until, boundaries, as_of,
+        ages, targets."""
+        from .reports import report_stage_cohort
+        return report_stage_cohort(self, stage, period, **kw)
+
+    def report_stage_time_to_convert(self, to_stage: str,
+                                     from_stage: Optional[str] = None,
+                                     **kw: Any):
+        """Kaplan-Meier time from the first entry into from_stage (None:
+        the first funnel stage) to to_stage.  Options: since, until,
+        as_of, window_days, cold_threshold."""
+        from .reports import report_stage_time_to_convert
+        return report_stage_time_to_convert(self, to_stage, from_stage, **kw)
+
+    def report_rejections(self, group_by: Union[str, int] = "channel",
+                          **kw: Any):
+        """Sales rejections per group and reason.  Options: group_attr,
+        since, until."""
+        from .reports import report_rejections
+        return report_rejections(self, group_by, **kw)
+
+    def stage_counts(self, group_by: Union[str, int] = "channel",
+                     **kw: Any) -> Dict[str, Dict[str, Optional[float]]]:
+        """Funnel counts per group from the stage history, {group:
+        {"leads", "mqls", "sqls", "opportunities", "customers"}} (None:
+        not counted), ready for report_roi(stage_counts=...).  Options:
+        group_attr, view ("cumulative", "in_period"), since, until, as_of,
+        lead_stage, mql_stage, sql_stage, opportunity_stage,
+        customer_stage (a name, or None: not counted)."""
+        from .reports import stage_counts
+        return stage_counts(self, group_by, **kw)
 
     @staticmethod
     def budget_allocate(total: int, lines: Iterable[Any], **kw: Any):

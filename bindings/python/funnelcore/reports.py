@@ -9,7 +9,9 @@ column name, ``summary`` a dict, ``columns`` the typed column list.
 ``to_dataframe()`` a pandas DataFrame when pandas is importable.
 
 Engine reports are methods of :class:`funnelcore.Engine` (report_deals,
-report_roi, report_spend, report_cohort, report_time_to_convert); the
+report_roi, report_spend, report_cohort, report_time_to_convert, and from
+the stage history report_stage_funnel, report_stage_cohort,
+report_stage_time_to_convert, report_rejections, stage_counts); the
 engine-free ones are functions here (survival_km, budget_allocate).
 """
 from __future__ import annotations
@@ -37,7 +39,11 @@ _PERIODS = {"all": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
             "year": 5, "custom": 6}
 _COST_GROUPS = {"channel": 1, "campaign": 2, "region": 3}
 _DEAL_GROUPS = {"none": 0, "owner": 1, "stage": 2, "account": 3,
-                "account_attr": 4, "currency": 5, "status": 6}
+                "account_attr": 4, "currency": 5, "status": 6, "attr": 7,
+                "owner_attr": 8}
+_STAGE_GROUPS = {"none": 0, "channel": 1, "campaign": 2, "owner": 3,
+                 "attr": 4}
+_STAGE_VIEWS = {"cumulative": 0, "in_period": 1}
 _TOTALS = ctypes.c_size_t(-1).value  # FNL_REPORT_TOTALS (SIZE_MAX)
 
 #: tests set this to cross-check every JSON-decoded cell against the
@@ -435,7 +441,11 @@ def _attribution_handle(engine: Any, spec: Any, conversion: str,
     if spec is None:
         return None
     from .attribution import _engine_options, model_code
-    kw = {"model": spec} if isinstance(spec, (str, int)) else dict(spec)
+    if conversion == "stage_entry":
+        # a stage name, or Engine.attribute options with "stage"
+        kw = {"stage": spec} if isinstance(spec, str) else dict(spec)
+    else:
+        kw = {"model": spec} if isinstance(spec, (str, int)) else dict(spec)
     model = kw.pop("model", "linear")
     kw.setdefault("conversion", conversion)
     kw.setdefault("group_by", group_by)
@@ -453,9 +463,12 @@ def report_roi(engine: Any, group_by: Union[str, int] = "channel", *,
                since: Any = None, until: Any = None,
                region: Optional[str] = None, currency: Optional[str] = None,
                fx: Any = None, value_scale: Optional[float] = None,
-               stage_counts: Optional[Mapping[str, Mapping[str, float]]] = None,
+               stage_counts: Optional[
+                   Mapping[str, Mapping[str, Optional[float]]]] = None,
                costs: Optional[Iterable[Mapping[str, Any]]] = None,
-               benchmark_revenue_to_cost: Optional[float] = None) -> Report:
+               benchmark_revenue_to_cost: Optional[float] = None,
+               leads: Any = None, mqls: Any = None,
+               sqls: Any = None) -> Report:
     _need("fnl_report_roi")
     r = _lib.init(_lib.fnl_roi_request, "fnl_roi_request_init")
     keep: list = []
@@ -486,8 +499,10 @@ def report_roi(engine: Any, group_by: Union[str, int] = "channel", *,
                                              "benchmark_revenue_to_cost")
     handles: List[int] = []
     try:
+        stages = (("leads", leads), ("mqls", mqls), ("sqls", sqls))
         for attr, spec, conv in (("revenue", revenue, "deal_won"),
-                                 ("pipeline", pipeline, "deal_created")):
+                                 ("pipeline", pipeline, "deal_created")) + \
+                tuple((a, s, "stage_entry") for a, s in stages):
             h = _attribution_handle(engine, spec, conv, gname, keep)
             if h:
                 handles.append(h)
@@ -502,6 +517,165 @@ def report_roi(engine: Any, group_by: Union[str, int] = "channel", *,
     finally:
         for h in handles:
             _lib.fnl_attribution_free(h)
+
+
+# --------------------------------------------------------------------------
+# Reports from the stage history (docs/reports.md): they need a machine
+# attached to the engine (NotFound without one)
+# --------------------------------------------------------------------------
+
+def _bound(v: Any, what: str) -> float:
+    return -1.0 if v is None else finite(v, what)
+
+
+def _pairs(pairs: Optional[Iterable[Any]], keep: list):
+    if not pairs:
+        return None, 0
+    items = []
+    for p in pairs:
+        if isinstance(p, Mapping):
+            items.append((p.get("from"), p.get("to"), p.get("low"),
+                          p.get("high")))
+        else:
+            t = tuple(p)
+            items.append((t[0], t[1], t[2] if len(t) > 2 else None,
+                          t[3] if len(t) > 3 else None))
+    arr = (_lib.fnl_stage_pair * len(items))()
+    for i, (sp, (a, b, lo, hi)) in enumerate(zip(arr, items)):
+        fa, fb = enc(a, f"pair {i}: from"), enc(b, f"pair {i}: to")
+        keep += [fa, fb]
+        sp.from_, sp.to = fa, fb
+        sp.low, sp.high = _bound(lo, f"pair {i}: low"), \
+            _bound(hi, f"pair {i}: high")
+    keep.append(arr)
+    return arr, len(items)
+
+
+def report_stage_funnel(engine: Any, group_by: Union[str, int] = "none", *,
+                        group_attr: Optional[str] = None, since: Any = None,
+                        until: Any = None, as_of: Any = None,
+                        pairs: Optional[Iterable[Any]] = None) -> Report:
+    _need("fnl_report_stage_funnel")
+    r = _lib.init(_lib.fnl_stage_funnel_request,
+                  "fnl_stage_funnel_request_init")
+    keep: list = []
+    r.group_by = _pick(_STAGE_GROUPS, group_by, "group_by")
+    r.group_attr = enc(group_attr, "group_attr")
+    keep.append(r.group_attr)
+    r.from_ = _time(since, "since", 0)
+    r.to = _time(until, "until", 0)
+    r.as_of = to_ms(as_of, "as_of")
+    r.pairs, r.pair_count = _pairs(pairs, keep)
+    return _run(engine, _lib.fnl_report_stage_funnel, r)
+
+
+def report_stage_cohort(engine: Any, stage: Optional[str] = None,
+                        period: Union[str, int] = "month", *,
+                        since: Any = None, until: Any = None,
+                        boundaries: Optional[Sequence[Any]] = None,
+                        as_of: Any = None,
+                        ages: Optional[Sequence[int]] = None,
+                        targets: Optional[Sequence[str]] = None) -> Report:
+    _need("fnl_report_stage_cohort")
+    r = _lib.init(_lib.fnl_stage_cohort_request,
+                  "fnl_stage_cohort_request_init")
+    keep: list = []
+    r.stage = enc(stage, "stage")
+    keep.append(r.stage)
+    r.period = _pick(_PERIODS, period, "period")
+    r.from_ = _time(since, "since", 0)
+    r.to = _time(until, "until", 0)
+    r.boundaries, r.boundary_count = _boundaries(boundaries, keep)
+    r.as_of = to_ms(as_of, "as_of")
+    if ages:
+        arr = (c_uint32 * len(ages))(*(to_int(a, "age", 1, 36500)
+                                       for a in ages))
+        keep.append(arr)
+        r.ages, r.age_count = arr, len(ages)
+    if targets:
+        names = [enc(t, "target") for t in targets]
+        tarr = (c_char_p * len(names))(*names)
+        keep += [names, tarr]
+        r.targets, r.target_count = tarr, len(names)
+    return _run(engine, _lib.fnl_report_stage_cohort, r)
+
+
+def report_stage_time_to_convert(engine: Any, to_stage: str,
+                                 from_stage: Optional[str] = None, *,
+                                 since: Any = None, until: Any = None,
+                                 as_of: Any = None, window_days: float = 30.0,
+                                 cold_threshold: float = 0.05) -> Report:
+    _need("fnl_report_stage_time_to_convert")
+    r = _lib.init(_lib.fnl_stage_time_to_convert_request,
+                  "fnl_stage_time_to_convert_request_init")
+    keep = [enc(from_stage, "from_stage"), enc(to_stage, "to_stage")]
+    r.from_stage, r.to_stage = keep
+    r.from_ = _time(since, "since", 0)
+    r.to = _time(until, "until", 0)
+    r.as_of = to_ms(as_of, "as_of")
+    r.window_days = finite(window_days, "window_days")
+    r.cold_threshold = finite(cold_threshold, "cold_threshold")
+    return _run(engine, _lib.fnl_report_stage_time_to_convert, r)
+
+
+def report_rejections(engine: Any, group_by: Union[str, int] = "channel", *,
+                      group_attr: Optional[str] = None, since: Any = None,
+                      until: Any = None) -> Report:
+    _need("fnl_report_rejections")
+    r = _lib.init(_lib.fnl_rejection_request, "fnl_rejection_request_init")
+    r.group_by = _pick(_STAGE_GROUPS, group_by, "group_by")
+    keep = enc(group_attr, "group_attr")
+    r.group_attr = keep
+    r.from_ = _time(since, "since", 0)
+    r.to = _time(until, "until", 0)
+    return _run(engine, _lib.fnl_report_rejections, r)
+
+
+_UNSET: Any = object()
+
+
+def stage_counts(engine: Any, group_by: Union[str, int] = "channel", *,
+                 group_attr: Optional[str] = None,
+                 view: Union[str, int] = "cumulative", since: Any = None,
+                 until: Any = None, as_of: Any = None,
+                 lead_stage: Any = _UNSET, mql_stage: Any = _UNSET,
+                 sql_stage: Any = _UNSET, opportunity_stage: Any = _UNSET,
+                 customer_stage: Any = _UNSET
+                 ) -> Dict[str, Dict[str, Optional[float]]]:
+    _need("fnl_engine_stage_counts")
+    r = _lib.init(_lib.fnl_stage_counts_request,
+                  "fnl_stage_counts_request_init")
+    keep: list = []
+    r.group_by = _pick(_STAGE_GROUPS, group_by, "group_by")
+    r.group_attr = enc(group_attr, "group_attr")
+    keep.append(r.group_attr)
+    r.view = _pick(_STAGE_VIEWS, view, "view")
+    r.from_ = _time(since, "since", 0)
+    r.to = _time(until, "until", 0)
+    r.as_of = to_ms(as_of, "as_of")
+    for f, v in (("lead_stage", lead_stage), ("mql_stage", mql_stage),
+                 ("sql_stage", sql_stage),
+                 ("opportunity_stage", opportunity_stage),
+                 ("customer_stage", customer_stage)):
+        if v is not _UNSET:          # unset: the library's default
+            b = enc(v, f)
+            keep.append(b)
+            setattr(r, f, b)
+    out = ctypes.POINTER(_lib.fnl_stage_counts)()
+    n = c_size_t()
+    engine._check(_lib.fnl_engine_stage_counts(engine._p, byref(r),
+                                               byref(out), byref(n)))
+    try:
+        res: Dict[str, Dict[str, Optional[float]]] = {}
+        for i in range(n.value):
+            c = out[i]
+            res[dec(c.group)] = {
+                f: (None if getattr(c, f) < 0 else getattr(c, f))
+                for f in ("leads", "mqls", "sqls", "opportunities",
+                          "customers")}
+        return res
+    finally:
+        _lib.fnl_stage_counts_free(out)
 
 
 # --------------------------------------------------------------------------

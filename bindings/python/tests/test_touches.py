@@ -190,3 +190,75 @@ def test_batches_agree_with_and_without_the_fast_packer(monkeypatch):
     assert fast[0] == slow[0] and fast[1] == slow[1]
     assert fast[2].touches == slow[2].touches == 40
     assert fast[2].merges == slow[2].merges
+
+
+def test_who_made_a_touch_is_kept_and_read_back(eng):
+    c = eng.upsert_contact({"email": "ann@acme.com"}, owner="alice", time=T0)
+    assert eng.add_touch(keys={"email": "ann@acme.com"}, time=T0 + 1,
+                         type="call", channel="sales", by="alice") == c
+    eng.add_touches([
+        {"keys": {"email": "ann@acme.com"}, "time": T0 + 2, "type": "call",
+         "channel": "sales", "by": "bob"},
+        {"keys": {"email": "ann@acme.com"}, "time": T0 + 3, "type": "call",
+         "channel": "sales"},
+        {"keys": {"email": "ann@acme.com"}, "time": T0 + 4, "type": "call",
+         "channel": "sales", "by": "Alice"},  # kept as written
+    ])
+    got = [(t.time - T0, t.by) for t in eng.touches(c)]
+    assert got == [(1, "alice"), (2, "bob"), (3, None), (4, "Alice")]
+    # the actor is no dimension: the touches read the same otherwise
+    assert {(t.type, t.channel, t.campaign) for t in eng.touches(c)} == {
+        ("call", "sales", None)}
+    assert eng.contact(c).touches[0].by == "alice"
+
+
+def test_a_bad_actor_is_refused_and_names_the_touch(eng):
+    with pytest.raises(fc.InvalidArgument, match="touch by: empty"):
+        eng.add_touch(keys={"email": "x@acme.com"}, time=T0, by="")
+    with pytest.raises(fc.InvalidArgument, match="touch 1: touch by: longer"):
+        eng.add_touches([{"keys": {"email": "x@acme.com"}, "time": T0,
+                          "by": "ok"},
+                         {"keys": {"email": "x@acme.com"}, "time": T0,
+                          "by": "x" * 4097}])
+    with pytest.raises(fc.InvalidArgument, match="touch 0: by"):
+        eng.add_touches([{"keys": {"email": "x@acme.com"}, "time": T0,
+                          "by": "a\x00b"}])
+    assert eng.stats().touches == 0
+
+
+def test_actors_agree_with_and_without_the_fast_packer(monkeypatch):
+    from funnelcore import _pack
+    rows = [{"keys": {"email": f"p{i % 3}@acme.com"}, "time": T0 + i,
+             "type": "call", "by": [None, "r\u00e9p-1", "rep-2"][i % 3]}
+            for i in range(12)]
+
+    def run():
+        with fc.Engine() as e:
+            e.add_touches(rows)
+            return sorted((t.time, t.by) for c in e.contact_ids()
+                          for t in e.touches(c))
+
+    fast = run()
+    monkeypatch.setattr(_pack, "FAST", False)
+    slow = run()
+    assert fast == slow
+    assert fast[:3] == [(T0, None), (T0 + 1, "r\u00e9p-1"), (T0 + 2, "rep-2")]
+
+
+@pytest.mark.skipif(not fc._lib.has("fnl_contact_forget"),
+                    reason="library without persistence API")
+def test_actors_survive_a_checkpoint_and_reopen(tmp_path):
+    d = tmp_path / "db"
+    store = fc.FileStore(d)
+    with fc.Engine(storage=store) as e:
+        e.add_touch(keys={"email": "ann@acme.com"}, time=T0, type="call",
+                    by="alice")
+        e.checkpoint()
+        e.add_touch(keys={"email": "ann@acme.com"}, time=T0 + 1, type="call",
+                    by="bob")
+    store.close()
+    store = fc.FileStore(d)
+    with fc.Engine(storage=store) as e:
+        c = e.find_contact("email", "ann@acme.com")
+        assert [t.by for t in e.touches(c)] == ["alice", "bob"]
+    store.close()
