@@ -20,6 +20,13 @@
  *    matching FNL_*_INIT macro (C) or *_init() function (FFI).  The library
  *    reads only the fields that fit in `size`, so a caller compiled against
  *    an older header keeps working; new fields are only ever appended.
+ *    Every fnl_<type>_init(p, size) follows one rule: FNL_EINVAL, writing
+ *    nothing, for p NULL or size below 4 (sizeof the size field) or above
+ *    UINT32_MAX; else the first min(size, sizeof) bytes become the INIT
+ *    value, p->size becomes min(size, sizeof) -- the bytes this library
+ *    reads and writes, so a caller built against a newer header can tell
+ *    -- bytes from sizeof up to `size` are zeroed, and nothing past `size`
+ *    is written (docs/abi.md).
  *  - Callback tables begin with `uint32_t version` and a `void *ctx` that is
  *    passed back to every callback.
  *  - Time is int64_t milliseconds since 1970-01-01T00:00:00Z.  Valid times
@@ -582,6 +589,7 @@ typedef struct fnl_stats {
 } fnl_stats;
 
 #define FNL_STATS_INIT { sizeof(fnl_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+/** Reset *stats (of `size` bytes) to FNL_STATS_INIT. */
 FNL_API int fnl_stats_init(fnl_stats *stats, size_t size);
 
 /** Fill *out (whose size field the caller set) with the engine's counters. */
@@ -681,6 +689,7 @@ typedef struct fnl_contact_update {
 #define FNL_CONTACT_UPDATE_INIT                                              \
     { sizeof(fnl_contact_update), NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0,      \
       NULL, NULL, FNL_ROLE_KEEP, NULL, FNL_TIME_NOW }
+/** Reset *u (of `size` bytes) to FNL_CONTACT_UPDATE_INIT. */
 FNL_API int fnl_contact_update_init(fnl_contact_update *u, size_t size);
 
 /**
@@ -726,6 +735,7 @@ typedef struct fnl_contact_info {
 
 #define FNL_CONTACT_INFO_INIT \
     { sizeof(fnl_contact_info), 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_CONTACT_INFO_INIT. */
 FNL_API int fnl_contact_info_init(fnl_contact_info *info, size_t size);
 
 /** Fill *out (whose size the caller set) for a contact. */
@@ -790,6 +800,7 @@ typedef struct fnl_account_update {
 
 #define FNL_ACCOUNT_UPDATE_INIT \
     { sizeof(fnl_account_update), NULL, NULL, 0, NULL, 0, NULL, NULL, FNL_TIME_NOW }
+/** Reset *u (of `size` bytes) to FNL_ACCOUNT_UPDATE_INIT. */
 FNL_API int fnl_account_update_init(fnl_account_update *u, size_t size);
 
 /**
@@ -816,6 +827,7 @@ typedef struct fnl_account_info {
 
 #define FNL_ACCOUNT_INFO_INIT \
     { sizeof(fnl_account_info), 0, NULL, NULL, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_ACCOUNT_INFO_INIT. */
 FNL_API int fnl_account_info_init(fnl_account_info *info, size_t size);
 FNL_API int fnl_account_get(const fnl_engine *engine, fnl_account_id id,
                             fnl_account_info *out);
@@ -869,11 +881,20 @@ typedef struct fnl_touch {
     const char *utm_content;
     const char *account;        /* NULL or an account id for the contact */
     int64_t value;              /* minor units, >= 0 */
+    /** Who made the touch: the person or system on the host's side,
+     * e.g. the sales rep "alice" who made a call; NULL none.  UTF-8, 1 to
+     * FNL_MAX_STRING bytes, kept byte for byte (no case folding), so
+     * that it compares equal to a contact's owner of the same spelling
+     * (SLAs counting touches "by the owner").  Not a dimension: scoring
+     * rules and attribution do not see it.  It names the actor, not the
+     * contact, so fnl_contact_forget() keeps it. */
+    const char *by;
 } fnl_touch;
 
 #define FNL_TOUCH_INIT                                                       \
     { sizeof(fnl_touch), FNL_TIME_NOW, NULL, 0, 0, NULL, NULL, NULL, NULL,    \
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+/** Reset *t (of `size` bytes) to FNL_TOUCH_INIT. */
 FNL_API int fnl_touch_init(fnl_touch *t, size_t size);
 
 /**
@@ -908,12 +929,15 @@ typedef struct fnl_touch_info {
     const char *utm_term;
     const char *utm_content;
     int64_t value;
+    const char *by;             /* who made it (fnl_touch.by), NULL none */
 } fnl_touch_info;
 
 /**
  * A contact's touches in time order (ties in arrival order): a copy-out
  * reader (see fnl_contact_keys) over an array of fnl_touch_info whose
- * element size is `elem_size` (pass sizeof(fnl_touch_info)).
+ * element size is `elem_size` (pass sizeof(fnl_touch_info)).  Only the
+ * first elem_size bytes of each element are written, so a caller built
+ * against an older, smaller fnl_touch_info (without `by`) keeps working.
  */
 FNL_API int fnl_contact_touches(const fnl_engine *engine, fnl_contact_id id,
                                 fnl_touch_info *out, size_t elem_size,
@@ -948,6 +972,12 @@ typedef struct fnl_deal_contact {
  * Create or update a deal by id.  An update replaces every field it
  * carries; contacts given are added (a contact already on the deal gets the
  * new role).  A key naming no contact creates one.
+ *
+ * Attributes (`attrs`: product, sector, region, source, ... -- the same
+ * fnl_attr names, types and limits as contact attributes) are set or
+ * replaced one by one: each attribute given replaces the deal's value of
+ * that name (the latest update wins; deals have no source precedence),
+ * FNL_ATTR_UNSET removes it, and attributes not named are kept.
  */
 typedef struct fnl_deal_update {
     uint32_t size;
@@ -962,11 +992,17 @@ typedef struct fnl_deal_update {
     uint32_t status;            /* fnl_deal_status */
     const char *stage;          /* NULL: keep; the host's stage name */
     const char *owner;          /* NULL: keep */
+    /** Attributes to set, replace (or, with FNL_ATTR_UNSET, remove); at
+     *  most FNL_MAX_ATTRS per call.  A caller built against an older
+     *  header (a smaller `size`) sets none. */
+    const fnl_attr *attrs;
+    size_t attr_count;
 } fnl_deal_update;
 
 #define FNL_DEAL_UPDATE_INIT                                                 \
     { sizeof(fnl_deal_update), NULL, NULL, NULL, 0, 0, NULL, FNL_TIME_NOW, 0, \
-      FNL_DEAL_OPEN, NULL, NULL }
+      FNL_DEAL_OPEN, NULL, NULL, NULL, 0 }
+/** Reset *u (of `size` bytes) to FNL_DEAL_UPDATE_INIT. */
 FNL_API int fnl_deal_update_init(fnl_deal_update *u, size_t size);
 
 /**
@@ -991,6 +1027,7 @@ typedef struct fnl_deal_info {
     const char *stage;         /* NULL: none */
     const char *owner;         /* NULL: none */
     uint32_t contact_count;
+    uint32_t attr_count;       /* attributes (fnl_deal_attrs) */
 } fnl_deal_info;
 
 FNL_API int fnl_deal_get(const fnl_engine *engine, fnl_deal_id id,
@@ -999,6 +1036,18 @@ FNL_API int fnl_deal_get(const fnl_engine *engine, fnl_deal_id id,
 FNL_API int fnl_deal_contacts(const fnl_engine *engine, fnl_deal_id id,
                               fnl_deal_contact *out, size_t cap,
                               size_t *count);
+/**
+ * The deal's attributes sorted by name: a copy-out reader (see
+ * fnl_contact_keys); strings borrowed.  Errors: FNL_EINVAL,
+ * FNL_ENOTFOUND / FNL_ESTALE (bad handle), FNL_ERANGE (cap too small,
+ * *count set).
+ */
+FNL_API int fnl_deal_attrs(const fnl_engine *engine, fnl_deal_id id,
+                           fnl_attr *out, size_t cap, size_t *count);
+/** One deal attribute by name (case folded as on input); FNL_ENOTFOUND
+ *  if the deal lacks it. */
+FNL_API int fnl_deal_attr(const fnl_engine *engine, fnl_deal_id id,
+                          const char *name, fnl_attr *out);
 /** Iterate deals in creation order; 0 starts, FNL_ENOTFOUND ends. */
 FNL_API int fnl_deal_next(const fnl_engine *engine, fnl_deal_id after,
                           fnl_deal_id *out);
@@ -1017,6 +1066,7 @@ typedef struct fnl_cost {
 
 #define FNL_COST_INIT \
     { sizeof(fnl_cost), NULL, NULL, NULL, 0, 0, 0, NULL }
+/** Reset *c (of `size` bytes) to FNL_COST_INIT. */
 FNL_API int fnl_cost_init(fnl_cost *c, size_t size);
 
 /** Record a cost.  *index (may be NULL) receives its position (0-based). */
@@ -1027,6 +1077,77 @@ FNL_API int fnl_cost_add(fnl_engine *engine, const fnl_cost *cost,
  *  out_currency[4]).  FNL_ENOTFOUND past the end. */
 FNL_API int fnl_cost_get(const fnl_engine *engine, uint64_t index,
                          fnl_cost *out, char out_currency[4]);
+
+/* ------------------------------------------------------------------------
+ * Owners
+ *
+ * Contacts, accounts and deals name their owner with a plain string (the
+ * sales rep "ana").  An owner record gives such a name attributes -- its
+ * manager, office, region, team, anything -- that reports group deals by
+ * (FNL_DEAL_BY_OWNER_ATTR).  Records are found by the exact owner string
+ * (case sensitive, as stored on deals); an owner string with no record
+ * simply has no attributes, and a record may exist before anything names
+ * it.  Owner records are not personal data of contacts: forgetting a
+ * contact leaves them alone.
+ * ------------------------------------------------------------------------ */
+
+/** Create or update the record of one owner. */
+typedef struct fnl_owner_update {
+    uint32_t size;
+    const char *name;          /* required: the owner string */
+    const fnl_attr *attrs;     /* set / replace; FNL_ATTR_UNSET removes */
+    size_t attr_count;
+    const char *source;        /* NULL or the data source, for precedence */
+    int64_t time;              /* when the data was true; FNL_TIME_NOW */
+} fnl_owner_update;
+
+#define FNL_OWNER_UPDATE_INIT \
+    { sizeof(fnl_owner_update), NULL, NULL, 0, NULL, FNL_TIME_NOW }
+/** Reset *u (of `size` bytes) to FNL_OWNER_UPDATE_INIT, for FFI callers. */
+FNL_API int fnl_owner_update_init(fnl_owner_update *u, size_t size);
+
+/**
+ * Create or update an owner record.  Attributes follow the engine's
+ * precedence exactly as contact and account attributes do (the latest
+ * `time` wins; with FNL_PRECEDENCE_SOURCE a higher-priority source first);
+ * attributes not named are kept.
+ * Errors: FNL_EINVAL (name missing, empty, over FNL_MAX_STRING bytes or
+ * not UTF-8; a bad attribute or time), FNL_ELIMIT (over FNL_MAX_ATTRS
+ * attributes), FNL_ENOMEM, FNL_EIO, FNL_EBUSY.  A failed call changes
+ * nothing.
+ */
+FNL_API int fnl_owner_upsert(fnl_engine *engine, const fnl_owner_update *u);
+
+/** An owner record; strings borrowed (see the conventions). */
+typedef struct fnl_owner_info {
+    uint32_t size;
+    const char *name;
+    uint32_t attr_count;
+    int64_t created;           /* `time` of the update that created it */
+} fnl_owner_info;
+
+#define FNL_OWNER_INFO_INIT { sizeof(fnl_owner_info), NULL, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_OWNER_INFO_INIT. */
+FNL_API int fnl_owner_info_init(fnl_owner_info *info, size_t size);
+
+/** Fill *out (whose size the caller set) for the owner `name`.
+ *  FNL_ENOTFOUND when the name has no record; FNL_EINVAL for NULL. */
+FNL_API int fnl_owner_get(const fnl_engine *engine, const char *name,
+                          fnl_owner_info *out);
+/**
+ * The owner's attributes sorted by name (copy-out reader, see
+ * fnl_contact_keys).  A name without a record has none: FNL_OK with
+ * *count 0.
+ */
+FNL_API int fnl_owner_attrs(const fnl_engine *engine, const char *name,
+                            fnl_attr *out, size_t cap, size_t *count);
+/** One owner attribute by name; FNL_ENOTFOUND if the owner has no record
+ *  or the record lacks it. */
+FNL_API int fnl_owner_attr(const fnl_engine *engine, const char *name,
+                           const char *attr, fnl_attr *out);
+/** The names of all owner records, sorted bytewise (copy-out reader). */
+FNL_API int fnl_owner_list(const fnl_engine *engine, const char **out,
+                           size_t cap, size_t *count);
 
 /* ------------------------------------------------------------------------
  * Attribution (exact model definitions: docs/attribution.md)
@@ -1183,6 +1304,7 @@ typedef struct fnl_journey {
 #define FNL_JOURNEY_INIT                                                     \
     { sizeof(fnl_journey), NULL, NULL, 0, 0, 0, 0, FNL_ATTR_TIME_UNSET, -1,   \
       -1, -1 }
+/** Reset *journey (of `size` bytes) to FNL_JOURNEY_INIT. */
 FNL_API int fnl_journey_init(fnl_journey *journey, size_t size);
 
 /**
@@ -1216,6 +1338,7 @@ typedef struct fnl_paths_options {
 
 #define FNL_PATHS_OPTIONS_INIT \
     { sizeof(fnl_paths_options), 2, '>', NULL }
+/** Reset *opts (of `size` bytes) to FNL_PATHS_OPTIONS_INIT. */
 FNL_API int fnl_paths_options_init(fnl_paths_options *opts, size_t size);
 
 /** Where and why a paths file was rejected. */
@@ -1303,6 +1426,7 @@ typedef struct fnl_attribution_info {
 #define FNL_ATTRIBUTION_INFO_INIT                                            \
     { sizeof(fnl_attribution_info), 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
       0, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_ATTRIBUTION_INFO_INIT. */
 FNL_API int fnl_attribution_info_init(fnl_attribution_info *info,
                                       size_t size);
 /** Fill *out (whose size the caller set).  FNL_EINVAL on NULL. */
@@ -1322,6 +1446,7 @@ typedef struct fnl_attribution_row {
 
 #define FNL_ATTRIBUTION_ROW_INIT \
     { sizeof(fnl_attribution_row), NULL, 0, 0, 0, 0, 0 }
+/** Reset *row (of `size` bytes) to FNL_ATTRIBUTION_ROW_INIT. */
 FNL_API int fnl_attribution_row_init(fnl_attribution_row *row, size_t size);
 
 /** Number of rows (groups seen in weighted journeys), sorted bytewise by
@@ -1499,6 +1624,7 @@ typedef struct fnl_model_info {
 
 #define FNL_MODEL_INFO_INIT \
     { sizeof(fnl_model_info), NULL, 0, 0, 0, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_MODEL_INFO_INIT. */
 FNL_API int fnl_model_info_init(fnl_model_info *info, size_t size);
 /** Fill *out (whose size the caller set).  FNL_EINVAL on NULL. */
 FNL_API int fnl_model_get_info(const fnl_model *model, fnl_model_info *out);
@@ -1588,6 +1714,7 @@ typedef struct fnl_fit_rule {
 } fnl_fit_rule;
 
 #define FNL_FIT_RULE_INIT { sizeof(fnl_fit_rule), NULL, 0, 0.0 }
+/** Reset *r (of `size` bytes) to FNL_FIT_RULE_INIT. */
 FNL_API int fnl_fit_rule_init(fnl_fit_rule *r, size_t size);
 
 /**
@@ -1608,6 +1735,7 @@ typedef struct fnl_engage_rule {
 } fnl_engage_rule;
 
 #define FNL_ENGAGE_RULE_INIT { sizeof(fnl_engage_rule), NULL, 0, 0.0, 0.0, 0, 0 }
+/** Reset *r (of `size` bytes) to FNL_ENGAGE_RULE_INIT. */
 FNL_API int fnl_engage_rule_init(fnl_engage_rule *r, size_t size);
 
 /**
@@ -1628,6 +1756,7 @@ typedef struct fnl_key_event_rule {
 
 #define FNL_KEY_EVENT_RULE_INIT \
     { sizeof(fnl_key_event_rule), NULL, NULL, 0, 1, 0, 0.0 }
+/** Reset *r (of `size` bytes) to FNL_KEY_EVENT_RULE_INIT. */
 FNL_API int fnl_key_event_rule_init(fnl_key_event_rule *r, size_t size);
 
 /** Account roll-up modes. */
@@ -1722,6 +1851,7 @@ typedef struct fnl_score_result {
 
 #define FNL_SCORE_RESULT_INIT \
     { sizeof(fnl_score_result), 0, 0.0, 0.0, 0.0, { 0 }, 0, { 0 }, 0, 0, 0 }
+/** Reset *r (of `size` bytes) to FNL_SCORE_RESULT_INIT. */
 FNL_API int fnl_score_result_init(fnl_score_result *r, size_t size);
 
 /**
@@ -1843,6 +1973,7 @@ typedef struct fnl_account_score {
 
 #define FNL_ACCOUNT_SCORE_INIT \
     { sizeof(fnl_account_score), 0.0, 0, 0, 0, 0, 0, 0.0 }
+/** Reset *s (of `size` bytes) to FNL_ACCOUNT_SCORE_INIT. */
 FNL_API int fnl_account_score_init(fnl_account_score *s, size_t size);
 
 /**
@@ -1938,17 +2069,21 @@ typedef enum fnl_conversion_kind {
     /** A created deal (open, won or lost), i.e. pipeline: value = amount,
      *  conversion time = created. */
     FNL_CONVERSION_DEAL_CREATED = 2,
-    /** Reserved: entry into a lifecycle stage (opts->stage), value 0.
-     *  FNL_EUNSUPPORTED until the stage machine exists. */
+    /** A contact's first entry into the lifecycle stage opts->stage of
+     *  the attached machine (entered, or passed through on the way to a
+     *  later funnel stage): value 0, conversion time = that entry.  Each
+     *  contact converts at most once; contacts merged away count for
+     *  their survivor with the earliest entry of either. */
     FNL_CONVERSION_STAGE_ENTRY = 3
 } fnl_conversion_kind;
 
-/** Whose touches make a deal's journey.  Values are stable. */
+/** Whose touches make a conversion's journey.  Values are stable. */
 typedef enum fnl_journey_scope {
     /** The buying group: the deal's contacts plus every contact of the
-     *  deal's account (of its contacts' accounts when the deal has none). */
+     *  deal's account (of its contacts' accounts when the deal has none);
+     *  for a stage entry, the contact plus every contact of its account. */
     FNL_SCOPE_ACCOUNT = 0,
-    /** The deal's contacts only. */
+    /** The deal's contacts only; for a stage entry, the contact only. */
     FNL_SCOPE_CONTACT = 1
 } fnl_journey_scope;
 
@@ -1987,8 +2122,15 @@ typedef enum fnl_group_by {
 /** Touched contacts on no deal at all: in contact scope each such
  *  contact; in account scope each account that is in no deal's buying
  *  group (its contacts' touches together) and each such contact without
- *  an account.  The window ends at the unit's last (not excluded) touch. */
+ *  an account.  The window ends at the unit's last (not excluded) touch.
+ *  Deal conversions only (FNL_EINVAL with FNL_CONVERSION_STAGE_ENTRY). */
 #define FNL_NONCONV_NO_DEAL 2u
+/** Touched units that never entered the stage (FNL_CONVERSION_STAGE_ENTRY
+ *  only, FNL_EINVAL otherwise): in contact scope every such contact; in
+ *  account scope every account none of whose contacts entered it (its
+ *  contacts' touches together) and every such contact without an
+ *  account.  The window ends at the unit's last (not excluded) touch. */
+#define FNL_NONCONV_NOT_ENTERED 4u
 
 /** 90 days in ms: the default lookback. */
 #define FNL_LOOKBACK_DEFAULT INT64_C(7776000000)
@@ -2018,7 +2160,8 @@ typedef struct fnl_engine_attribution_options {
     size_t lead_type_count;
     uint32_t nonconverting;     /* FNL_NONCONV_* bits; default 0 */
     /** Only deals in this ISO 4217 currency; NULL: every converting deal
-     *  must have the same currency (FNL_EINVAL otherwise). */
+     *  must have the same currency (FNL_EINVAL otherwise).  Stage entries
+     *  carry no money: there it is checked but selects nothing. */
     const char *currency;
     /** Only conversions (and non-converting journeys) whose time lies in
      *  [from, until); defaults FNL_TIME_MIN and FNL_TIME_MAX. */
@@ -2033,7 +2176,8 @@ typedef struct fnl_engine_attribution_options {
      *  engine's allocator.  value_decimals divides the deal amounts (minor
      *  units) in results: 0 (default) reports minor units. */
     const fnl_attribution_options *attribution;
-    /** FNL_CONVERSION_STAGE_ENTRY (reserved): the stage entered. */
+    /** FNL_CONVERSION_STAGE_ENTRY: the name of a stage of the attached
+     *  machine (ASCII case ignored); required there, else unused. */
     const char *stage;
 } fnl_engine_attribution_options;
 
@@ -2063,6 +2207,7 @@ typedef struct fnl_engine_attribution_stats {
 
 #define FNL_ENGINE_ATTRIBUTION_STATS_INIT \
     { sizeof(fnl_engine_attribution_stats), { 0 }, 0, 0, 0, 0, 0, 0 }
+/** Reset *stats (of `size` bytes) to FNL_ENGINE_ATTRIBUTION_STATS_INIT. */
 FNL_API int fnl_engine_attribution_stats_init(
     fnl_engine_attribution_stats *stats, size_t size);
 
@@ -2071,13 +2216,15 @@ FNL_API int fnl_engine_attribution_stats_init(
  * journeys with touch times, conversion times and the W/Z marker indices
  * (lead creation: the first touch of a lead type, else the first touch;
  * opportunity creation: the last touch at or before the deal's created
- * time, none if there is none; close: won deals only, the last touch).
- * Converting journeys have 1 conversion and the deal amount as value;
- * non-converting ones 1 null.  stats (may be NULL; its size set) is
- * filled.  Free *out with fnl_journeys_free().
+ * time, none if there is none or the conversion is a stage entry; close:
+ * won deals only, the last touch).  Converting journeys have 1 conversion
+ * and the deal amount (0 for a stage entry) as value; non-converting ones
+ * 1 null.  stats (may be NULL; its size set) is filled.  Free *out with
+ * fnl_journeys_free().
  * Errors: FNL_EINVAL (bad options, mixed currencies without a currency
- * filter: fnl_errmsg() names two), FNL_EUNSUPPORTED (stage entry),
- * FNL_ELIMIT (a journey over FNL_ATTR_MAX_TOUCHES, an amount over
+ * filter: fnl_errmsg() names two, a stage entry without opts->stage),
+ * FNL_ENOTFOUND (stage entry: no machine attached, or it has no stage of
+ * that name: fnl_errmsg() names it), FNL_ELIMIT (a journey over FNL_ATTR_MAX_TOUCHES, an amount over
  * FNL_ATTR_MAX_VALUE), FNL_ENOMEM.  The engine is never changed.
  */
 FNL_API int fnl_engine_journeys(const fnl_engine *engine,
@@ -2308,7 +2455,12 @@ typedef enum fnl_report_kind {
     FNL_REPORT_COHORT = 4,   /* fnl_report_cohort() */
     FNL_REPORT_SURVIVAL = 5, /* fnl_survival_km(),
                                 fnl_report_time_to_convert() */
-    FNL_REPORT_BUDGET = 6    /* fnl_budget_allocate() */
+    FNL_REPORT_BUDGET = 6,   /* fnl_budget_allocate() */
+    FNL_REPORT_STAGE_FUNNEL = 7, /* fnl_report_stage_funnel() */
+    FNL_REPORT_STAGE_COHORT = 8, /* fnl_report_stage_cohort() */
+    FNL_REPORT_STAGE_TIME_TO_CONVERT = 9, /* fnl_report_stage_time_to_
+                                             convert() */
+    FNL_REPORT_REJECTIONS = 10   /* fnl_report_rejections() */
 } fnl_report_kind;
 
 /** Cell types.  Values are stable. */
@@ -2331,7 +2483,9 @@ typedef enum fnl_unit {
     FNL_UNIT_FLAG = 6    /* a benchmark flag (BOOL) */
 } fnl_unit;
 
-/** "roi", "spend", "deals", "cohort", "survival", "budget", or NULL. */
+/** "roi", "spend", "deals", "cohort", "survival", "budget",
+ *  "stage_funnel", "stage_cohort", "stage_time_to_convert", "rejections",
+ *  or NULL. */
 FNL_API const char *fnl_report_kind_name(uint32_t kind);
 
 /** Free a report.  NULL is a no-op. */
@@ -2350,6 +2504,7 @@ typedef struct fnl_report_info {
 
 #define FNL_REPORT_INFO_INIT \
     { sizeof(fnl_report_info), 0, NULL, { 0 }, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_REPORT_INFO_INIT. */
 FNL_API int fnl_report_info_init(fnl_report_info *info, size_t size);
 /** Fill *out (whose size the caller set).  FNL_EINVAL on NULL. */
 FNL_API int fnl_report_get_info(const fnl_report *report,
@@ -2363,6 +2518,7 @@ typedef struct fnl_report_column {
 } fnl_report_column;
 
 #define FNL_REPORT_COLUMN_INIT { sizeof(fnl_report_column), NULL, 0, 0 }
+/** Reset *col (of `size` bytes) to FNL_REPORT_COLUMN_INIT. */
 FNL_API int fnl_report_column_init(fnl_report_column *col, size_t size);
 
 /** Column `index`.  FNL_ENOTFOUND past the end; FNL_EINVAL on NULL. */
@@ -2388,6 +2544,7 @@ typedef struct fnl_report_value {
 } fnl_report_value;
 
 #define FNL_REPORT_VALUE_INIT { sizeof(fnl_report_value), 0, 0, 0, NULL }
+/** Reset *v (of `size` bytes) to FNL_REPORT_VALUE_INIT. */
 FNL_API int fnl_report_value_init(fnl_report_value *v, size_t size);
 
 /**
@@ -2442,10 +2599,11 @@ typedef enum fnl_cost_group {
 } fnl_cost_group;
 
 /**
- * Funnel counts of one group, supplied by the caller (later by the
- * lifecycle stage machine).  Counts may be fractional (attributed credit);
- * a negative count means "unknown" (its ratios are null).  A group listed
- * twice adds up.
+ * Funnel counts of one group, supplied by the caller (or use the
+ * request's leads / mqls / sqls attributions over the stage machine's
+ * entries).  Counts may be fractional (attributed credit); a negative
+ * count means "unknown" (its ratios are null).  A group listed twice adds
+ * up.  A count >= 0 overrides the attribution's for its group and stage.
  */
 typedef struct fnl_stage_counts {
     const char *group;
@@ -2460,8 +2618,9 @@ typedef struct fnl_stage_counts {
  * What fnl_report_roi() reads.  Spend comes from the engine's cost records
  * (if an engine is given) plus `costs`; revenue and customers from the
  * revenue attribution (row value and conversions), pipeline and
- * opportunities from the pipeline attribution, whose row keys must be the
- * group keys (channels, campaigns or regions).
+ * opportunities from the pipeline attribution, leads, MQLs and SQLs from
+ * the leads / mqls / sqls attributions (row conversions) or stage_counts,
+ * whose row keys must be the group keys (channels, campaigns or regions).
  */
 typedef struct fnl_roi_request {
     uint32_t size;
@@ -2487,11 +2646,22 @@ typedef struct fnl_roi_request {
     /** Flag groups whose revenue / cost is below this; <= 0: no flag. */
     double benchmark_revenue_to_cost;
     const fnl_allocator *allocator;   /* NULL: the engine's, else libc */
+    /** Funnel counts from attribution (e.g. fnl_engine_attribute() with
+     *  FNL_CONVERSION_STAGE_ENTRY into the lead, MQL and SQL stages): a
+     *  group's leads / mqls / sqls are the credited conversions of the
+     *  row whose key is the group (fractional allowed; 0 for a group
+     *  without a row).  Each may be NULL.  A stage_counts value >= 0 for
+     *  the same group and stage takes precedence over the attribution's;
+     *  a negative one falls back to it. */
+    const fnl_attribution *leads;
+    const fnl_attribution *mqls;
+    const fnl_attribution *sqls;
 } fnl_roi_request;
 
 #define FNL_ROI_REQUEST_INIT                                                 \
     { sizeof(fnl_roi_request), FNL_BY_CHANNEL, 0, 0, NULL, NULL, NULL, NULL, \
-      NULL, 0.0, NULL, 0, NULL, 0, 0.0, NULL }
+      NULL, 0.0, NULL, 0, NULL, 0, 0.0, NULL, NULL, NULL, NULL }
+/** Reset *req (of `size` bytes) to FNL_ROI_REQUEST_INIT. */
 FNL_API int fnl_roi_request_init(fnl_roi_request *req, size_t size);
 
 /**
@@ -2534,6 +2704,7 @@ typedef struct fnl_spend_request {
 #define FNL_SPEND_REQUEST_INIT                                               \
     { sizeof(fnl_spend_request), FNL_BY_CHANNEL, FNL_PERIOD_MONTH, 0, 0,      \
       NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
+/** Reset *req (of `size` bytes) to FNL_SPEND_REQUEST_INIT. */
 FNL_API int fnl_spend_request_init(fnl_spend_request *req, size_t size);
 
 /**
@@ -2561,7 +2732,11 @@ typedef enum fnl_deal_group {
     FNL_DEAL_BY_ACCOUNT = 3,      /* the account's id */
     FNL_DEAL_BY_ACCOUNT_ATTR = 4, /* a string attribute of the account */
     FNL_DEAL_BY_CURRENCY = 5,     /* the deal's own currency */
-    FNL_DEAL_BY_STATUS = 6        /* "open", "won", "lost" */
+    FNL_DEAL_BY_STATUS = 6,       /* "open", "won", "lost" */
+    FNL_DEAL_BY_ATTR = 7,         /* a string attribute of the deal
+                                     (group_attr: "product", "sector") */
+    FNL_DEAL_BY_OWNER_ATTR = 8    /* a string attribute of the deal owner's
+                                     record (group_attr: "manager") */
 } fnl_deal_group;
 
 /** Host-given win probability of open deals at a stage (like a CRM's
@@ -2574,7 +2749,9 @@ typedef struct fnl_stage_probability {
 typedef struct fnl_deal_report_request {
     uint32_t size;
     uint32_t group_by;           /* fnl_deal_group */
-    const char *group_attr;      /* FNL_DEAL_BY_ACCOUNT_ATTR: its name */
+    const char *group_attr;      /* the attribute's name for
+                                    FNL_DEAL_BY_ACCOUNT_ATTR, _ATTR and
+                                    _OWNER_ATTR */
     /** Deals created in [from, to); to = 0: no upper bound. */
     int64_t from;
     int64_t to;
@@ -2597,6 +2774,7 @@ typedef struct fnl_deal_report_request {
 #define FNL_DEAL_REPORT_REQUEST_INIT                                         \
     { sizeof(fnl_deal_report_request), FNL_DEAL_BY_NONE, NULL, 0, 0,          \
       FNL_TIME_NOW, NULL, NULL, NULL, 0, 0, -1.0, -1.0, -1, NULL }
+/** Reset *req (of `size` bytes) to FNL_DEAL_REPORT_REQUEST_INIT. */
 FNL_API int fnl_deal_report_request_init(fnl_deal_report_request *req,
                                          size_t size);
 
@@ -2605,9 +2783,13 @@ FNL_API int fnl_deal_report_request_init(fnl_deal_report_request *req,
  * rate, won, lost and open (pipeline) amounts, average deal size, median
  * and p90 sales cycle of won deals in days, forecast of open deals, and
  * benchmark flags.  Rows sorted bytewise by key, deals without the key
- * last (key null); a totals row.
- * Errors: FNL_EINVAL, FNL_ENOTFOUND (missing exchange rate), FNL_ERANGE,
- * FNL_ENOMEM.  The engine is never changed.
+ * last (key null); a totals row.  Attribute groupings read string
+ * attributes only: a deal whose attribute is missing or a number (or, for
+ * FNL_DEAL_BY_OWNER_ATTR, whose owner is unset or has no record) falls in
+ * the null group.
+ * Errors: FNL_EINVAL (unknown group_by; group_attr missing or not an
+ * attribute name for the attribute groupings), FNL_ENOTFOUND (missing
+ * exchange rate), FNL_ERANGE, FNL_ENOMEM.  The engine is never changed.
  */
 FNL_API int fnl_report_deals(const fnl_engine *engine,
                              const fnl_deal_report_request *req,
@@ -2640,6 +2822,7 @@ typedef struct fnl_cohort_request {
 #define FNL_COHORT_REQUEST_INIT                                              \
     { sizeof(fnl_cohort_request), FNL_PERIOD_MONTH, 0, 0, NULL, 0,            \
       FNL_TIME_NOW, NULL, 0, NULL, NULL, NULL }
+/** Reset *req (of `size` bytes) to FNL_COHORT_REQUEST_INIT. */
 FNL_API int fnl_cohort_request_init(fnl_cohort_request *req, size_t size);
 
 /**
@@ -2675,6 +2858,7 @@ typedef struct fnl_survival_request {
 
 #define FNL_SURVIVAL_REQUEST_INIT                                            \
     { sizeof(fnl_survival_request), NULL, NULL, 0, 30.0, 0.05, NULL }
+/** Reset *req (of `size` bytes) to FNL_SURVIVAL_REQUEST_INIT. */
 FNL_API int fnl_survival_request_init(fnl_survival_request *req, size_t size);
 
 /**
@@ -2700,6 +2884,7 @@ typedef struct fnl_time_to_convert_request {
 #define FNL_TIME_TO_CONVERT_REQUEST_INIT                                     \
     { sizeof(fnl_time_to_convert_request), 0, 0, FNL_TIME_NOW, 30.0, 0.05,    \
       NULL }
+/** Reset *req (of `size` bytes) to FNL_TIME_TO_CONVERT_REQUEST_INIT. */
 FNL_API int fnl_time_to_convert_request_init(
     fnl_time_to_convert_request *req, size_t size);
 
@@ -2742,6 +2927,7 @@ typedef struct fnl_budget_request {
 
 #define FNL_BUDGET_REQUEST_INIT \
     { sizeof(fnl_budget_request), 0, NULL, NULL, 0, 0, NULL, NULL }
+/** Reset *req (of `size` bytes) to FNL_BUDGET_REQUEST_INIT. */
 FNL_API int fnl_budget_request_init(fnl_budget_request *req, size_t size);
 
 /**
@@ -2916,6 +3102,7 @@ typedef struct fnl_stage_info {
 } fnl_stage_info;
 
 #define FNL_STAGE_INFO_INIT { sizeof(fnl_stage_info), NULL, 0, 0, 0, 0, 0 }
+/** Reset *info (of `size` bytes) to FNL_STAGE_INFO_INIT. */
 FNL_API int fnl_stage_info_init(fnl_stage_info *info, size_t size);
 /** Fill *out (whose size the caller set).  FNL_ENOTFOUND for a bad index,
  *  FNL_EINVAL on NULL. */
@@ -2994,6 +3181,7 @@ typedef struct fnl_transition_def {
 #define FNL_TRANSITION_DEF_INIT                                              \
     { sizeof(fnl_transition_def), NULL, NULL, 0, 0, NULL, NULL,              \
       { NULL, NULL, NULL }, 0, NULL, 0 }
+/** Reset *t (of `size` bytes) to FNL_TRANSITION_DEF_INIT. */
 FNL_API int fnl_transition_def_init(fnl_transition_def *t, size_t size);
 FNL_API int fnl_machine_builder_transition(fnl_machine_builder *b,
                                            const fnl_transition_def *t,
@@ -3034,6 +3222,7 @@ typedef struct fnl_route_def {
 
 #define FNL_ROUTE_DEF_INIT \
     { sizeof(fnl_route_def), NULL, NULL, 0, NULL, FNL_ROUTE_ROUND_ROBIN }
+/** Reset *r (of `size` bytes) to FNL_ROUTE_DEF_INIT. */
 FNL_API int fnl_route_def_init(fnl_route_def *r, size_t size);
 FNL_API int fnl_machine_builder_route(fnl_machine_builder *b,
                                       const fnl_route_def *r,
@@ -3080,6 +3269,7 @@ typedef struct fnl_sla_def {
 #define FNL_SLA_DEF_INIT                                                     \
     { sizeof(fnl_sla_def), NULL, NULL, FNL_SLA_ACCEPT, NULL, 1, 0,            \
       { NULL, NULL, NULL }, 0, 0, NULL, FNL_SLA_BREACH_EVENT, NULL }
+/** Reset *s (of `size` bytes) to FNL_SLA_DEF_INIT. */
 FNL_API int fnl_sla_def_init(fnl_sla_def *s, size_t size);
 FNL_API int fnl_machine_builder_sla(fnl_machine_builder *b,
                                     const fnl_sla_def *s,
@@ -3104,6 +3294,7 @@ typedef struct fnl_step_def {
 #define FNL_STEP_DEF_INIT                                                    \
     { sizeof(fnl_step_def), NULL, FNL_TRIGGER_ENTER, NULL, NULL,             \
       { NULL, NULL, NULL }, NULL, 0, NULL, NULL }
+/** Reset *s (of `size` bytes) to FNL_STEP_DEF_INIT. */
 FNL_API int fnl_step_def_init(fnl_step_def *s, size_t size);
 FNL_API int fnl_machine_builder_step(fnl_machine_builder *b,
                                      const fnl_step_def *s,
@@ -3145,6 +3336,15 @@ FNL_API int fnl_engine_attach_machine(fnl_engine *engine,
                                       const fnl_machine *machine);
 
 /**
+ * The attached machine (borrowed: valid until the next mutating call),
+ * e.g. to learn the stage names of an engine reopened from its storage.
+ * Errors: FNL_EINVAL (NULL argument), FNL_ENOTFOUND (no machine
+ * attached).
+ */
+FNL_API int fnl_engine_machine(const fnl_engine *engine,
+                               const fnl_machine **out);
+
+/**
  * A host event for a contact: "sales_accept", "sales_reject" (with a
  * reason), "opportunity_created", "deal_won", ... or any other [a-z0-9_]
  * name of 1..FNL_MAX_NAME bytes.  reason (NULL: none) is UTF-8 text kept
@@ -3183,6 +3383,9 @@ typedef struct fnl_stage_status {
 
 #define FNL_STAGE_STATUS_INIT \
     { sizeof(fnl_stage_status), 0, NULL, 0, NULL, 0, 0, 0, 0 }
+/** Fill *status from FNL_STAGE_STATUS_INIT for a caller whose struct has
+ *  `size` bytes.  Errors: FNL_EINVAL. */
+FNL_API int fnl_stage_status_init(fnl_stage_status *status, size_t size);
 
 /**
  * Fill *out (whose size the caller set) for a contact (merged handles
@@ -3237,6 +3440,281 @@ FNL_API int fnl_contact_stage_history(const fnl_engine *engine,
                                       fnl_contact_id id,
                                       fnl_stage_record *out, size_t cap,
                                       size_t *count);
+
+/* ------------------------------------------------------------------------
+ * Reports from the stage history (definitions: docs/reports.md, "Reports
+ * from the stage history")
+ *
+ * Funnel, velocity, cohorts, time to convert, rejections and the funnel
+ * counts ROI needs, read from the history records of the attached stage
+ * machine.  The rules every one of them follows:
+ *
+ *   - A person counts once.  A contact merged away keeps its own history;
+ *     its records are folded into its survivor's, so the person entered
+ *     each stage at the earliest time either record says.  Forgotten
+ *     contacts, and contacts that have no stage state, are not counted.
+ *   - Entering a stage is a transition into it or a pass through it
+ *     (passed-through stages, docs/stages.md), so a contact that skipped
+ *     a stage still reached it.  The transition a merge writes is not an
+ *     entry: the merged contact's own records tell when it got there.
+ *   - Entries after as_of are ignored (FNL_TIME_NOW: the engine clock).
+ *   - Groups: the channel or campaign of the contact's first touch (the
+ *     earliest, then the first to arrive), its current stage owner, or a
+ *     string attribute of the contact.  Contacts without the key form the
+ *     null group, listed last; groups are sorted bytewise.
+ *
+ * Like every report these only read the engine (fnl_report_roi()).  With
+ * no machine attached they fail with FNL_ENOTFOUND.  Stage names in
+ * requests are looked up as fnl_machine_stage_find() does; a name the
+ * machine lacks is FNL_EINVAL.
+ * ------------------------------------------------------------------------ */
+
+/** How stage reports group contacts.  Values are stable. */
+typedef enum fnl_stage_group {
+    FNL_STAGE_BY_NONE = 0,     /* one group, "all" */
+    FNL_STAGE_BY_CHANNEL = 1,  /* channel of the first touch */
+    FNL_STAGE_BY_CAMPAIGN = 2, /* campaign of the first touch */
+    FNL_STAGE_BY_OWNER = 3,    /* the current stage owner (rejections: the
+                                  owner who rejected) */
+    FNL_STAGE_BY_ATTR = 4      /* a string attribute of the contact
+                                  (group_attr: "region", "industry") */
+} fnl_stage_group;
+
+/** Which count a funnel count is (values stable): see
+ *  fnl_report_stage_funnel(). */
+typedef enum fnl_stage_view {
+    FNL_STAGE_VIEW_CUMULATIVE = 0, /* the cohort that entered the funnel in
+                                      [from, to), at every stage it reached
+                                      by as_of */
+    FNL_STAGE_VIEW_IN_PERIOD = 1   /* contacts with an entry into the stage
+                                      in [from, to) */
+} fnl_stage_view;
+
+/**
+ * A stage pair of a funnel report: the conversion from `from` to `to` is
+ * reported, and flagged against the benchmark range [low, high] (ratios:
+ * 0.15 is 15 %).  A negative bound is no bound; both negative: no
+ * benchmark.  A pair whose `to` is the next funnel stage of `from` only
+ * adds its benchmark to that stage's row.
+ */
+typedef struct fnl_stage_pair {
+    const char *from;
+    const char *to;
+    double low;
+    double high;
+} fnl_stage_pair;
+
+/** Most pairs in one request. */
+#define FNL_STAGE_MAX_PAIRS 1024
+
+typedef struct fnl_stage_funnel_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_stage_group; default NONE */
+    const char *group_attr;      /* FNL_STAGE_BY_ATTR: its name */
+    /** The period [from, to); to = 0: no upper bound (from = to = 0: all
+     *  time). */
+    int64_t from;
+    int64_t to;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    const fnl_stage_pair *pairs; /* extra conversions and benchmarks */
+    size_t pair_count;           /* 0..FNL_STAGE_MAX_PAIRS */
+    const fnl_allocator *allocator; /* NULL: the engine's */
+} fnl_stage_funnel_request;
+
+#define FNL_STAGE_FUNNEL_REQUEST_INIT                                        \
+    { sizeof(fnl_stage_funnel_request), FNL_STAGE_BY_NONE, NULL, 0, 0,        \
+      FNL_TIME_NOW, NULL, 0, NULL }
+/** Reset *req (of `size` bytes) to FNL_STAGE_FUNNEL_REQUEST_INIT. */
+FNL_API int fnl_stage_funnel_request_init(fnl_stage_funnel_request *req,
+                                          size_t size);
+
+/**
+ * The lifecycle funnel per group: for every stage (funnel stages in rank
+ * order, then side stages in definition order) one row with
+ *   - `reached` (cumulative view): of the contacts that entered the funnel
+ *     -- its first stage, entered or passed -- in [from, to), those that
+ *     reached the stage by as_of.  A contact counts at every stage it
+ *     reached, so funnel counts never increase down the funnel;
+ *   - `entered` (in-period view): contacts with an entry into the stage
+ *     in [from, to) (each counted once per stage, re-entries included);
+ *   - the conversion to the next funnel stage (of the cohort that reached
+ *     this stage, the share that then entered the next one), and its
+ *     velocity: median and p90 days from first entering this stage to
+ *     entering the next, over the converted contacts that entered this
+ *     stage rather than passing it (a skipped stage takes no time);
+ *   - benchmark bounds and flag ("below", "within", "above").
+ * Each pair of the request whose `to` is not the next stage adds a row
+ * after its `from` stage's row with the same measures for that pair.
+ * Columns and JSON: docs/reports.md.  Free *out with fnl_report_free().
+ * Errors: FNL_EINVAL (NULL argument, size not set, bad group_by,
+ * group_attr, period or pair), FNL_ENOTFOUND (no machine attached, or a
+ * stage the machine lacks: fnl_errmsg() names it), FNL_ENOMEM.  The
+ * engine is never changed.
+ */
+FNL_API int fnl_report_stage_funnel(const fnl_engine *engine,
+                                    const fnl_stage_funnel_request *req,
+                                    fnl_report **out);
+
+typedef struct fnl_stage_cohort_request {
+    uint32_t size;
+    const char *stage;           /* the stage whose entry makes the cohort;
+                                    NULL: the first funnel stage */
+    uint32_t period;             /* fnl_period_kind; default MONTH */
+    int64_t from;                /* entered in [from, to); 0, 0: all */
+    int64_t to;
+    const int64_t *boundaries;   /* FNL_PERIOD_CUSTOM, as for spend */
+    size_t boundary_count;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    /** Ages in whole days (1..36500, increasing, at most
+     *  FNL_COHORT_MAX_AGES); NULL: 30, 60, 90, 180. */
+    const uint32_t *ages;
+    size_t age_count;
+    /** Later stages to follow; NULL: every funnel stage ranked after
+     *  `stage` (every funnel stage when `stage` is a side stage). */
+    const char *const *targets;
+    size_t target_count;
+    const fnl_allocator *allocator;
+} fnl_stage_cohort_request;
+
+#define FNL_STAGE_COHORT_REQUEST_INIT                                        \
+    { sizeof(fnl_stage_cohort_request), NULL, FNL_PERIOD_MONTH, 0, 0, NULL,   \
+      0, FNL_TIME_NOW, NULL, 0, NULL, 0, NULL }
+/** Reset *req (of `size` bytes) to FNL_STAGE_COHORT_REQUEST_INIT. */
+FNL_API int fnl_stage_cohort_request_init(fnl_stage_cohort_request *req,
+                                          size_t size);
+
+/**
+ * Contacts grouped by the period in which they first entered `stage`
+ * (the shape of fnl_report_cohort()): per period the cohort size and, for
+ * each target T, how many entered T after entering the stage (by as_of),
+ * their share, and for each age A the share of the cohort's contacts at
+ * least A days past their entry at as_of that entered T within A days
+ * (null when none is that old).  One row per period from the first
+ * cohort to the last, empty periods included; a totals row.
+ * Errors: FNL_EINVAL, FNL_ELIMIT (over 100,000 periods), FNL_ENOTFOUND
+ * (no machine attached, or a stage it lacks), FNL_ENOMEM.
+ */
+FNL_API int fnl_report_stage_cohort(const fnl_engine *engine,
+                                    const fnl_stage_cohort_request *req,
+                                    fnl_report **out);
+
+typedef struct fnl_stage_time_to_convert_request {
+    uint32_t size;
+    const char *from_stage;      /* NULL: the first funnel stage */
+    const char *to_stage;        /* required */
+    int64_t from;                /* entered from_stage in [from, to);
+                                    0, 0: all */
+    int64_t to;
+    int64_t as_of;               /* FNL_TIME_NOW: the engine clock */
+    double window_days;          /* as for fnl_survival_km() */
+    double cold_threshold;
+    const fnl_allocator *allocator;
+} fnl_stage_time_to_convert_request;
+
+#define FNL_STAGE_TIME_TO_CONVERT_REQUEST_INIT                               \
+    { sizeof(fnl_stage_time_to_convert_request), NULL, NULL, 0, 0,            \
+      FNL_TIME_NOW, 30.0, 0.05, NULL }
+/** Reset *req (of `size` bytes) to FNL_STAGE_TIME_TO_CONVERT_REQUEST_INIT. */
+FNL_API int fnl_stage_time_to_convert_request_init(
+    fnl_stage_time_to_convert_request *req, size_t size);
+
+/**
+ * fnl_survival_km() of "has not entered to_stage yet", from the first
+ * entry into from_stage: conversion at the first entry into to_stage at
+ * or after it.  A contact that, before converting, enters a side stage or
+ * a closed stage (other than the two) has left the path: it is censored
+ * at that entry, and a later return does not count.  Others are censored
+ * at as_of.  Same table and summary as fnl_survival_km(), plus
+ * from_stage, to_stage, from, to, as_of and `left` (contacts censored on
+ * leaving).  Errors: FNL_EINVAL, FNL_ENOTFOUND (no machine attached, or
+ * a stage it lacks), FNL_ENOMEM.
+ */
+FNL_API int fnl_report_stage_time_to_convert(
+    const fnl_engine *engine, const fnl_stage_time_to_convert_request *req,
+    fnl_report **out);
+
+typedef struct fnl_rejection_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_stage_group; default CHANNEL */
+    const char *group_attr;      /* FNL_STAGE_BY_ATTR: its name */
+    int64_t from;                /* rejections at [from, to); to = 0: no
+                                    upper bound */
+    int64_t to;
+    const fnl_allocator *allocator;
+} fnl_rejection_request;
+
+#define FNL_REJECTION_REQUEST_INIT \
+    { sizeof(fnl_rejection_request), FNL_STAGE_BY_CHANNEL, NULL, 0, 0, NULL }
+/** Reset *req (of `size` bytes) to FNL_REJECTION_REQUEST_INIT. */
+FNL_API int fnl_rejection_request_init(fnl_rejection_request *req,
+                                       size_t size);
+
+/**
+ * Sales rejections (transitions caused by the host event sales_reject)
+ * counted per group and reason: rows (group, reason, rejections, share of
+ * the group's rejections), groups sorted bytewise with the null group
+ * last, reasons likewise with "no reason" (null) last; a totals row.
+ * FNL_STAGE_BY_OWNER groups by the owner the contact had when it was
+ * rejected (an owner set by the host or taken from the account is read as
+ * it is now).  Errors: FNL_EINVAL, FNL_ENOTFOUND (no machine attached),
+ * FNL_ENOMEM.
+ */
+FNL_API int fnl_report_rejections(const fnl_engine *engine,
+                                  const fnl_rejection_request *req,
+                                  fnl_report **out);
+
+/**
+ * What fnl_engine_stage_counts() counts: the stages that stand for leads,
+ * MQLs, SQLs, opportunities and customers (NULL: not counted, the count is
+ * -1, "unknown"), grouped as the funnel report groups.
+ */
+typedef struct fnl_stage_counts_request {
+    uint32_t size;
+    uint32_t group_by;           /* fnl_stage_group; default CHANNEL */
+    const char *group_attr;      /* FNL_STAGE_BY_ATTR: "region", ... */
+    uint32_t view;               /* fnl_stage_view; default CUMULATIVE */
+    int64_t from;                /* as in fnl_stage_funnel_request */
+    int64_t to;
+    int64_t as_of;
+    const char *lead_stage;         /* default "inquiry" */
+    const char *mql_stage;          /* default "mql" */
+    const char *sql_stage;          /* default "sql" */
+    const char *opportunity_stage;  /* default NULL: leave to attribution */
+    const char *customer_stage;     /* default NULL: leave to attribution */
+    const fnl_allocator *allocator; /* NULL: the engine's */
+} fnl_stage_counts_request;
+
+#define FNL_STAGE_COUNTS_REQUEST_INIT                                        \
+    { sizeof(fnl_stage_counts_request), FNL_STAGE_BY_CHANNEL, NULL,           \
+      FNL_STAGE_VIEW_CUMULATIVE, 0, 0, FNL_TIME_NOW, "inquiry", "mql", "sql", \
+      NULL, NULL, NULL }
+/** Reset *req (of `size` bytes) to FNL_STAGE_COUNTS_REQUEST_INIT. */
+FNL_API int fnl_stage_counts_request_init(fnl_stage_counts_request *req,
+                                          size_t size);
+
+/**
+ * Funnel counts per group from the stage history, ready for
+ * fnl_roi_request.stage_counts: one fnl_stage_counts per group (sorted
+ * bytewise), counted in the chosen view exactly as the `reached`
+ * (cumulative) or `entered` (in-period) column of
+ * fnl_report_stage_funnel() counts them.  Contacts without the grouped
+ * key are left out (fnl_roi_request refuses a NULL group); compare with
+ * FNL_STAGE_BY_NONE (one group, "all") for the whole.
+ *
+ * Ownership: *out is one block holding the array and its group strings,
+ * allocated from the request's allocator (NULL: the engine's) and owned
+ * by the caller; it does not depend on the engine, and is freed, strings
+ * included, with fnl_stage_counts_free().  With no group *out is NULL and
+ * *count 0.  On failure neither is written.
+ * Errors: FNL_EINVAL, FNL_ENOTFOUND (no machine attached, or a stage it
+ * lacks), FNL_ENOMEM.
+ */
+FNL_API int fnl_engine_stage_counts(const fnl_engine *engine,
+                                    const fnl_stage_counts_request *req,
+                                    fnl_stage_counts **out, size_t *count);
+
+/** Free what fnl_engine_stage_counts() returned.  NULL is a no-op. */
+FNL_API void fnl_stage_counts_free(fnl_stage_counts *counts);
 
 #ifdef __cplusplus
 }

@@ -462,18 +462,8 @@ FNL_API int fnl_attr_model_parse(const char *name, uint32_t *out)
     return FNL_EINVAL;
 }
 
-FNL_API int fnl_attribution_options_init(fnl_attribution_options *opts,
-                                         size_t size)
-{
-    fnl_attribution_options d = FNL_ATTRIBUTION_OPTIONS_INIT;
-    if (opts == NULL || size < sizeof(uint32_t) * 2)
-        return FNL_EINVAL;
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(opts, &d, size);
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_attribution_options_init, fnl_attribution_options,
+                 FNL_ATTRIBUTION_OPTIONS_INIT)
 
 /* Read a caller's options struct of any (older) size: fields beyond its
  * size keep their defaults. */
@@ -1255,18 +1245,8 @@ int fnli_attr_finish(const fnli_attr *p, uint32_t model,
     return rc;
 }
 
-FNL_API int fnl_attribution_info_init(fnl_attribution_info *info,
-                                      size_t size)
-{
-    fnl_attribution_info d = FNL_ATTRIBUTION_INFO_INIT;
-    if (info == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(info, &d, size);
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_attribution_info_init, fnl_attribution_info,
+                 FNL_ATTRIBUTION_INFO_INIT)
 
 FNL_API int fnl_attribution_get_info(const fnl_attribution *r,
                                      fnl_attribution_info *out)
@@ -1300,17 +1280,8 @@ FNL_API int fnl_attribution_get_info(const fnl_attribution *r,
     return FNL_OK;
 }
 
-FNL_API int fnl_attribution_row_init(fnl_attribution_row *row, size_t size)
-{
-    fnl_attribution_row d = FNL_ATTRIBUTION_ROW_INIT;
-    if (row == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(row, &d, size);
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_attribution_row_init, fnl_attribution_row,
+                 FNL_ATTRIBUTION_ROW_INIT)
 
 FNL_API size_t fnl_attribution_row_count(const fnl_attribution *r)
 {
@@ -1526,17 +1497,7 @@ void fnli_journeys_view(const fnl_journeys *js, size_t i, fnli_journey *out)
     *out = j;
 }
 
-FNL_API int fnl_journey_init(fnl_journey *journey, size_t size)
-{
-    fnl_journey d = FNL_JOURNEY_INIT;
-    if (journey == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(journey, &d, size);
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_journey_init, fnl_journey, FNL_JOURNEY_INIT)
 
 int fnli_attr_utf8_ok(const char *str, size_t n)
 {

@@ -24,22 +24,22 @@ static int cmp_frac(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Round x[0..n) (each within [lo, hi], hi < 0: none) to integers summing
- * to total: floors, then +1 to the largest remainders (ties: lower index).
- * Float error in x is absorbed: the correction never leaves [lo, hi]. */
+/* Round x[0..n) (each within [lim[i].min, lim[i].cap], cap < 0: none;
+ * lim NULL: no bounds) to integers summing to total: floors, then +1 to the
+ * largest remainders (ties: lower index).  Float error in x is absorbed:
+ * the correction never leaves the bounds. */
 static void lr_round(const double *x, size_t n, int64_t total,
-                     const int64_t *lo, const int64_t *hi, int64_t *out,
-                     frac *tmp)
+                     const fnl_budget_line *lim, int64_t *out, frac *tmp)
 {
     int64_t sum = 0, k;
     size_t i, pass;
     for (i = 0; i < n; i++) {
         double f = floor(x[i]);
         int64_t v = (int64_t)f;
-        if (lo && v < lo[i])
-            v = lo[i];
-        if (hi && hi[i] >= 0 && v > hi[i])
-            v = hi[i];
+        if (lim && v < lim[i].min)
+            v = lim[i].min;
+        if (lim && lim[i].cap >= 0 && v > lim[i].cap)
+            v = lim[i].cap;
         out[i] = v;
         sum += v;
         tmp[i].f = x[i] - (double)v;
@@ -50,7 +50,7 @@ static void lr_round(const double *x, size_t n, int64_t total,
     for (pass = 0; k > 0 && pass < 64; pass++)
         for (i = 0; i < n && k > 0; i++) {
             size_t j = tmp[i].i;
-            if (hi && hi[j] >= 0 && out[j] >= hi[j])
+            if (lim && lim[j].cap >= 0 && out[j] >= lim[j].cap)
                 continue;
             out[j]++;
             k--;
@@ -58,7 +58,7 @@ static void lr_round(const double *x, size_t n, int64_t total,
     for (pass = 0; k < 0 && pass < 64; pass++)
         for (i = n; i > 0 && k < 0; i--) {
             size_t j = tmp[i - 1].i;
-            if ((lo && out[j] <= lo[j]) || out[j] <= 0)
+            if ((lim && out[j] <= lim[j].min) || out[j] <= 0)
                 continue;
             out[j]--;
             k++;
@@ -208,12 +208,12 @@ FNL_API int fnl_budget_allocate(const fnl_budget_request *rq,
     for (i = 0; i < n; i++) {
         const fnl_budget_line *l = &q.lines[i];
         w[i] = wsum > 0 ? q.lines[i].weight : 1.0;
-        if (w[i] > 0 && l->cap < 0)
+        /* no limit: a weighted line without a cap, or caps (and the
+         * minimums of unweighted lines) that alone exceed int64 */
+        if ((w[i] > 0 && l->cap < 0) ||
+            (!unbounded &&
+             fnli_add_i64(&maxsum, w[i] > 0 ? l->cap : l->min)))
             unbounded = 1;
-        else if (!unbounded &&
-                 fnli_add_i64(&maxsum, w[i] > 0 ? l->cap : l->min)) {
-            unbounded = 1; /* the caps alone exceed int64: no limit */
-        }
     }
     if (!unbounded && maxsum < q.total) {
         rc = FNL_ERANGE;
@@ -229,15 +229,7 @@ FNL_API int fnl_budget_allocate(const fnl_budget_request *rq,
                           q.lines[i].cap < 0 ? -1.0
                                              : (double)q.lines[i].cap);
     }
-    {
-        int64_t *lo = (int64_t *)bp; /* reuse: 2n doubles hold n + n int64 */
-        int64_t *hi = lo + n;
-        for (i = 0; i < n; i++) {
-            lo[i] = q.lines[i].min;
-            hi[i] = q.lines[i].cap;
-        }
-        lr_round(x, n, q.total, lo, hi, amt, tmp);
-    }
+    lr_round(x, n, q.total, q.lines, amt, tmp);
     memcpy(cols, fixed_cols, sizeof(fixed_cols));
     for (j = 0; j < np; j++) {
         if (q.phases == 0)
@@ -267,7 +259,7 @@ FNL_API int fnl_budget_allocate(const fnl_budget_request *rq,
             px[j] = (double)amt[i] *
                     (q.phase_weights ? q.phase_weights[j] / psum
                                      : 1.0 / (double)np);
-        lr_round(px, np, amt[i], NULL, NULL, ph, tmp);
+        lr_round(px, np, amt[i], NULL, ph, tmp);
         for (j = 0; j < np; j++) {
             fnli_set_int(&c[NFIXED + j], ph[j]);
             phtot[j] += ph[j];

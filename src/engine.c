@@ -7,6 +7,7 @@
 #include <time.h>
 #include "engine.h"
 #include "normalize.h"
+#include "owner.h"
 #include "score_engine.h"
 #include "stage_engine.h"
 #include "store.h"
@@ -47,37 +48,35 @@ int fnli_copy_in(void *dst, size_t dst_size, const void *src, size_t init_size)
     return FNL_OK;
 }
 
-/* Reset a size-first struct from its INIT value (mem.h). */
+/* Reset a size-first struct from its INIT value: the one rule of every
+ * public *_init (mem.h, docs/abi.md). */
 int fnli_init_struct(void *dst, size_t size, const void *init, size_t full)
 {
-    uint32_t s32;
+    size_t known = size < full ? size : full;
+    uint32_t s32 = (uint32_t)known;
     if (dst == NULL || size < sizeof(uint32_t) || size > UINT32_MAX)
         return FNL_EINVAL;
-    memset(dst, 0, size);
-    memcpy(dst, init, size < full ? size : full);
-    s32 = (uint32_t)size;
+    memcpy(dst, init, known);
     memcpy(dst, &s32, sizeof(s32));
+    if (size > known) /* a newer caller's members this library lacks */
+        memset((unsigned char *)dst + known, 0, size - known);
     return FNL_OK;
 }
 
-#define DEFINE_INIT(fn, type, INIT)                                        \
-    FNL_API int fn(type *p, size_t size)                                   \
-    {                                                                      \
-        static const type init_ = INIT;                                    \
-        return fnli_init_struct(p, size, &init_, sizeof(type));            \
-    }
-
-DEFINE_INIT(fnl_engine_config_init, fnl_engine_config, FNL_ENGINE_CONFIG_INIT)
-DEFINE_INIT(fnl_stats_init, fnl_stats, FNL_STATS_INIT)
-DEFINE_INIT(fnl_contact_update_init, fnl_contact_update,
-            FNL_CONTACT_UPDATE_INIT)
-DEFINE_INIT(fnl_contact_info_init, fnl_contact_info, FNL_CONTACT_INFO_INIT)
-DEFINE_INIT(fnl_account_update_init, fnl_account_update,
-            FNL_ACCOUNT_UPDATE_INIT)
-DEFINE_INIT(fnl_account_info_init, fnl_account_info, FNL_ACCOUNT_INFO_INIT)
-DEFINE_INIT(fnl_touch_init, fnl_touch, FNL_TOUCH_INIT)
-DEFINE_INIT(fnl_deal_update_init, fnl_deal_update, FNL_DEAL_UPDATE_INIT)
-DEFINE_INIT(fnl_cost_init, fnl_cost, FNL_COST_INIT)
+FNLI_DEFINE_INIT(fnl_engine_config_init, fnl_engine_config,
+                 FNL_ENGINE_CONFIG_INIT)
+FNLI_DEFINE_INIT(fnl_stats_init, fnl_stats, FNL_STATS_INIT)
+FNLI_DEFINE_INIT(fnl_contact_update_init, fnl_contact_update,
+                 FNL_CONTACT_UPDATE_INIT)
+FNLI_DEFINE_INIT(fnl_contact_info_init, fnl_contact_info,
+                 FNL_CONTACT_INFO_INIT)
+FNLI_DEFINE_INIT(fnl_account_update_init, fnl_account_update,
+                 FNL_ACCOUNT_UPDATE_INIT)
+FNLI_DEFINE_INIT(fnl_account_info_init, fnl_account_info,
+                 FNL_ACCOUNT_INFO_INIT)
+FNLI_DEFINE_INIT(fnl_touch_init, fnl_touch, FNL_TOUCH_INIT)
+FNLI_DEFINE_INIT(fnl_deal_update_init, fnl_deal_update, FNL_DEAL_UPDATE_INIT)
+FNLI_DEFINE_INIT(fnl_cost_init, fnl_cost, FNL_COST_INIT)
 
 static int64_t system_now(void *ctx)
 {
@@ -258,6 +257,7 @@ FNL_API int fnl_engine_open(fnl_engine **out, const fnl_engine_config *ucfg)
     fnli_pool_init(&e->accounts, sizeof(fnli_account), 10);
     fnli_pool_init(&e->dealpool, sizeof(fnli_deal), 10);
     fnli_pool_init(&e->dcs, sizeof(fnli_dealcontact), 10);
+    fnli_owners_init(e);
     fnli_pool_init(&e->costs, sizeof(fnli_costrec), 8);
     fnli_pool_init(&e->classes, sizeof(fnli_tclass), 8);
     e->touches.count = 1;
@@ -311,6 +311,7 @@ FNL_API void fnl_engine_close(fnl_engine *e)
     fnli_pool_free(&e->dealpool, &mem);
     fnli_map_free(&e->dealmap, &mem);
     fnli_pool_free(&e->dcs, &mem);
+    fnli_owners_free(e, &mem);
     fnli_pool_free(&e->costs, &mem);
     fnli_pool_free(&e->classes, &mem);
     fnli_map_free(&e->classmap, &mem);

@@ -33,10 +33,25 @@ char *fnli_strndup(fnli_mem *m, const char *s, size_t len);
 int fnli_grow(fnli_mem *m, void **items, size_t *cap, size_t need,
               size_t elem, size_t min_cap);
 
-/* Reset a size-first API struct of the caller's `size` bytes to its INIT
- * value `init` (`full` bytes): zero, copy what fits, set the size field.
- * FNL_EINVAL for NULL or a size too small to hold the size field. */
+/* The body of every public fnl_*_init(p, size) (docs/abi.md, "The *_init
+ * functions"): reset the caller's struct of `size` bytes from its INIT value
+ * `init`, which is this library's struct of `full` bytes.
+ *  - FNL_EINVAL, writing nothing, when dst is NULL or size is below
+ *    sizeof(uint32_t) (no room for the size field) or above UINT32_MAX;
+ *  - else the first min(size, full) bytes are the INIT value's, the size
+ *    field holds min(size, full) (what this library reads and writes), and
+ *    bytes from `full` up to `size` (a newer caller's members) are zeroed.
+ * Bytes past `size` are never touched. */
 int fnli_init_struct(void *dst, size_t size, const void *init, size_t full);
+
+/* Define a public fnl_*_init for `type` from its INIT macro. */
+#define FNLI_DEFINE_INIT(fn, type, INIT)                                     \
+    /* NOLINTNEXTLINE(bugprone-macro-parentheses): `type` is a type name */  \
+    FNL_API int fn(type *p, size_t size)                                     \
+    {                                                                        \
+        static const type init_ = INIT;                                      \
+        return fnli_init_struct(p, size, &init_, sizeof(type));              \
+    }
 
 /* A growable byte buffer that remembers an allocation failure (record.c). */
 typedef struct fnli_wbuf {

@@ -29,13 +29,15 @@ int fnli_score_field_find(const char *s, size_t n)
 
 int fnli_number_ok(double x)
 {
-    double scale = 1.0;
-    int k;
+    /* 10^k, exact in a double: the loop counts with an integer */
+    static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                   1e5, 1e6, 1e7, 1e8, 1e9};
+    size_t k;
     if (!isfinite(x) || fabs(x) > FNL_MODEL_MAX_POINTS)
         return 0;
-    for (k = 0; k <= 9; k++, scale *= 10.0) {
-        double r = round(x * scale);
-        if (fabs(r) < 9007199254740992.0 && r / scale == x)
+    for (k = 0; k < sizeof(scale) / sizeof(scale[0]); k++) {
+        double r = round(x * scale[k]);
+        if (fabs(r) < 9007199254740992.0 && r / scale[k] == x)
             return 1;
     }
     return 0;
@@ -735,15 +737,7 @@ FNL_API const char *fnl_model_name(const fnl_model *model)
     return model != NULL ? model->name : "";
 }
 
-FNL_API int fnl_model_info_init(fnl_model_info *info, size_t size)
-{
-    fnl_model_info d = FNL_MODEL_INFO_INIT;
-    if (info == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memcpy(info, &d, size < sizeof(d) ? size : sizeof(d));
-    info->size = (uint32_t)(size < sizeof(d) ? size : sizeof(d));
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_model_info_init, fnl_model_info, FNL_MODEL_INFO_INIT)
 
 FNL_API int fnl_model_get_info(const fnl_model *model, fnl_model_info *out)
 {
@@ -819,20 +813,12 @@ FNL_API int fnl_model_threshold_eval(const fnl_model *model, uint32_t index,
     return FNL_OK;
 }
 
-#define INIT_FN(fn, type, init)                                              \
-    FNL_API int fn(type *p, size_t size)                                     \
-    {                                                                        \
-        type d = init;                                                       \
-        if (p == NULL || size < sizeof(uint32_t))                            \
-            return FNL_EINVAL;                                               \
-        memcpy(p, &d, size < sizeof(d) ? size : sizeof(d));                  \
-        p->size = (uint32_t)(size < sizeof(d) ? size : sizeof(d));           \
-        return FNL_OK;                                                       \
-    }
-
-INIT_FN(fnl_fit_rule_init, fnl_fit_rule, FNL_FIT_RULE_INIT)
-INIT_FN(fnl_engage_rule_init, fnl_engage_rule, FNL_ENGAGE_RULE_INIT)
-INIT_FN(fnl_key_event_rule_init, fnl_key_event_rule, FNL_KEY_EVENT_RULE_INIT)
-INIT_FN(fnl_score_result_init, fnl_score_result, FNL_SCORE_RESULT_INIT)
-INIT_FN(fnl_account_score_init, fnl_account_score, FNL_ACCOUNT_SCORE_INIT)
-INIT_FN(fnl_parse_error_init, fnl_parse_error, FNL_PARSE_ERROR_INIT)
+FNLI_DEFINE_INIT(fnl_fit_rule_init, fnl_fit_rule, FNL_FIT_RULE_INIT)
+FNLI_DEFINE_INIT(fnl_engage_rule_init, fnl_engage_rule, FNL_ENGAGE_RULE_INIT)
+FNLI_DEFINE_INIT(fnl_key_event_rule_init, fnl_key_event_rule,
+                 FNL_KEY_EVENT_RULE_INIT)
+FNLI_DEFINE_INIT(fnl_score_result_init, fnl_score_result,
+                 FNL_SCORE_RESULT_INIT)
+FNLI_DEFINE_INIT(fnl_account_score_init, fnl_account_score,
+                 FNL_ACCOUNT_SCORE_INIT)
+FNLI_DEFINE_INIT(fnl_parse_error_init, fnl_parse_error, FNL_PARSE_ERROR_INIT)

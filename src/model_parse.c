@@ -19,6 +19,7 @@ typedef struct pctx {
     const char *vptr[MAXV];
     size_t nv;
     size_t name_off[FNL_MODEL_MAX_CONDS];
+    size_t value_first[FNL_MODEL_MAX_CONDS]; /* index of its first value */
     fnli_buf text;            /* NUL-terminated values */
     /* error */
     int rc;
@@ -151,20 +152,17 @@ static int value_list(pctx *c, fnl_match *mt)
         if (next(c) != FNL_OK)
             return c->rc;
     }
-    mt->value_count = c->nv - first;
-    mt->values = (const char *const *)(uintptr_t)first; /* resolved later */
+    mt->value_count = c->nv - first; /* values: pointers in resolve() */
     return next(c);
 }
 
 static int one_value(pctx *c, fnl_match *mt)
 {
-    size_t first = c->nv;
     if (!is_value(c))
         return perr_tok(c, "expected a value");
     if (take_value(c) != FNL_OK)
         return c->rc;
     mt->value_count = 1;
-    mt->values = (const char *const *)(uintptr_t)first;
     return FNL_OK;
 }
 
@@ -190,8 +188,9 @@ static int cond(pctx *c, int fit)
         return perr_tok(c, "unknown touch field");
     if (fit && c->lx.tok.n > FNL_MAX_NAME)
         return perr_tok(c, "attribute name too long");
-    /* names are stored like values: offset now, pointer in resolve() */
+    /* names and values are stored as offsets now, pointers in resolve() */
     c->name_off[c->nconds] = c->text.n;
+    c->value_first[c->nconds] = c->nv;
     fnli_buf_put(&c->text, c->lx.tok.p, c->lx.tok.n);
     fnli_buf_put(&c->text, "", 1);
     if (c->text.failed) {
@@ -305,10 +304,8 @@ static void resolve(pctx *c)
         c->vptr[i] = c->text.p + c->voff[i];
     for (i = 0; i < c->nconds; i++) {
         fnl_match *mt = &c->conds[i];
-        /* cond() kept the index of the first value in the pointer field */
-        size_t first = (size_t)(uintptr_t)mt->values;
         mt->name = c->text.p + c->name_off[i];
-        mt->values = mt->value_count ? &c->vptr[first] : NULL;
+        mt->values = mt->value_count ? &c->vptr[c->value_first[i]] : NULL;
     }
 }
 

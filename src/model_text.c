@@ -31,30 +31,32 @@ void fnli_buf_str(fnli_buf *b, const char *s)
     fnli_buf_put(b, s, strlen(s));
 }
 
-static void put_u64(fnli_buf *b, uint64_t v, int min_digits)
+static void put_u64(fnli_buf *b, uint64_t v, size_t min_digits)
 {
     char d[24];
-    int n = 0;
+    size_t n = 0;
     do {
         d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0 || n < min_digits);
-    fnli_buf_put(b, d + sizeof(d) - n, (size_t)n);
+    fnli_buf_put(b, d + sizeof(d) - n, n);
 }
 
 /* Shortest exact decimal of x (fnli_number_ok() numbers): locale-free. */
 void fnli_buf_num(fnli_buf *b, double x)
 {
-    double scale = 1.0;
+    /* 10^k, exact in a double: the loop counts with an integer */
+    static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                   1e5, 1e6, 1e7, 1e8, 1e9};
     uint64_t pow = 1;
-    int k;
+    size_t k;
     if (x < 0) {
         fnli_buf_put(b, "-", 1);
         x = -x;
     }
-    for (k = 0; k <= 9; k++, scale *= 10.0, pow *= 10) {
-        double r = round(x * scale);
-        if (r < 9007199254740992.0 && r / scale == x) {
+    for (k = 0; k < sizeof(scale) / sizeof(scale[0]); k++, pow *= 10) {
+        double r = round(x * scale[k]);
+        if (r < 9007199254740992.0 && r / scale[k] == x) {
             uint64_t m = (uint64_t)r;
             put_u64(b, m / pow, 1);
             if (k > 0) {

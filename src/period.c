@@ -125,11 +125,10 @@ static void label(uint32_t kind, int64_t t, char *b, size_t cap)
         break;
     case FNL_PERIOD_WEEK: {
         /* ISO week-year: the year of the week's Thursday */
-        int64_t th = z + 3, wy, wm, wd, jan1;
+        int64_t th = z + 3, wy, wm, wd, week;
         civil_from_days(th, &wy, &wm, &wd);
-        jan1 = days_from_civil(wy, 1, 1);
-        snprintf(b, cap, "%04lld-W%02lld", (long long)wy,
-                 (long long)((th - jan1) / 7 + 1));
+        week = (th - days_from_civil(wy, 1, 1)) / 7 + 1;
+        snprintf(b, cap, "%04lld-W%02lld", (long long)wy, (long long)week);
         break;
     }
     case FNL_PERIOD_MONTH:
@@ -223,8 +222,8 @@ int fnli_buckets(fnli_mem *mem, uint32_t kind, int64_t from, int64_t to,
     }
     if (!calendar(kind))
         return FNL_EINVAL;
-    /* count first */
-    fnl_period_floor(kind, from, &t);
+    /* count first (from is a valid time, so the floor needs no check) */
+    t = floor_day(kind, floor_div(from, DAY_MS)) * DAY_MS;
     for (k = 0; t < to; k++) {
         if (k >= FNLI_MAX_BUCKETS)
             return FNL_ELIMIT;
@@ -233,7 +232,7 @@ int fnli_buckets(fnli_mem *mem, uint32_t kind, int64_t from, int64_t to,
     b = fnli_malloc(mem, (k + 1) * sizeof(*b));
     if (b == NULL)
         return FNL_ENOMEM;
-    fnl_period_floor(kind, from, &b[0]);
+    b[0] = floor_day(kind, floor_div(from, DAY_MS)) * DAY_MS;
     for (i = 1; i <= k; i++)
         b[i] = next_day(kind, floor_div(b[i - 1], DAY_MS)) * DAY_MS;
     *bounds = b;

@@ -301,7 +301,8 @@ static int eval(const fnli_expr *e, uint32_t i, const fnl_score_result *r)
     case FNLI_E_CELL:
         if (g == 0 || r->band < 1 || r->band > 4)
             return 0;
-        return (int)(n->a >> ((4 - g) * 4 + (r->band - 1)) & 1);
+        /* bit (4 - g) * 4 + band - 1: g in 1..4 here, so never negative */
+        return (int)(n->a >> ((uint32_t)(4 - g) * 4 + (r->band - 1)) & 1);
     default: return 0;
     }
 }

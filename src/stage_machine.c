@@ -1005,15 +1005,7 @@ FNL_API int fnl_machine_stage_find(const fnl_machine *m, const char *name,
     return FNL_OK;
 }
 
-FNL_API int fnl_stage_info_init(fnl_stage_info *info, size_t size)
-{
-    fnl_stage_info d = FNL_STAGE_INFO_INIT;
-    if (info == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memcpy(info, &d, size < sizeof(d) ? size : sizeof(d));
-    info->size = (uint32_t)(size < sizeof(d) ? size : sizeof(d));
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_stage_info_init, fnl_stage_info, FNL_STAGE_INFO_INIT)
 
 FNL_API int fnl_machine_stage_info(const fnl_machine *m, uint32_t index,
                                    fnl_stage_info *out)
@@ -1090,45 +1082,13 @@ FNL_API int fnl_machine_builder_stage(fnl_machine_builder *b,
     return fnli_mb_stage(b->m, opt(name), flags, NULL);
 }
 
-FNL_API int fnl_transition_def_init(fnl_transition_def *t, size_t size)
-{
-    fnl_transition_def d = FNL_TRANSITION_DEF_INIT;
-    if (t == NULL || size < sizeof(uint32_t) || size > sizeof(d))
-        return FNL_EINVAL;
-    memcpy(t, &d, size);
-    t->size = (uint32_t)size;
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_transition_def_init, fnl_transition_def, FNL_TRANSITION_DEF_INIT)
 
-FNL_API int fnl_route_def_init(fnl_route_def *r, size_t size)
-{
-    fnl_route_def d = FNL_ROUTE_DEF_INIT;
-    if (r == NULL || size < sizeof(uint32_t) || size > sizeof(d))
-        return FNL_EINVAL;
-    memcpy(r, &d, size);
-    r->size = (uint32_t)size;
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_route_def_init, fnl_route_def, FNL_ROUTE_DEF_INIT)
 
-FNL_API int fnl_sla_def_init(fnl_sla_def *s, size_t size)
-{
-    fnl_sla_def d = FNL_SLA_DEF_INIT;
-    if (s == NULL || size < sizeof(uint32_t) || size > sizeof(d))
-        return FNL_EINVAL;
-    memcpy(s, &d, size);
-    s->size = (uint32_t)size;
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_sla_def_init, fnl_sla_def, FNL_SLA_DEF_INIT)
 
-FNL_API int fnl_step_def_init(fnl_step_def *s, size_t size)
-{
-    fnl_step_def d = FNL_STEP_DEF_INIT;
-    if (s == NULL || size < sizeof(uint32_t) || size > sizeof(d))
-        return FNL_EINVAL;
-    memcpy(s, &d, size);
-    s->size = (uint32_t)size;
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_step_def_init, fnl_step_def, FNL_STEP_DEF_INIT)
 
 static int finish_err(fnl_parse_error *err, const fnli_perr *e, int rc)
 {

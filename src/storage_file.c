@@ -1289,27 +1289,10 @@ FNL_API int fnl_storage_file_open(fnl_storage **out, const char *dir,
     return fnli_storage_file_open_io(out, dir, opts, &io);
 }
 
-FNL_API int fnl_storage_file_options_init(fnl_storage_file_options *opts,
-                                          size_t size)
-{
-    fnl_storage_file_options def = FNL_STORAGE_FILE_OPTIONS_INIT;
-    if (opts == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memset(opts, 0, size);
-    memcpy(opts, &def, size < sizeof(def) ? size : sizeof(def));
-    opts->size = (uint32_t)size;
-    return FNL_OK;
-}
-
-FNL_API int fnl_storage_file_info_init(fnl_storage_file_info *info,
-                                       size_t size)
-{
-    if (info == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    memset(info, 0, size);
-    info->size = (uint32_t)size;
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_storage_file_options_init, fnl_storage_file_options,
+                 FNL_STORAGE_FILE_OPTIONS_INIT)
+FNLI_DEFINE_INIT(fnl_storage_file_info_init, fnl_storage_file_info,
+                 FNL_STORAGE_FILE_INFO_INIT)
 
 static const file_store *as_file_store(const fnl_storage *st)
 {
