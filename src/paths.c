@@ -4,7 +4,17 @@
  * ignored): path ("a > b > c"), total_conversions, and optionally
  * total_conversion_value and total_null.  One journey per data row.  The
  * grammar is RFC 4180 with LF or CRLF line ends and an optional UTF-8 BOM;
- * every error names its line and byte column. */
+ * every error names its line and byte column.
+ *
+ * Two row readers.  The fast one takes the common row -- no field starts
+ * with a quote, numbers written "12" or "12.50" -- in one pass: it finds
+ * the delimiters eight bytes at a time, splits the path into channel
+ * names, looks each up in the name cache and notes a byte >= 0x80 (then
+ * UTF-8 is checked) as it goes, and parses the numbers while it walks
+ * over them.  On anything else, an error included, it gives the row back
+ * untouched and the general reader (read_field, emit) reads it again from
+ * its start, so every message, every limit and every result are the
+ * general reader's.  Both run on the caller's thread. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "attribution.h"
+#include "paths_scan.h"
 
 enum { COL_PATH, COL_CONV, COL_VALUE, COL_NULL, NCOLS };
 
@@ -38,6 +49,19 @@ typedef struct ncache {
     uint32_t id;
 } ncache;
 
+/* The fast reader handles files of at most FAST_COLS columns, and rows
+ * whose path has at most FAST_NAMES channel names. */
+#define FAST_COLS 64
+#define FAST_NAMES 512
+enum { ROLE_OTHER, ROLE_PATH, ROLE_CONV, ROLE_VALUE, ROLE_NULL, ROLE_STOP };
+/* Not an FNL_* code: "read this row with the general reader". */
+#define ROW_GENERAL 1
+
+typedef struct name_span {
+    const char *s;
+    size_t n;
+} name_span;
+
 typedef struct parser {
     fnl_journeys *js;    /* the sink: a journeys container, or */
     fnli_attr *a;        /* a partial */
@@ -46,12 +70,20 @@ typedef struct parser {
     const char *p, *end, *line_start;
     uint64_t line;
     char sep;
+    uint64_t sepw;       /* sep in every byte */
     uint32_t decimals;
+    unsigned flags;      /* FNLI_PATHS_* */
     fnl_paths_error *err;
     char *unq;           /* unescape scratch */
     size_t unq_cap;
     uint32_t *ids;
     size_t ids_cap;
+    int fast;            /* the fast reader may be tried */
+    long nfields;
+    unsigned char role[FAST_COLS + 1];
+    name_span names[FAST_NAMES];
+    uint32_t fast_ids[FAST_NAMES];
+    size_t misses;       /* names of this row not in the cache */
 } parser;
 
 static int fail(parser *ps, int code, uint64_t line, uint64_t col,
@@ -307,7 +339,7 @@ static int ieq(const char *a, size_t n, const char *b)
 }
 
 /* Skip a line end at ps->p (CRLF, LF or a lone CR). */
-static void eol(parser *ps)
+static inline void eol(parser *ps)
 {
     if (ps->p < ps->end && *ps->p == '\r')
         ps->p++;
@@ -369,29 +401,51 @@ static int intern_slow(parser *ps, const char *s, size_t n, uint32_t *id)
     return fnli_gtab_intern(&ps->js->groups, &ps->js->mem, s, n, id);
 }
 
+/* The low n bytes of a loaded word (fnli_paths_load), n = 0..8. */
+static const uint64_t low_bytes[9] = {
+    0, UINT64_C(0xff), UINT64_C(0xffff), UINT64_C(0xffffff),
+    UINT64_C(0xffffffff), UINT64_C(0xffffffffff), UINT64_C(0xffffffffffff),
+    UINT64_C(0xffffffffffffff), UINT64_C(0xffffffffffffffff)
+};
+
+/* The cache entry for name s[0..n) and its key; NULL when the name is
+ * not cached (longer than 16 bytes, or too near the end of the buffer to
+ * read 16 bytes). */
+static inline ncache *cache_slot(parser *ps, const char *s, size_t n,
+                                 uint64_t *x, uint64_t *y)
+{
+    size_t nx = n < 8 ? n : 8;
+    if (n > 16 || ps->end - s < 16)
+        return NULL;
+    /* the key is the name's bytes themselves, in memory order */
+    *x = fnli_paths_load(s) & low_bytes[nx];
+    *y = fnli_paths_load(s + 8) & low_bytes[n - nx];
+    return &ps->cache[((*x * UINT64_C(0x9e3779b97f4a7c15)) ^
+                       (*y * UINT64_C(0xc2b2ae3d27d4eb4f)) ^ n) >> 55];
+}
+
+/* The id of a name already in the cache (which holds only interned
+ * names, so a hit changes nothing), else FNLI_NONE. */
+static inline uint32_t cached_id(parser *ps, const char *s, size_t n)
+{
+    uint64_t x, y;
+    const ncache *c = cache_slot(ps, s, n, &x, &y);
+    if (c != NULL && c->n == n && c->x == x && c->y == y)
+        return c->id;
+    return FNLI_NONE;
+}
+
 static int name_id(parser *ps, const char *s, size_t n, uint32_t *id)
 {
-    uint64_t x, y = 0;
-    ncache *c;
+    uint64_t x = 0, y = 0;
+    ncache *c = cache_slot(ps, s, n, &x, &y);
     int rc;
-    if (n > 16 || ps->end - s < 16)
-        return intern_slow(ps, s, n, id);
-    memcpy(&x, s, 8);
-    if (n < 8) {
-        x &= (UINT64_C(1) << (8 * n)) - 1;
-    } else if (n > 8) {
-        memcpy(&y, s + 8, 8);
-        if (n < 16)
-            y &= (UINT64_C(1) << (8 * (n - 8))) - 1;
-    }
-    c = &ps->cache[((x * UINT64_C(0x9e3779b97f4a7c15)) ^
-                    (y * UINT64_C(0xc2b2ae3d27d4eb4f)) ^ n) >> 55];
-    if (c->n == n && c->x == x && c->y == y) {
+    if (c != NULL && c->n == n && c->x == x && c->y == y) {
         *id = c->id;
         return FNL_OK;
     }
     rc = intern_slow(ps, s, n, id);
-    if (rc == FNL_OK) {
+    if (rc == FNL_OK && c != NULL) {
         c->x = x;
         c->y = y;
         c->n = (uint32_t)n;
@@ -443,23 +497,19 @@ static int emit(parser *ps, field *fs, const long *colidx)
                     "path is not valid UTF-8");
     s = pf->s;
     e = pf->s + pf->n;
-    while (s <= e) {
+    for (;;) {
+        /* the name is [a, b), the separator after it (if any) at t */
         const char *t = s, *a = s, *b;
-        char sep = ps->sep;
-        const uint64_t ones = UINT64_C(0x0101010101010101);
         while (e - t >= 8) {
-            uint64_t w, x;
+            uint64_t w;
             memcpy(&w, t, 8);
-            x = w ^ (ones * (unsigned char)sep);
-            if (((x - ones) & ~x) & UINT64_C(0x8080808080808080))
+            if (fnli_paths_zero_bytes(w ^ ps->sepw))
                 break;
             t += 8;
         }
-        while (t < e && *t != sep)
+        while (t < e && *t != ps->sep)
             t++;
-        if (t == e)
-            t = NULL;
-        b = t ? t : e;
+        b = t;
         while (a < b && is_space(*a))
             a++;
         while (b > a && is_space(b[-1]))
@@ -481,7 +531,7 @@ static int emit(parser *ps, field *fs, const long *colidx)
                                              : "out of memory");
             n++;
         }
-        if (t == NULL)
+        if (t == e)
             break;
         s = t + 1;
     }
@@ -500,6 +550,273 @@ static int emit(parser *ps, field *fs, const long *colidx)
     return FNL_OK;
 }
 
+/* ---- the general row reader ------------------------------------------ */
+
+/* One row of any form at ps->p (not an empty line), up to its line end. */
+static int row_general(parser *ps, field *f, const long *colidx)
+{
+    long i = 0;
+    uint64_t line = ps->line;
+    int rc;
+    for (;;) {
+        field tmp;
+        rc = read_field(ps, i < ps->nfields ? &f[i] : &tmp);
+        if (rc)
+            return rc;
+        i++;
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        break;
+    }
+    if (i != ps->nfields) {
+        char msg[80];
+        snprintf(msg, sizeof(msg), "expected %ld fields, found %ld",
+                 ps->nfields, i);
+        return fail(ps, FNL_ECORRUPT, line, 1, msg);
+    }
+    return emit(ps, f, colidx);
+}
+
+/* ---- the fast row reader --------------------------------------------- */
+
+/* The end of an unquoted field at p: its ',', CR or LF, or the end. */
+static const char *field_end(const char *p, const char *end)
+{
+    while (end - p >= 8) {
+        uint64_t m = fnli_paths_field_ends(fnli_paths_load(p));
+        if (m)
+            return p + fnli_paths_first(m);
+        p += 8;
+    }
+    while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+        p++;
+    return p;
+}
+
+/* Adds the channel name [a, b), trimmed of spaces and tabs, unless it is
+ * empty, with its id when the name cache knows it (the common case: the
+ * lookup happens while the path is scanned) and FNLI_NONE otherwise.
+ * ROW_GENERAL past FAST_NAMES names. */
+static inline int add_name(parser *ps, const char *a, const char *b, size_t *n)
+{
+    while (a < b && is_space(*a))
+        a++;
+    while (b > a && is_space(b[-1]))
+        b--;
+    if (a == b)
+        return FNL_OK;
+    if (*n == FAST_NAMES)
+        return ROW_GENERAL;
+    ps->names[*n].s = a;
+    ps->names[*n].n = (size_t)(b - a);
+    ps->fast_ids[*n] = cached_id(ps, a, (size_t)(b - a));
+    ps->misses += ps->fast_ids[*n] == FNLI_NONE;
+    (*n)++;
+    return FNL_OK;
+}
+
+/* The path field at *pp: its names into ps->names and their number into
+ * *count; *pp is left on the field's end, *high says whether a byte
+ * >= 0x80 occurs in it.  Eight bytes at a time: one mask of the field's
+ * possible ends, one of separators, and every separator before the end
+ * closes a name -- the loads do not wait for the previous name's end. */
+static int scan_path(parser *ps, const char **pp, size_t *count, int *high)
+{
+    const char *q = *pp, *name = q, *end = ps->end;
+    uint64_t hi = 0;
+    size_t n = 0;
+    for (;;) {
+        uint64_t w, me, ms;
+        if (end - q >= 8) {
+            w = fnli_paths_load(q);
+        } else {
+            /* the last bytes, with a line end put right after them */
+            char tail[8] = { 0 };
+            memcpy(tail, q, (size_t)(end - q));
+            tail[end - q] = '\n';
+            w = fnli_paths_load(tail);
+        }
+        me = fnli_paths_field_ends(w);
+        ms = fnli_paths_zero_bytes(w ^ ps->sepw);
+        if (me) {
+            ms = fnli_paths_before(ms, me);
+            hi |= fnli_paths_before(w & FNLI_HIGHS, me);
+        } else {
+            hi |= w & FNLI_HIGHS;
+        }
+        while (ms) {
+            const char *s = q + fnli_paths_first(ms);
+            if (add_name(ps, name, s, &n))
+                return ROW_GENERAL;
+            name = s + 1;
+            ms &= ms - 1;
+        }
+        if (me) {
+            q += fnli_paths_first(me);
+            if (add_name(ps, name, q, &n))
+                return ROW_GENERAL;
+            *pp = q;
+            *count = n;
+            *high = hi != 0;
+            return FNL_OK;
+        }
+        q += 8;
+    }
+}
+
+/* A value field at p written "123" or "123.45" (at most `decimals`
+ * digits after the point), as quick_number() accepts it: its value into
+ * *out and the field's end returned; an empty field is 0.  NULL for any
+ * other form: the general reader decides. */
+static inline const char *quick_field(const char *p, const char *end,
+                                      uint32_t decimals, uint64_t max,
+                                      uint64_t *out)
+{
+    const char *s = p;
+    uint64_t v = 0;
+    uint32_t frac = 0;
+    while (p < end && (unsigned)(*p - '0') < 10)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    if (p == s) {
+        if (p < end && *p != ',' && *p != '\n' && *p != '\r')
+            return NULL;
+        *out = 0;
+        return p;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        while (p < end && (unsigned)(*p - '0') < 10 && frac < decimals) {
+            v = v * 10 + (uint64_t)(*p++ - '0');
+            frac++;
+        }
+    }
+    if (p < end && *p != ',' && *p != '\n' && *p != '\r')
+        return NULL;
+    /* at most 18 digits once scaled: no overflow above */
+    if ((size_t)(p - s) + decimals > 18)
+        return NULL;
+    for (; frac < decimals; frac++)
+        v *= 10;
+    if (v > max)
+        return NULL;
+    *out = v;
+    return p;
+}
+
+/* A count field at p (total_conversions, total_null) written as digits
+ * only, at most 10 and at most FNLI_MAX_JOURNEY_CONV: its value into *out
+ * and the field's end returned.  An empty field is 0 when empty_ok.  NULL
+ * for any other form: the general reader decides. */
+static inline const char *quick_count(const char *p, const char *end,
+                                      int empty_ok, uint64_t *out)
+{
+    const char *s = p;
+    uint64_t v = 0;
+    while (p < end && (unsigned)(*p - '0') < 10)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    if ((p == s && !empty_ok) || p - s > 10 || v > FNLI_MAX_JOURNEY_CONV ||
+        (p < end && *p != ',' && *p != '\n' && *p != '\r'))
+        return NULL;
+    *out = v;
+    return p;
+}
+
+/* One row at ps->p the fast way.  ROW_GENERAL, with nothing changed and
+ * ps->p where it was, for a row it does not take -- a quoted field, a
+ * number in another form, any error -- up to the point where it starts
+ * looking names up: from there on it fails as emit() does. */
+static int row_fast(parser *ps)
+{
+    const char *p = ps->p, *end = ps->end, *path = NULL, *path_end = NULL;
+    fnli_journey j = FNLI_JOURNEY_INIT;
+    uint64_t conv = 0, nulls = 0, value = 0, col;
+    size_t names = 0, k;
+    long i;
+    int high = 0, rc;
+    ps->misses = 0;
+    for (i = 0;; i++) {
+        if (p < end && *p == '"')
+            return ROW_GENERAL;
+        switch (ps->role[i]) {
+        case ROLE_PATH:
+            path = p;
+            if (scan_path(ps, &p, &names, &high))
+                return ROW_GENERAL;
+            path_end = p;
+            break;
+        case ROLE_CONV:
+            p = quick_count(p, end, 0, &conv);
+            break;
+        case ROLE_NULL:
+            p = quick_count(p, end, 1, &nulls);
+            break;
+        case ROLE_VALUE:
+            p = quick_field(p, end, ps->decimals,
+                            (uint64_t)FNLI_MAX_JOURNEY_VALUE, &value);
+            break;
+        case ROLE_OTHER:
+            p = field_end(p, end);
+            break;
+        default: /* ROLE_STOP: more fields than the header */
+            return ROW_GENERAL;
+        }
+        if (p == NULL)
+            return ROW_GENERAL;
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        break;
+    }
+    if (i + 1 != ps->nfields || names == 0 || (value > 0 && conv == 0) ||
+        (high && !fnli_attr_utf8_ok(path, (size_t)(path_end - path))))
+        return ROW_GENERAL;
+    /* names new to the cache, in row order as emit() interns them */
+    col = (uint64_t)(path - ps->line_start) + 1;
+    for (k = 0; ps->misses && k < names; k++) {
+        if (ps->fast_ids[k] != FNLI_NONE)
+            continue;
+        rc = name_id(ps, ps->names[k].s, ps->names[k].n, &ps->fast_ids[k]);
+        if (rc)
+            return fail(ps, rc, ps->line, col,
+                        rc == FNL_EINVAL ? "bad channel name"
+                                         : "out of memory");
+    }
+    j.groups = ps->fast_ids;
+    j.n = (uint32_t)names;
+    j.conversions = conv;
+    j.nulls = nulls;
+    j.value = (int64_t)value;
+    rc = sink(ps, &j);
+    if (rc)
+        return fail(ps, rc, 0, 0,
+                    rc == FNL_ENOMEM ? "out of memory" : "over a limit");
+    ps->p = p;
+    return FNL_OK;
+}
+
+/* Which column is what, for the fast reader; ROLE_STOP just past the
+ * last.  The fast reader is off for a header of more than FAST_COLS
+ * columns, or when the caller asked for the general reader only. */
+static void set_roles(parser *ps, const long *colidx)
+{
+    static const unsigned char roles[NCOLS] = { ROLE_PATH, ROLE_CONV,
+                                                ROLE_VALUE, ROLE_NULL };
+    int c;
+    ps->fast = !(ps->flags & FNLI_PATHS_GENERAL_ONLY) &&
+               ps->nfields <= FAST_COLS;
+    if (!ps->fast)
+        return;
+    memset(ps->role, ROLE_OTHER, sizeof(ps->role));
+    ps->role[ps->nfields] = ROLE_STOP;
+    for (c = 0; c < NCOLS; c++) {
+        if (colidx[c] >= 0)
+            ps->role[colidx[c]] = roles[c];
+    }
+}
+
 static int parse_rows(parser *ps, const long *colidx, long nfields)
 {
     field fs[64];
@@ -510,38 +827,20 @@ static int parse_rows(parser *ps, const long *colidx, long nfields)
         if (f == NULL)
             return fail(ps, FNL_ENOMEM, 0, 0, "out of memory");
     }
+    ps->nfields = nfields;
+    set_roles(ps, colidx);
     while (ps->p < ps->end) {
-        long i = 0;
-        uint64_t line = ps->line;
         if (*ps->p == '\n' || *ps->p == '\r') {
             eol(ps);
             continue;
         }
-        for (;;) {
-            field tmp;
-            rc = read_field(ps, i < nfields ? &f[i] : &tmp);
-            if (rc)
-                goto out;
-            i++;
-            if (ps->p < ps->end && *ps->p == ',') {
-                ps->p++;
-                continue;
-            }
-            break;
-        }
-        if (i != nfields) {
-            char msg[80];
-            snprintf(msg, sizeof(msg), "expected %ld fields, found %ld",
-                     nfields, i);
-            rc = fail(ps, FNL_ECORRUPT, line, 1, msg);
-            goto out;
-        }
-        rc = emit(ps, f, colidx);
+        rc = ps->fast ? row_fast(ps) : ROW_GENERAL;
+        if (rc == ROW_GENERAL)
+            rc = row_general(ps, f, colidx);
         if (rc)
-            goto out;
+            break;
         eol(ps);
     }
-out:
     if (f != fs)
         fnli_free(ps->mem, f, (size_t)nfields * sizeof(*f));
     return rc;
@@ -556,6 +855,7 @@ static int parse(parser *ps, const char *buf, size_t len,
     ps->end = buf + len;
     ps->line = 1;
     ps->sep = o->separator;
+    ps->sepw = FNLI_ONES * (unsigned char)o->separator;
     ps->err = err;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         ps->p += 3;
@@ -570,8 +870,9 @@ static int parse(parser *ps, const char *buf, size_t len,
     return rc;
 }
 
-int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
-                     const fnl_paths_options *o, fnl_paths_error *err)
+int fnli_paths_parse_flags(fnl_journeys *js, const char *buf, size_t len,
+                           const fnl_paths_options *o, fnl_paths_error *err,
+                           unsigned flags)
 {
     parser *ps = fnli_calloc(&js->mem, 1, sizeof(*ps));
     int rc;
@@ -580,9 +881,16 @@ int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
     ps->js = js;
     ps->mem = &js->mem;
     ps->decimals = o->value_decimals;
+    ps->flags = flags;
     rc = parse(ps, buf, len, o, err);
     fnli_free(&js->mem, ps, sizeof(*ps));
     return rc;
+}
+
+int fnli_paths_parse(fnl_journeys *js, const char *buf, size_t len,
+                     const fnl_paths_options *o, fnl_paths_error *err)
+{
+    return fnli_paths_parse_flags(js, buf, len, o, err, 0);
 }
 
 int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
@@ -600,17 +908,8 @@ int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
     return rc;
 }
 
-FNL_API int fnl_paths_options_init(fnl_paths_options *opts, size_t size)
-{
-    fnl_paths_options d = FNL_PATHS_OPTIONS_INIT;
-    if (opts == NULL || size < sizeof(uint32_t))
-        return FNL_EINVAL;
-    if (size > sizeof(d))
-        size = sizeof(d);
-    d.size = (uint32_t)size;
-    memcpy(opts, &d, size);
-    return FNL_OK;
-}
+FNLI_DEFINE_INIT(fnl_paths_options_init, fnl_paths_options,
+                 FNL_PATHS_OPTIONS_INIT)
 
 static int paths_opts(fnl_paths_options *o, const fnl_paths_options *in)
 {
@@ -706,7 +1005,10 @@ static int file_open(filebuf *fb, fnli_mem *m, const char *filename)
             break;
         }
     }
-    fclose(fp);
+    /* a read-only stream's close fails only when the system reports an
+     * error it deferred (NFS and the like): the bytes are then suspect */
+    if (fclose(fp) != 0 && rc == FNL_OK)
+        rc = FNL_EIO;
     if (rc) {
         fnli_free(m, fb->buf, fb->cap);
         fb->buf = NULL;
