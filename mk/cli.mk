@@ -3,9 +3,10 @@
 # BUILD, MESON and deps.
 #
 #   make demo            build, run the tool on examples/data/sample, print
+#                        lifecycle stages (the built-in stage machine) +
 #                        deals + funnel + velocity + cohorts + time to
 #                        convert + attribution + ROI + top-scored contacts,
-#                        write an HTML report (six SVG charts)
+#                        write an HTML report (seven SVG charts)
 #   make test-cli-html   render that report in headless Chromium (installed
 #                        through apt-get when missing) and check the page
 #

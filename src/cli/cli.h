@@ -20,6 +20,9 @@
  *   report.c    the `report` subcommand: sections collected into tables
  *   html.c      the self-contained HTML report with SVG charts
  *   show.c      `show contact`, `stats`
+ *   stages.c    the lifecycle stage machine (--stages FILE or the built-in
+ *               default): attached before the import, ticked to --now
+ *               after it; a contact's stage and history; stage counts
  */
 #ifndef FNL_CLI_H
 #define FNL_CLI_H
@@ -64,6 +67,9 @@ void cli_buf_html(cli_buf *b, const char *s);
 void *cli_xmalloc(size_t n);
 void *cli_xrealloc(void *p, size_t n);
 char *cli_xstrdup(const char *s);
+/* A whole file ("-": stdin), NUL-terminated, of at most `max` bytes (*len:
+ * its length); NULL when it cannot be read or is larger. */
+char *cli_read_file(const char *path, size_t max, size_t *len);
 
 /* ---- text helpers ------------------------------------------------------- */
 
@@ -221,6 +227,7 @@ typedef enum cli_kind {
     KIND_DEALS,
     KIND_COSTS,
     KIND_ACCOUNTS,
+    KIND_EVENTS,       /* host events for the stage machine (--events) */
     KIND_COUNT
 } cli_kind;
 
@@ -267,6 +274,9 @@ typedef struct cli_opts {
     int strict;
     int64_t now;             /* fixed engine clock; INT64_MIN: system */
     const char *default_country_code;
+    /* stage machine */
+    const char *stages;      /* --stages FILE; NULL: the built-in machine */
+    int no_stages;           /* --no-stages */
     /* output */
     int format; /* cli_format */
     const char *html;
@@ -320,11 +330,22 @@ typedef struct cli_session {
     /* warnings collected while importing, printed once */
     char **warnings;
     size_t nwarnings;
-    /* the scoring model attached after the import (score.c) */
+    /* the scoring model (score.c): attached after the import, or before
+     * it when a stage machine runs (its guards read scores) */
     char *model_name;
     char *model_source;     /* the file, or "built-in" */
+    /* the stage machine (stages.c): the one the engine runs, as parsed by
+     * the tool (names, ranks); NULL when none is attached */
+    fnl_machine *machine;
+    char *machine_source;   /* the file, or "built-in" */
+    int machine_stored;     /* 1: --store held a machine already (kept) */
+    uint64_t stage_mismatches; /* contacts whose stage the stored machine
+                                  names otherwise than `machine` */
 } cli_session;
 
+/* The allocator of the engine, models and machines: NULL (libc), except in
+ * the fault-injection build (funnelcore-fault, session.c). */
+const fnl_allocator *cli_allocator(void);
 /* Open the store (--store) and the engine.  CLI exit code. */
 int cli_session_open(cli_session *s, const cli_opts *o);
 void cli_session_close(cli_session *s);
@@ -339,13 +360,17 @@ void cli_import_summary(const cli_session *s, FILE *out);
 /* Import summary as a JSON array. */
 void cli_import_json(const cli_session *s, cli_buf *b);
 
-/* Deal dimensions (product, manager, region, ...): the deal API carries no
- * attributes yet, so the CLI keeps the extra columns of deal rows itself.
- * STOPGAP until deals have attributes in the library. */
+/* Deal dimensions (product, manager, region, ...): the names of the kept
+ * columns of deal rows, which the import stores as deal attributes, or,
+ * joined on the owner column, as owner-record attributes; the report groups
+ * by them with FNL_DEAL_BY_ATTR / FNL_DEAL_BY_OWNER_ATTR. */
 size_t cli_dims_count(const cli_dims *d);
+/* The column's name (as --group-by names it). */
 const char *cli_dims_name(const cli_dims *d, size_t i);
-/* The value of dimension i of a deal (by its id string), or NULL. */
-const char *cli_dims_get(const cli_dims *d, const char *deal, size_t i);
+/* Its attribute name in the library. */
+const char *cli_dims_attr(const cli_dims *d, size_t i);
+/* 1: an attribute of the deal owner's record; 0: of the deal. */
+int cli_dims_is_owner(const cli_dims *d, size_t i);
 void cli_dims_free(cli_dims *d);
 
 /* ---- attribution results shared by attribute, report and html ----------- */
@@ -414,6 +439,45 @@ void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b);
 void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
                             int money_decimals);
 
+/* ---- stage machine (stages.c) ------------------------------------------- */
+
+/* Does this invocation run a stage machine?  --stages FILE, --events F, and
+ * the commands that show stages (show, report; import with --store) do,
+ * unless --no-stages. */
+int cli_stages_wanted(const cli_opts *o);
+/* Parse --stages FILE (or take the built-in machine) into s->machine.
+ * Called before the store is opened; CLI exit code (2 for a bad machine
+ * file, errors printed as FILE:LINE:COLUMN: message). */
+int cli_stages_load(cli_session *s);
+/* Attach s->machine (after the scoring model, before the import), unless
+ * --store holds a machine already.  CLI exit code. */
+int cli_stages_attach(cli_session *s);
+/* After the import: fire the stage timers due by --now (fnl_engine_tick).
+ * CLI exit code. */
+int cli_stages_tick(cli_session *s);
+/* The report's "stages" section: per stage (funnel stages in rank order,
+ * then side stages) the contacts in it now, and from
+ * fnl_report_stage_funnel (cumulative) those that reached it, the
+ * conversion to the next funnel stage and its velocity.  NULL without a
+ * machine, when canceled, or with *failed set when the library report
+ * failed (the message is printed). */
+cli_table *cli_stage_table(cli_session *s, int *failed);
+/* One contact's stage and history: JSON object (null without a machine),
+ * or the "Stage" and "Stage history" tables (NULL without a machine). */
+void cli_stage_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b);
+cli_table *cli_stage_contact_table(cli_session *s, fnl_contact_id id);
+cli_table *cli_stage_history_table(cli_session *s, fnl_contact_id id);
+/* The contact's current stage name (borrowed until the next mutating call)
+ * or NULL. */
+const char *cli_stage_of(cli_session *s, fnl_contact_id id);
+/* The contact's history, oldest first (malloc'ed; NULL and *n 0 when
+ * none). */
+fnl_stage_record *cli_stage_history(cli_session *s, fnl_contact_id id,
+                                    size_t *n);
+/* "transition", "passed", "assign", "breach"; "start", "touch", ... */
+const char *cli_stage_record_name(uint32_t kind);
+const char *cli_stage_cause_name(uint32_t cause);
+
 /* ---- library reports as tables (libreport.c) ---------------------------- */
 
 /* A fnl_report as a cli_table: label columns become text (null: "(none)"),
@@ -443,6 +507,7 @@ typedef struct cli_report {
     /* chart data */
     cli_table *funnel;      /* step, count */
     cli_table *stages;      /* stage, status, deals, amount */
+    cli_table *lifecycle;   /* stage machine: stage, rank, current, reached */
     cli_table *deals;       /* summary (one row) */
     cli_table *attribution; /* key, model columns */
     cli_attr_set *attr;     /* borrowed: results behind `attribution` */

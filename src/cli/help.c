@@ -14,10 +14,12 @@ static const char main_help[] =
 "  import      read CSV files, check them and print what was imported\n"
 "  attribute   multi-touch attribution over a paths file or imported data\n"
 "  show        show contact KIND VALUE: keys, attributes, tags, account,\n"
-"              deals and timeline of one contact\n"
+"              deals, score, lifecycle stage with its history, and\n"
+"              timeline of one contact\n"
 "  stats       engine counters after an import\n"
-"  report      deals, velocity, cohorts, time to convert, attribution,\n"
-"              ROI and top-scored contacts (--html FILE)\n"
+"  report      lifecycle stages, deals, velocity, cohorts, time to\n"
+"              convert, attribution, ROI and top-scored contacts\n"
+"              (--html FILE)\n"
 "  score       contacts by lead score: grade, band, A1..D4 cell\n"
 "  help CMD    the options of one command\n"
 "\n"
@@ -39,7 +41,26 @@ static const char main_help[] =
 "  --model FILE               scoring model (text format of docs/scoring.md;\n"
 "                             default: the built-in model, docs/cli.md);\n"
 "                             also --scoring-model FILE\n"
-"  --stages FILE              stage-machine file: not yet available\n"
+"\n";
+
+/* (two strings: C99 compilers need support only 4095 bytes in one) */
+static const char main_help2[] =
+"Lifecycle stages (import, show, report, score):\n"
+"  --stages FILE              stage machine (text format of docs/stages.md;\n"
+"                             default: the built-in waterfall inquiry > mql\n"
+"                             > sal > sql > opportunity > customer, with\n"
+"                             nurture, recycled, disqualified)\n"
+"  --events FILE              host events CSV: identity keys, event\n"
+"                             (sales_accept, sales_reject, disqualify, ...),\n"
+"                             reason, time; sent in time order with the\n"
+"                             touches and deals\n"
+"  --no-stages                run no stage machine\n"
+"  show and report run the built-in machine unless --stages or\n"
+"  --no-stages; import runs it with --store (the store keeps it); score\n"
+"  only with --stages or --events.  The machine and the scoring model are\n"
+"  attached before the import, and the clock is ticked to --now after it,\n"
+"  so idle transitions and SLA deadlines due by then have fired.  A bad\n"
+"  machine file is reported as FILE:LINE:COLUMN and exits 2.\n"
 "\n"
 "Output:\n"
 "  -f, --format text|json|csv   (default text: aligned tables)\n"
@@ -78,11 +99,14 @@ static const char import_help[] =
 "  touches   time, identity keys, account, channel, campaign, content,\n"
 "            type, url (UTM parsed), referrer, utm_*, value\n"
 "  contacts  identity keys, account, owner, role, tags (a;b), source, time\n"
+"            (without a time, while a stage machine runs: the contact's\n"
+"            first touch, else the earliest touch)\n"
 "  deals     deal_id, account, contact (or identity keys), role, amount,\n"
 "            currency, created, closed, status (open/won/lost), stage, owner\n"
 "  costs     channel, campaign, region, start + end (or quarter 2025-Q1,\n"
 "            or month 2025-03), amount, currency\n"
 "  accounts  account, domain (a;b), owner; the rest are attributes\n"
+"  events    (--events) identity keys, event, reason, time\n"
 "Identity keys: email, phone, wechat_id, wecom_id, cookie_id, device_id,\n"
 "crm_id, plus --key-columns a,b.\n"
 "\n"
@@ -94,6 +118,8 @@ static const char import_help[] =
 "            (a join on the account column sets account attributes; keys\n"
 "            match exactly, else ignoring case, spaces and punctuation)\n"
 "  --date-format %d-%m-%y   --amount-scale 100   --strict\n"
+"  --stages FILE, --no-stages, --events FILE   (see funnelcore --help);\n"
+"            with --store the machine is journaled with the data\n"
 "  --format json: the import summary as JSON\n";
 
 static const char attribute_help[] =
@@ -139,13 +165,16 @@ static const char attribute_help[] =
 
 static const char show_help[] =
 "usage: funnelcore show contact KIND VALUE --touches F [--contacts F] ...\n"
-"                               [--model FILE]\n"
+"                               [--model FILE] [--stages FILE] [--events F]\n"
 "\n"
 "One contact found by an identity key (e.g. `show contact email\n"
 "ana@acme.com`): its keys, attributes, tags, owner, role, account,\n"
 "deals, its score under the scoring model (fit, engagement, grade, band,\n"
-"cell, key events, thresholds) with one explanation row per rule, and\n"
-"its touches in time order.  --format json for a JSON object.\n";
+"cell, key events, thresholds) with one explanation row per rule, its\n"
+"lifecycle stage (entered, owner, stages reached) with its history\n"
+"(transitions, stages passed, assignments, SLA breaches), and its\n"
+"touches in time order.  --format json for a JSON object; --format csv\n"
+"for the touches and the stage history in one time-ordered table.\n";
 
 static const char score_help[] =
 "usage: funnelcore score --contacts F --touches F ... [--model FILE]\n"
@@ -156,7 +185,8 @@ static const char score_help[] =
 "contacts and list the top N (default 20) by score, with fit, engagement,\n"
 "grade, A1..D4 cell, key events fired and thresholds met, and the number\n"
 "of contacts per cell.  Scores are read at --now.  --format csv: the top\n"
-"contacts only.\n";
+"contacts only.  With --stages FILE (or --events F) a stage machine runs\n"
+"and the top contacts get a `stage` column.\n";
 
 static const char stats_help[] =
 "usage: funnelcore stats --touches F ... [--format json]\n"
@@ -168,7 +198,9 @@ static const char report_help[] =
 "usage: funnelcore report --deals F [--touches F] [--costs F] ...\n"
 "                         [--format text|json|csv] [--html FILE]\n"
 "\n"
-"Sections: overview (engine counters), deals (count, won, lost, open,\n"
+"Sections: overview (engine counters), lifecycle stages (contacts in\n"
+"each stage now, and that reached it: the built-in machine, or\n"
+"--stages FILE; --no-stages for none), deals (count, won, lost, open,\n"
 "win rate, won amount, pipeline, average won deal, median and p90 days to\n"
 "win, forecast), funnel, deals by stage, by owner and by each --group-by\n"
 "dimension, cohorts by month created, time to convert (Kaplan-Meier curve,\n"
@@ -195,7 +227,11 @@ static const char report_help[] =
 "--format json: one object, schema in docs/cli.md; --format csv: rows of\n"
 "section,key,metric,value.\n";
 
-void cli_help_main(FILE *out) { fputs(main_help, out); }
+void cli_help_main(FILE *out)
+{
+    fputs(main_help, out);
+    fputs(main_help2, out);
+}
 
 int cli_help_cmd(const char *cmd, FILE *out)
 {

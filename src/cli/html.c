@@ -4,6 +4,10 @@
  * chart-funnel, chart-stages, chart-attribution, chart-roi,
  * chart-velocity (days to win per owner: median bar, p90 tick) and
  * chart-survival (the Kaplan-Meier share of deals won by day N).
+ * chart-stages shows the lifecycle stage funnel (contacts that reached
+ * each stage, and those in it now) when a stage machine ran, and the deals
+ * by their stage column are then chart-deal-stages; without a machine
+ * chart-stages is the deals by stage.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -141,17 +145,18 @@ static void funnel_svg(const cli_table *f, cli_buf *b)
     cli_buf_puts(b, "</svg>");
 }
 
-/* Stages: horizontal bars coloured by status. */
-static void stages_svg(const cli_table *t, cli_buf *b)
+/* Deals by stage: horizontal bars coloured by status.  id: chart-stages,
+ * or chart-deal-stages when the lifecycle funnel takes that id. */
+static void stages_svg(const cli_table *t, const char *id, cli_buf *b)
 {
     const double W = 540, row = 30, left = 150;
     double H = row * (double)t->nrows + 10, max = 1;
     for (size_t r = 0; r < t->nrows; r++)
         if (cell_num(&t->cells[r * t->ncols + 2]) > max)
             max = cell_num(&t->cells[r * t->ncols + 2]);
-    cli_buf_printf(b, "<svg id=\"chart-stages\" viewBox=\"0 0 %.0f %.0f\" "
+    cli_buf_printf(b, "<svg id=\"%s\" viewBox=\"0 0 %.0f %.0f\" "
                    "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-                   "aria-label=\"Deals by stage\">", W, H, W, H);
+                   "aria-label=\"Deals by stage\">", id, W, H, W, H);
     for (size_t r = 0; r < t->nrows; r++) {
         const cli_cell *c = &t->cells[r * t->ncols];
         const char *st = c[1].s ? c[1].s : "open";
@@ -169,6 +174,63 @@ static void stages_svg(const cli_table *t, cli_buf *b)
         cli_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">",
                        left + w + 6, y + row / 2 + 1);
         short_num(v, b);
+        cli_buf_puts(b, "</text>");
+    }
+    cli_buf_puts(b, "</svg>");
+}
+
+/* Lifecycle stages: per stage, a bar for the contacts that reached it
+ * (funnel stages blue, side stages grey) and, inside it, one for those in
+ * it now (orange); the label gives both and the rate from the previous
+ * funnel stage. */
+static void lifecycle_svg(const cli_table *t, cli_buf *b)
+{
+    const double W = 540, row = 30, left = 110, top = 26;
+    int kr = cli_table_col(t, "reached"), kc = cli_table_col(t, "current");
+    int kk = cli_table_col(t, "rank"), kv = cli_table_col(t, "conversion");
+    double H = top + row * (double)t->nrows + 8, max = 1;
+    for (size_t r = 0; r < t->nrows; r++)
+        if (kr >= 0 && cell_num(&t->cells[r * t->ncols + kr]) > max)
+            max = cell_num(&t->cells[r * t->ncols + kr]);
+    cli_buf_printf(b, "<svg id=\"chart-stages\" viewBox=\"0 0 %.0f %.0f\" "
+                   "width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+                   "aria-label=\"Lifecycle stages\">", W, H, W, H);
+    cli_buf_printf(b, "<rect x=\"%.0f\" y=\"4\" width=\"12\" height=\"12\" "
+                   "fill=\"#2f6fde\"/><text x=\"%.0f\" y=\"15\" "
+                   "font-size=\"12\">reached</text><rect x=\"%.0f\" "
+                   "y=\"4\" width=\"12\" height=\"12\" fill=\"#f28c28\"/>"
+                   "<text x=\"%.0f\" y=\"15\" font-size=\"12\">in the "
+                   "stage now</text>", left, left + 17, left + 90, left + 107);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const cli_cell *c = &t->cells[r * t->ncols];
+        double reached = kr >= 0 ? cell_num(&c[kr]) : 0;
+        double now = kc >= 0 ? cell_num(&c[kc]) : 0;
+        int side = kk >= 0 && cell_num(&c[kk]) == 0;
+        double y = top + row * (double)r;
+        double w = (W - left - 120) * reached / max;
+        double wn = (W - left - 120) * now / max;
+        cli_buf_printf(b, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"13\">", left - 8, y + row / 2 + 1);
+        cli_buf_html(b, c[0].s ? c[0].s : "");
+        cli_buf_printf(b, "</text><rect class=\"bar\" x=\"%.0f\" "
+                       "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"3\" "
+                       "fill=\"%s\"><title>", left, y + 4, w > 1 ? w : 1,
+                       row - 10, side ? "#7f7f7f" : "#2f6fde");
+        cli_buf_html(b, c[0].s ? c[0].s : "");
+        cli_buf_printf(b, ": %.0f reached, %.0f now</title></rect>", reached,
+                       now);
+        if (now > 0)
+            cli_buf_printf(b, "<rect class=\"now\" x=\"%.0f\" y=\"%.1f\" "
+                           "width=\"%.1f\" height=\"%.1f\" "
+                           "fill=\"#f28c28\"/>", left, y + row / 2 - 1,
+                           wn > 1 ? wn : 1, (row - 10) / 2);
+        cli_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">",
+                       left + (w > 1 ? w : 1) + 6, y + row / 2 + 1);
+        short_num(reached, b);
+        cli_buf_puts(b, " / now ");
+        short_num(now, b);
+        if (kv >= 0 && c[kv].type == CELL_RATIO)
+            cli_buf_printf(b, " · %.0f%%", c[kv].d * 100);
         cli_buf_puts(b, "</text>");
     }
     cli_buf_puts(b, "</svg>");
@@ -477,12 +539,33 @@ int cli_html_write(const cli_report *r, const char *path)
         kpis(r, &b);
         cli_buf_puts(&b, "</section>\n");
     }
-    if (r->funnel && r->stages) {
+    if (r->lifecycle) {
+        /* the deal funnel beside the lifecycle funnel; the deals by stage
+         * beside the lifecycle table */
+        cli_buf_puts(&b, "<section id=\"funnel\"><h2>Funnel</h2><div "
+                         "class=\"grid\"><div>");
+        if (r->funnel)
+            funnel_svg(r->funnel, &b);
+        cli_buf_puts(&b, "</div><div>");
+        lifecycle_svg(r->lifecycle, &b);
+        cli_buf_puts(&b, "</div>");
+        if (r->stages) {
+            cli_buf_puts(&b, "<div>");
+            stages_svg(r->stages, "chart-deal-stages", &b);
+            cli_buf_puts(&b, "</div>");
+        }
+        cli_buf_puts(&b, "<div>");
+        table_html(r->lifecycle, r->money_decimals, &b);
+        cli_buf_puts(&b, "</div></div>");
+        if (r->stages)
+            table_html(r->stages, r->money_decimals, &b);
+        cli_buf_puts(&b, "</section>\n");
+    } else if (r->funnel && r->stages) {
         cli_buf_puts(&b, "<section id=\"funnel\"><h2>Funnel</h2><div "
                          "class=\"grid\"><div>");
         funnel_svg(r->funnel, &b);
         cli_buf_puts(&b, "</div><div>");
-        stages_svg(r->stages, &b);
+        stages_svg(r->stages, "chart-stages", &b);
         cli_buf_puts(&b, "</div></div>");
         table_html(r->stages, r->money_decimals, &b);
         cli_buf_puts(&b, "</section>\n");
@@ -518,7 +601,8 @@ int cli_html_write(const cli_report *r, const char *path)
     }
     for (size_t i = 0; i < r->ntables; i++) {
         const cli_table *t = r->tables[i];
-        if (t == r->funnel || t == r->stages || t == r->attribution ||
+        if (t == r->funnel || t == r->stages || t == r->lifecycle ||
+            t == r->attribution ||
             t == r->roi || t == r->deals || t == r->by_owner ||
             t == r->ttc || t == r->curve)
             continue;

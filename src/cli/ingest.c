@@ -5,11 +5,15 @@
  * --join table keyed on one of its columns) is matched against the
  * canonical fields of its kind (--map first, then the field's own name,
  * then a few aliases); every other column is kept: as contact or account
- * attributes, or as deal dimensions.  Each row is then read through the
- * plan: trimmed, value-mapped (--values), parsed (dates, amounts) and sent
- * to the library.  Touches go in batches (fnl_touch_add_batch); a batch
- * the library refuses is replayed touch by touch so that only the bad rows
- * are reported and skipped.
+ * attributes, as deal attributes (fnl_deal_update.attrs), or, for a deals
+ * file's --join table keyed on its owner column (sales_agent -> manager,
+ * office), as attributes of the owner's record (fnl_owner_upsert).  The
+ * names of the deal and owner attributes are kept (cli_dims) so that
+ * `report --group-by` knows which grouping each is.  Each row is then read
+ * through the plan: trimmed, value-mapped (--values), parsed (dates,
+ * amounts) and sent to the library.  Touches go in batches
+ * (fnl_touch_add_batch); a batch the library refuses is replayed touch by
+ * touch so that only the bad rows are reported and skipped.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -31,6 +35,8 @@ enum {
     F_ACCOUNT, F_VALUE, F_OWNER, F_ROLE, F_TAGS, F_SOURCE, F_DEAL_ID,
     F_CONTACT, F_AMOUNT, F_CURRENCY, F_CREATED, F_CLOSED, F_STATUS, F_STAGE,
     F_REGION, F_START, F_END, F_QUARTER, F_MONTH, F_DOMAIN,
+    F_EVENT, F_REASON,
+    F_BY,
     F_COUNT
 };
 
@@ -40,6 +46,8 @@ static const char *const field_names[F_COUNT] = {
     "account", "value", "owner", "role", "tags", "source", "deal_id",
     "contact", "amount", "currency", "created", "closed", "status", "stage",
     "region", "start", "end", "quarter", "month", "domain",
+    "event", "reason",
+    "by",
 };
 
 /* Aliases tried after the canonical name ("|"-separated). */
@@ -54,13 +62,16 @@ static const char *const field_aliases[F_COUNT] = {
     [F_START] = "period_start",
     [F_END] = "period_end",
     [F_DOMAIN] = "domains|website",
+    /* who made a touch: CRM activity exports name it so */
+    [F_BY] = "touched_by|made_by|performed_by|sales_rep|rep",
 };
 
 /* Which fields each kind reads. */
 static const int kind_fields[KIND_COUNT][F_COUNT + 1] = {
     [KIND_TOUCHES] = {F_TIME, F_TYPE, F_CHANNEL, F_CAMPAIGN, F_CONTENT, F_URL,
                       F_REFERRER, F_UTM_SOURCE, F_UTM_MEDIUM, F_UTM_CAMPAIGN,
-                      F_UTM_TERM, F_UTM_CONTENT, F_ACCOUNT, F_VALUE, -1},
+                      F_UTM_TERM, F_UTM_CONTENT, F_ACCOUNT, F_VALUE, F_BY,
+                      -1},
     [KIND_CONTACTS] = {F_TIME, F_ACCOUNT, F_OWNER, F_ROLE, F_TAGS, F_SOURCE,
                        -1},
     [KIND_DEALS] = {F_DEAL_ID, F_ACCOUNT, F_CONTACT, F_ROLE, F_AMOUNT,
@@ -69,6 +80,7 @@ static const int kind_fields[KIND_COUNT][F_COUNT + 1] = {
     [KIND_COSTS] = {F_CHANNEL, F_CAMPAIGN, F_REGION, F_START, F_END,
                     F_QUARTER, F_MONTH, F_AMOUNT, F_CURRENCY, -1},
     [KIND_ACCOUNTS] = {F_ACCOUNT, F_DOMAIN, F_OWNER, F_SOURCE, -1},
+    [KIND_EVENTS] = {F_TIME, F_EVENT, F_REASON, -1},
 };
 
 /* Kinds whose rows carry identity keys. */
@@ -77,7 +89,7 @@ static const char *const default_key_kinds[] = {
     "crm_id", NULL};
 
 static const char *const kind_names[KIND_COUNT] = {
-    "touches", "contacts", "deals", "costs", "accounts"};
+    "touches", "contacts", "deals", "costs", "accounts", "events"};
 
 /* Per-kind counters of cli_file_report.notes, with their labels. */
 static const char *const note_labels[KIND_COUNT][8] = {
@@ -87,6 +99,8 @@ static const char *const note_labels[KIND_COUNT][8] = {
                     "without an account", "unknown role: 'other' was used",
                     "open, without a close date"},
     [KIND_CONTACTS] = {"unknown role: 'other' was used"},
+    [KIND_EVENTS] = {"sent after the import: their contact did not exist "
+                     "yet at their time"},
 };
 
 /* ---- join tables -------------------------------------------------------- */
@@ -108,17 +122,13 @@ typedef struct jtable {
     int loaded, failed;
 } jtable;
 
-/* ---- deal dimensions (stopgap, see cli.h) ------------------------------- */
+/* ---- deal and owner attribute names (see cli.h) ------------------------ */
 
 struct cli_dims {
     size_t ndims;
-    char *names[MAX_DIMS];
-    cli_strmap deals;    /* deal id -> row */
-    size_t nrows, rcap;
-    uint32_t *vals;      /* nrows x MAX_DIMS value ids + 1; 0 none */
-    cli_strmap values;   /* value -> id */
-    char **value_text;
-    size_t nvalues;
+    char *names[MAX_DIMS];  /* the column's (lower-case) name */
+    char *attrs[MAX_DIMS];  /* its attribute name (sanitised) */
+    int owner[MAX_DIMS];    /* 1: an owner attribute, 0: a deal attribute */
 };
 
 size_t cli_dims_count(const cli_dims *d) { return d ? d->ndims : 0; }
@@ -128,31 +138,29 @@ const char *cli_dims_name(const cli_dims *d, size_t i)
     return d && i < d->ndims ? d->names[i] : NULL;
 }
 
-const char *cli_dims_get(const cli_dims *d, const char *deal, size_t i)
+const char *cli_dims_attr(const cli_dims *d, size_t i)
 {
-    uint32_t row, v;
-    if (d == NULL || i >= d->ndims || !cli_strmap_get(&d->deals, deal, &row))
-        return NULL;
-    v = d->vals[(size_t)row * MAX_DIMS + i];
-    return v ? d->value_text[v - 1] : NULL;
+    return d && i < d->ndims ? d->attrs[i] : NULL;
+}
+
+int cli_dims_is_owner(const cli_dims *d, size_t i)
+{
+    return d && i < d->ndims ? d->owner[i] : 0;
 }
 
 void cli_dims_free(cli_dims *d)
 {
     if (d == NULL)
         return;
-    for (size_t i = 0; i < d->ndims; i++)
+    for (size_t i = 0; i < d->ndims; i++) {
         free(d->names[i]);
-    for (size_t i = 0; i < d->nvalues; i++)
-        free(d->value_text[i]);
-    free(d->value_text);
-    free(d->vals);
-    cli_strmap_free(&d->deals);
-    cli_strmap_free(&d->values);
+        free(d->attrs[i]);
+    }
     free(d);
 }
 
-static int dims_index(cli_dims *d, const char *name)
+static int dims_index(cli_dims *d, const char *name, const char *attr,
+                      int owner)
 {
     for (size_t i = 0; i < d->ndims; i++)
         if (strcmp(d->names[i], name) == 0)
@@ -160,34 +168,47 @@ static int dims_index(cli_dims *d, const char *name)
     if (d->ndims == MAX_DIMS)
         return -1;
     d->names[d->ndims] = cli_xstrdup(name);
+    d->attrs[d->ndims] = cli_xstrdup(attr);
+    d->owner[d->ndims] = owner;
     return (int)d->ndims++;
 }
 
-static void dims_set(cli_dims *d, const char *deal, int dim, const char *val)
-{
-    uint32_t row, vid;
-    if (!cli_strmap_get(&d->deals, deal, &row)) {
-        if (d->nrows == d->rcap) {
-            d->rcap = d->rcap ? d->rcap * 2 : 1024;
-            d->vals = cli_xrealloc(d->vals,
-                                   d->rcap * MAX_DIMS * sizeof(uint32_t));
-        }
-        row = (uint32_t)d->nrows++;
-        memset(d->vals + (size_t)row * MAX_DIMS, 0,
-               MAX_DIMS * sizeof(uint32_t));
-        cli_strmap_put(&d->deals, deal, row);
-    }
-    if (!cli_strmap_get(&d->values, val, &vid)) {
-        d->value_text = cli_xrealloc(d->value_text,
-                                     (d->nvalues + 1) * sizeof(char *));
-        d->value_text[d->nvalues] = cli_xstrdup(val);
-        vid = (uint32_t)d->nvalues++;
-        cli_strmap_put(&d->values, val, vid);
-    }
-    d->vals[(size_t)row * MAX_DIMS + (size_t)dim] = vid + 1;
-}
-
 /* ---- one import run ----------------------------------------------------- */
+
+/* A host event of an --events file, held until the import reaches its
+ * time (see "host events" below). */
+typedef struct pevent {
+    int64_t key;            /* sort key: the time; INT64_MAX for none */
+    int64_t time;           /* FNL_TIME_NOW when the row has none */
+    uint64_t seq;           /* file order, to keep the sort stable */
+    uint64_t kline, kcol;   /* where its first identity key is */
+    uint64_t eline, ecol;   /* where its event is */
+    size_t file;            /* index into the session's files */
+    size_t key0, nkeys;     /* into the key arrays below */
+    size_t event, reason;   /* offset + 1 into text; 0: none */
+} pevent;
+
+typedef struct events {
+    pevent *v;
+    size_t n, cap, next;
+    size_t *late;           /* events whose contact did not exist yet */
+    size_t nlate;
+    cli_buf text;
+    const char **kinds;
+    size_t *vals;           /* offsets into text */
+    size_t nk, kcap;
+} events;
+
+/* The first time each identity key appears in the touches files, for
+ * contacts rows without a time when a stage machine runs (see
+ * "first seen" below). */
+typedef struct seen {
+    int done;
+    cli_strmap map;         /* "kind\x1fvalue" -> index into t */
+    int64_t *t;
+    size_t n, cap;
+    int64_t min;            /* the earliest touch; INT64_MAX: none */
+} seen;
 
 typedef struct ingest {
     cli_session *s;
@@ -195,8 +216,11 @@ typedef struct ingest {
     jtable *joins;
     size_t njoins;
     cli_strmap accounts_done; /* accounts whose joined attributes are set */
+    cli_strmap owners_done;   /* owners whose joined attributes are set */
     const char **key_kinds;
     size_t nkey_kinds;
+    events ev;
+    seen first;
 } ingest;
 
 /* The plan for one file. */
@@ -207,9 +231,10 @@ typedef struct plan {
     char **names;          /* lower-case, borrowed or owned (owned[i]) */
     int col[F_COUNT];      /* canonical field -> column, -1 */
     int *keycol;           /* per key kind: column or -1 */
-    int *role;             /* per column: 0 extra, 1 canonical/key, 2 acct */
+    int *role;             /* per column: 0 extra, 1 canonical/key, 2 acct,
+                              3 owner (deals: joined on the owner column) */
     int *vjoin, *vjcol;    /* joined columns: join index, its column */
-    int *dim;              /* deals: dimension index of an extra column */
+    int *dim;              /* deals: cli_dims index of an extra column */
     char **attr_name;      /* sanitised attribute names of extra columns */
     const char **vfield;   /* the name --values uses for each column */
     int *join_row;         /* per join: the matched row for this record */
@@ -489,7 +514,8 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
         }
     }
     p->keycol = cli_xmalloc((g->nkey_kinds + 1) * sizeof(int));
-    if (kind == KIND_TOUCHES || kind == KIND_CONTACTS || kind == KIND_DEALS) {
+    if (kind == KIND_TOUCHES || kind == KIND_CONTACTS || kind == KIND_DEALS ||
+        kind == KIND_EVENTS) {
         for (size_t k = 0; k < g->nkey_kinds; k++) {
             int missing = 0;
             p->keycol[k] = resolve_field(g, p, g->key_kinds[k], NULL, &missing);
@@ -511,6 +537,10 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
             find_col(p, jt->main_col) == p->col[F_ACCOUNT] &&
             kind != KIND_ACCOUNTS)
             p->role[i] = 2;
+        else if (p->role[i] == 0 && kind == KIND_DEALS &&
+                 p->col[F_OWNER] >= 0 &&
+                 find_col(p, jt->main_col) == p->col[F_OWNER])
+            p->role[i] = 3;
     }
     /* required fields */
     {
@@ -527,6 +557,8 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
         else if (kind == KIND_COSTS && p->col[F_START] < 0 &&
                  p->col[F_QUARTER] < 0 && p->col[F_MONTH] < 0)
             need = "start";
+        else if (kind == KIND_EVENTS && p->col[F_EVENT] < 0)
+            need = "event";
         if (need != NULL) {
             const char *src = map_source(o, need);
             fprintf(stderr, "%s:1:1: no '%s' column%s%s%s (columns: ",
@@ -544,10 +576,11 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
             memset(g->s->dims, 0, sizeof(cli_dims));
         }
         for (size_t i = 0; i < p->ncols; i++)
-            if (p->role[i] == 0)
-                p->dim[i] = dims_index(g->s->dims, p->names[i]);
+            if (p->role[i] == 0 || p->role[i] == 3)
+                p->dim[i] = dims_index(g->s->dims, p->names[i],
+                                       p->attr_name[i], p->role[i] == 3);
     }
-    if (kind == KIND_TOUCHES) {
+    if (kind == KIND_TOUCHES || kind == KIND_EVENTS) {
         cli_buf ig = {0};
         for (size_t i = 0; i < p->nfile; i++)
             if (p->role[i] == 0) {
@@ -555,8 +588,9 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
                 cli_buf_puts(&ig, p->names[i]);
             }
         if (ig.len)
-            cli_session_warn(g->s, "%s: columns ignored (touches have no "
-                             "attributes): %s", fr->path, ig.p);
+            cli_session_warn(g->s, "%s: columns ignored (%s have no "
+                             "attributes): %s", fr->path, kind_names[kind],
+                             ig.p);
         cli_buf_free(&ig);
     }
     return 0;
@@ -676,10 +710,12 @@ static size_t get_keys(ingest *g, const row *r, fnl_key *keys)
     return n;
 }
 
-/* Attributes from extra columns (role 0 for contacts/accounts, or role 2 for
- * account attributes of joined tables). */
+/* Attributes from extra columns (role 0 for contacts/accounts/deals, role 2
+ * for account and 3 for owner attributes of joined tables).  Plain decimal
+ * numbers become numbers unless `as_strings` (deal and owner attributes:
+ * reports group by string attributes only). */
 static size_t get_attrs(ingest *g, const row *r, int want_role, fnl_attr *a,
-                        size_t cap)
+                        size_t cap, int as_strings)
 {
     const plan *p = r->p;
     size_t n = 0;
@@ -700,7 +736,8 @@ static size_t get_attrs(ingest *g, const row *r, int want_role, fnl_attr *a,
             char *end;
             if (*q == '-')
                 q++;
-            if (isdigit((unsigned char)*q) && !(q[0] == '0' && isdigit((unsigned char)q[1]))) {
+            if (!as_strings && isdigit((unsigned char)*q) &&
+                !(q[0] == '0' && isdigit((unsigned char)q[1]))) {
                 double d = strtod(v, &end);
                 if (*end == 0 && strpbrk(v, "eEnNxX") == NULL) {
                     a[n].type = FNL_ATTR_NUMBER;
@@ -762,7 +799,7 @@ static int account_attrs(ingest *g, const row *r)
     int rc;
     if (acct == NULL || cli_strmap_get(&g->accounts_done, acct, &dummy))
         return 0;
-    n = get_attrs(g, r, 2, attrs, 64);
+    n = get_attrs(g, r, 2, attrs, 64, 0);
     if (n == 0)
         return 0;
     cli_strmap_put(&g->accounts_done, acct, 1);
@@ -778,14 +815,310 @@ static int account_attrs(ingest *g, const row *r)
     return 0;
 }
 
+/* Joined owner attributes (manager, office), once per owner. */
+static int owner_attrs(ingest *g, const row *r, const char *owner)
+{
+    fnl_attr attrs[64];
+    fnl_owner_update u = FNL_OWNER_UPDATE_INIT;
+    uint32_t dummy;
+    size_t n;
+    int rc;
+    if (owner == NULL || cli_strmap_get(&g->owners_done, owner, &dummy))
+        return 0;
+    n = get_attrs(g, r, 3, attrs, 64, 1);
+    if (n == 0)
+        return 0;
+    u.name = owner;
+    u.attrs = attrs;
+    u.attr_count = n;
+    rc = fnl_owner_upsert(g->s->engine, &u);
+    if (rc != FNL_OK) {
+        /* the groupings by them would be wrong: a row error (exit 1) */
+        char msg[300];
+        snprintf(msg, sizeof(msg), "%s", fnl_errmsg(g->s->engine));
+        row_error(g, r, -1, "owner '%s': joined attributes refused: %s",
+                  owner, msg);
+        return -1;
+    }
+    cli_strmap_put(&g->owners_done, owner, 1);
+    return 0;
+}
+
+/* ---- host events (--events) ----------------------------------------------
+ *
+ * A stage machine reads the rows in the order they arrive, so a host event
+ * (sales_accept on Jan 11) must reach it before the touches that follow it
+ * (a visit on Feb 15), not after the whole touches file.  Events files are
+ * therefore read first and held, sorted by time (file order among equal
+ * times); each is sent (fnl_contact_event) when the import reaches a touch
+ * or a deal (by its created date) with a later time, and the rest after
+ * the last file.  An event whose contact does not exist yet at its turn is
+ * sent after the import, and counted in the file's notes. */
+
+static void event_row(ingest *g, row *r)
+{
+    const plan *p = r->p;
+    events *ev = &g->ev;
+    fnl_key keys[FNL_MAX_KEYS];
+    const char *name = cell(g, r, p->col[F_EVENT]);
+    size_t nk;
+    pevent *e;
+    int64_t t = FNL_TIME_NOW;
+    int rc;
+    if ((rc = get_time(g, r, p->col[F_TIME], &t)) < 0)
+        return;
+    if (name == NULL) {
+        row_error(g, r, p->col[F_EVENT], "empty event");
+        return;
+    }
+    nk = get_keys(g, r, keys);
+    if (nk == 0) {
+        row_error(g, r, -1, "no identity key (columns: %s, ...)",
+                  g->key_kinds[0]);
+        return;
+    }
+    if (ev->n == ev->cap) {
+        ev->cap = ev->cap ? ev->cap * 2 : 256;
+        ev->v = cli_xrealloc(ev->v, ev->cap * sizeof(pevent));
+    }
+    e = &ev->v[ev->n];
+    memset(e, 0, sizeof(*e));
+    e->time = rc == 1 ? FNL_TIME_NOW : t;
+    e->key = rc == 1 ? INT64_MAX : t;
+    e->seq = ev->n;
+    e->file = (size_t)(r->fr - g->s->files);
+    for (size_t k = 0; k < g->nkey_kinds; k++)
+        if (cell(g, r, p->keycol[k]) != NULL) {
+            field_pos(r, p->keycol[k], &e->kline, &e->kcol);
+            break;
+        }
+    field_pos(r, p->col[F_EVENT], &e->eline, &e->ecol);
+    e->event = ev->text.len + 1;
+    cli_buf_add(&ev->text, name, strlen(name) + 1);
+    {
+        const char *why = cell(g, r, p->col[F_REASON]);
+        if (why != NULL) {
+            e->reason = ev->text.len + 1;
+            cli_buf_add(&ev->text, why, strlen(why) + 1);
+        }
+    }
+    if (ev->nk + nk > ev->kcap) {
+        ev->kcap = (ev->kcap + nk) * 2;
+        ev->kinds = cli_xrealloc(ev->kinds, ev->kcap * sizeof(char *));
+        ev->vals = cli_xrealloc(ev->vals, ev->kcap * sizeof(size_t));
+    }
+    e->key0 = ev->nk;
+    e->nkeys = nk;
+    for (size_t k = 0; k < nk; k++) {
+        ev->kinds[ev->nk] = keys[k].kind;
+        ev->vals[ev->nk] = ev->text.len;
+        cli_buf_add(&ev->text, keys[k].value, strlen(keys[k].value) + 1);
+        ev->nk++;
+    }
+    ev->n++;
+}
+
+static int cmp_event(const void *x, const void *y)
+{
+    const pevent *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Send held event i.  last: the import is over (a missing contact is an
+ * error, not a reason to wait). */
+static void event_send(ingest *g, size_t i, int last)
+{
+    events *ev = &g->ev;
+    const pevent *e = &ev->v[i];
+    cli_file_report *fr = &g->s->files[e->file];
+    fnl_engine *eng = g->s->engine;
+    fnl_contact_id id = 0;
+    size_t k;
+    char msg[600];
+    for (k = 0; k < e->nkeys; k++)
+        if (fnl_contact_find(eng, ev->kinds[e->key0 + k],
+                             ev->text.p + ev->vals[e->key0 + k],
+                             &id) == FNL_OK)
+            break;
+    if (k == e->nkeys) {
+        if (!last) {
+            ev->late = cli_xrealloc(ev->late,
+                                    (ev->nlate + 1) * sizeof(size_t));
+            ev->late[ev->nlate++] = i;
+            return;
+        }
+        snprintf(msg, sizeof(msg), "no contact with %s '%.200s'",
+                 ev->kinds[e->key0], ev->text.p + ev->vals[e->key0]);
+        report_error(g, fr, e->kline, e->kcol, msg);
+        return;
+    }
+    if (fnl_contact_event(eng, id, ev->text.p + e->event - 1,
+                          e->reason ? ev->text.p + e->reason - 1 : NULL,
+                          e->time) != FNL_OK) {
+        snprintf(msg, sizeof(msg), "%s", fnl_errmsg(eng));
+        report_error(g, fr, e->eline, e->ecol, msg);
+        return;
+    }
+    fr->imported++;
+    if (last)
+        fr->notes[0]++;
+}
+
+/* Send the held events timed before t. */
+static void events_until(ingest *g, int64_t t)
+{
+    events *ev = &g->ev;
+    while (ev->next < ev->n && ev->v[ev->next].key < t && !g->s->stopped)
+        event_send(g, ev->next++, 0);
+}
+
+/* After the last file: the rest, then those that waited for a contact. */
+static void events_finish(ingest *g)
+{
+    events *ev = &g->ev;
+    while (ev->next < ev->n && !g->s->stopped)
+        event_send(g, ev->next++, 0);
+    for (size_t i = 0; i < ev->nlate && !g->s->stopped; i++)
+        event_send(g, ev->late[i], 1);
+}
+
+static void events_free(events *ev)
+{
+    free(ev->v);
+    free(ev->late);
+    free(ev->kinds);
+    free(ev->vals);
+    cli_buf_free(&ev->text);
+}
+
+/* ---- first seen ----------------------------------------------------------
+ *
+ * A contacts row without a time would create its contact at --now, and the
+ * stage machine would then see all its touches at --now too (a trigger
+ * timed before the current stage's entry counts from the entry).  So, when
+ * a machine runs, such a row takes the time its contact was first seen in
+ * the touches files (the earliest touch naming one of its keys), else the
+ * earliest touch of all; the touches files are read once more, lazily, for
+ * the first such row.  E-mail keys are matched ignoring ASCII case, other
+ * keys exactly. */
+
+static void seen_key(const char *kind, const char *value, cli_buf *b)
+{
+    cli_buf_reset(b);
+    cli_buf_puts(b, kind);
+    cli_buf_putc(b, '\x1f');
+    cli_buf_puts(b, value);
+    if (strcmp(kind, "email") == 0)
+        for (size_t i = strlen(kind) + 1; i < b->len; i++)
+            b->p[i] = (char)tolower((unsigned char)b->p[i]);
+}
+
+static void seen_scan_file(ingest *g, const cli_input *in, cli_buf *kb)
+{
+    seen *f = &g->first;
+    cli_file_report fr;
+    size_t nwarn = g->s->nwarnings;
+    cli_csv c;
+    plan p;
+    row r;
+    int rc;
+    memset(&fr, 0, sizeof(fr));
+    fr.kind = KIND_TOUCHES;
+    fr.path = (char *)in->path;
+    if (cli_csv_open(&c, in->path) != 0)
+        return; /* the import itself reports it */
+    if (cli_csv_next(&c) != 1 ||
+        plan_build(g, &p, KIND_TOUCHES, &c, &fr) != 0) {
+        cli_csv_close(&c);
+        return;
+    }
+    /* the import itself warns about the header */
+    while (g->s->nwarnings > nwarn)
+        free(g->s->warnings[--g->s->nwarnings]);
+    for (size_t j = 0; j < g->njoins; j++)
+        p.join_row[j] = -1;
+    r.csv = &c;
+    r.p = &p;
+    r.fr = &fr;
+    while ((rc = cli_csv_next(&c)) != 0) {
+        fnl_key keys[FNL_MAX_KEYS];
+        const char *v;
+        int64_t t;
+        size_t nk;
+        if (rc < 0 || c.nfields != p.nfile)
+            continue;
+        v = cell(g, &r, p.col[F_TIME]);
+        if (v == NULL || cli_parse_time(v, g->o->date_format, &t, NULL) != 0)
+            continue;
+        if (t < f->min)
+            f->min = t;
+        nk = get_keys(g, &r, keys);
+        for (size_t k = 0; k < nk; k++) {
+            uint32_t at;
+            seen_key(keys[k].kind, keys[k].value, kb);
+            if (cli_strmap_get(&f->map, kb->p, &at)) {
+                if (t < f->t[at])
+                    f->t[at] = t;
+                continue;
+            }
+            if (f->n == f->cap) {
+                f->cap = f->cap ? f->cap * 2 : 1024;
+                f->t = cli_xrealloc(f->t, f->cap * sizeof(int64_t));
+            }
+            f->t[f->n] = t;
+            cli_strmap_put(&f->map, kb->p, (uint32_t)f->n++);
+        }
+    }
+    plan_free(&p);
+    cli_csv_close(&c);
+}
+
+/* The time for a contacts row without one: FNL_TIME_NOW when no machine
+ * runs or no touch is known. */
+static int64_t first_seen(ingest *g, const fnl_key *keys, size_t nk)
+{
+    seen *f = &g->first;
+    cli_buf kb = {0};
+    int64_t best = INT64_MAX;
+    if (g->s->machine == NULL)
+        return FNL_TIME_NOW;
+    if (!f->done) {
+        f->done = 1;
+        f->min = INT64_MAX;
+        /* (standard input cannot be read twice) */
+        for (size_t i = 0; i < g->o->ninputs; i++)
+            if (g->o->inputs[i].kind == KIND_TOUCHES &&
+                strcmp(g->o->inputs[i].path, "-") != 0)
+                seen_scan_file(g, &g->o->inputs[i], &kb);
+    }
+    for (size_t k = 0; k < nk; k++) {
+        uint32_t at;
+        seen_key(keys[k].kind, keys[k].value, &kb);
+        if (cli_strmap_get(&f->map, kb.p, &at) && f->t[at] < best)
+            best = f->t[at];
+    }
+    cli_buf_free(&kb);
+    if (best == INT64_MAX)
+        best = f->min;
+    return best == INT64_MAX ? FNL_TIME_NOW : best;
+}
+
+static void seen_free(seen *f)
+{
+    cli_strmap_free(&f->map);
+    free(f->t);
+}
+
 /* ---- touches: batched --------------------------------------------------- */
 
 enum { TS_TYPE, TS_CHANNEL, TS_CAMPAIGN, TS_CONTENT, TS_URL, TS_REFERRER,
-       TS_US, TS_UM, TS_UC, TS_UT, TS_UCO, TS_ACCOUNT, TS_N };
+       TS_US, TS_UM, TS_UC, TS_UT, TS_UCO, TS_ACCOUNT, TS_BY, TS_N };
 
 static const int ts_field[TS_N] = {
     F_TYPE, F_CHANNEL, F_CAMPAIGN, F_CONTENT, F_URL, F_REFERRER, F_UTM_SOURCE,
-    F_UTM_MEDIUM, F_UTM_CAMPAIGN, F_UTM_TERM, F_UTM_CONTENT, F_ACCOUNT};
+    F_UTM_MEDIUM, F_UTM_CAMPAIGN, F_UTM_TERM, F_UTM_CONTENT, F_ACCOUNT, F_BY};
 
 typedef struct staged {
     int64_t time, value;
@@ -831,7 +1164,7 @@ static void batch_flush(ingest *g, batch *b, cli_file_report *fr)
         const char **f[TS_N] = {
             &t->type, &t->channel, &t->campaign, &t->content, &t->url,
             &t->referrer, &t->utm_source, &t->utm_medium, &t->utm_campaign,
-            &t->utm_term, &t->utm_content, &t->account};
+            &t->utm_term, &t->utm_content, &t->account, &t->by};
         fnl_touch_init(t, sizeof(*t));
         t->time = st->time;
         t->value = st->value;
@@ -861,6 +1194,16 @@ static void batch_flush(ingest *g, batch *b, cli_file_report *fr)
     cli_buf_reset(&b->text);
 }
 
+/* Host events timed before a touch at t go in before it (and after the
+ * touches staged so far). */
+static void events_before_touch(ingest *g, row *r, batch *b, int64_t t)
+{
+    if (g->ev.next < g->ev.n && g->ev.v[g->ev.next].key < t) {
+        batch_flush(g, b, r->fr);
+        events_until(g, t);
+    }
+}
+
 static void touch_row(ingest *g, row *r, batch *b)
 {
     staged *st = &b->rows[b->n];
@@ -883,6 +1226,12 @@ static void touch_row(ingest *g, row *r, batch *b)
         row_error(g, r, -1, "no identity key (columns: %s, ...)",
                   g->key_kinds[0]);
         return;
+    }
+    if (g->ev.next < g->ev.n) {
+        int64_t value = st->value;
+        events_before_touch(g, r, b, t);
+        st = &b->rows[b->n];
+        st->value = value;
     }
     st->time = t;
     st->line = r->csv->rec_line;
@@ -954,8 +1303,10 @@ static void contact_row(ingest *g, row *r)
         return;
     if (rc == 0)
         u.time = t;
+    else
+        u.time = first_seen(g, keys, u.key_count);
     u.attrs = attrs;
-    u.attr_count = get_attrs(g, r, 0, attrs, FNL_MAX_ATTRS);
+    u.attr_count = get_attrs(g, r, 0, attrs, FNL_MAX_ATTRS, 0);
     u.account = cell(g, r, r->p->col[F_ACCOUNT]);
     u.owner = cell(g, r, r->p->col[F_OWNER]);
     u.source = cell(g, r, r->p->col[F_SOURCE]);
@@ -1014,9 +1365,10 @@ static void deal_row(ingest *g, row *r)
 {
     const plan *p = r->p;
     fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
+    fnl_attr attrs[FNL_MAX_ATTRS];
     fnl_deal_contact dc;
     int64_t created = 0, closed = 0;
-    int rc_c, rc_x, unknown;
+    int rc_c, rc_x, unknown, rc;
     const char *st;
     u.id = cell(g, r, p->col[F_DEAL_ID]);
     if (u.id == NULL) {
@@ -1081,19 +1433,35 @@ static void deal_row(ingest *g, row *r)
             u.contact_count = 1;
         }
     }
-    if (fnl_deal_upsert(g->s->engine, &u, NULL) != FNL_OK) {
-        lib_error(g, r);
-        return;
+    /* the kept columns, as string attributes of the deal */
+    u.attrs = attrs;
+    u.attr_count = get_attrs(g, r, 0, attrs, FNL_MAX_ATTRS, 1);
+    if (u.created != FNL_TIME_NOW)
+        events_until(g, u.created);
+    rc = fnl_deal_upsert(g->s->engine, &u, NULL);
+    if (rc != FNL_OK) {
+        if (u.attr_count > 0 && (rc == FNL_EINVAL || rc == FNL_ELIMIT)) {
+            /* attributes the library refuses (a name or value it cannot
+             * take) do not cost the deal: it goes in without them */
+            char msg[300];
+            snprintf(msg, sizeof(msg), "%s", fnl_errmsg(g->s->engine));
+            u.attrs = NULL;
+            u.attr_count = 0;
+            rc = fnl_deal_upsert(g->s->engine, &u, NULL);
+            if (rc == FNL_OK)
+                cli_session_warn(g->s, "deal '%s': its extra columns were "
+                                 "refused as attributes: %s", u.id, msg);
+        }
+        if (rc != FNL_OK) {
+            lib_error(g, r);
+            return;
+        }
     }
     r->fr->imported++;
     if (u.account)
         account_attrs(g, r);
-    for (size_t i = 0; i < p->ncols; i++) {
-        const char *v;
-        if (p->dim[i] < 0 || (v = cell(g, r, (int)i)) == NULL)
-            continue;
-        dims_set(g->s->dims, u.id, p->dim[i], v);
-    }
+    if (u.owner)
+        owner_attrs(g, r, u.owner);
 }
 
 /* "2025-Q1", "Q1 2025", "2025Q1" -> [start, end). */
@@ -1205,7 +1573,7 @@ static void account_row(ingest *g, row *r)
     u.owner = cell(g, r, p->col[F_OWNER]);
     u.source = cell(g, r, p->col[F_SOURCE]);
     u.attrs = attrs;
-    u.attr_count = get_attrs(g, r, 0, attrs, FNL_MAX_ATTRS);
+    u.attr_count = get_attrs(g, r, 0, attrs, FNL_MAX_ATTRS, 0);
     if (fnl_account_upsert(g->s->engine, &u, NULL) != FNL_OK)
         lib_error(g, r);
     else
@@ -1312,6 +1680,7 @@ static void import_file(ingest *g, const cli_input *in)
         case KIND_DEALS: deal_row(g, &r); break;
         case KIND_COSTS: cost_row(g, &r); break;
         case KIND_ACCOUNTS: account_row(g, &r); break;
+        case KIND_EVENTS: event_row(g, &r); break;
         }
     }
     if (in->kind == KIND_TOUCHES && !s->canceled)
@@ -1350,13 +1719,20 @@ int cli_import_all(cli_session *s)
         g.joins[j].main_col = o->joins[j].main_col;
     }
     /* accounts first, then contacts, touches, deals, costs: accounts given
-     * explicitly exist before e-mail domains would create them */
-    static const int order[KIND_COUNT] = {KIND_ACCOUNTS, KIND_CONTACTS,
-                                          KIND_TOUCHES, KIND_DEALS, KIND_COSTS};
-    for (int k = 0; k < KIND_COUNT; k++)
+     * explicitly exist before e-mail domains would create them; events are
+     * read first and sent in time order along the way (see above) */
+    static const int order[KIND_COUNT] = {KIND_EVENTS, KIND_ACCOUNTS,
+                                          KIND_CONTACTS, KIND_TOUCHES,
+                                          KIND_DEALS, KIND_COSTS};
+    for (int k = 0; k < KIND_COUNT; k++) {
         for (size_t i = 0; i < o->ninputs && !s->stopped && !s->canceled; i++)
             if (o->inputs[i].kind == order[k])
                 import_file(&g, &o->inputs[i]);
+        if (order[k] == KIND_EVENTS && g.ev.n > 1)
+            qsort(g.ev.v, g.ev.n, sizeof(pevent), cmp_event);
+    }
+    if (!s->stopped && !s->canceled)
+        events_finish(&g);
     for (size_t j = 0; j < g.njoins; j++) {
         jtable *jt = &g.joins[j];
         if (jt->loaded && !jt->failed) {
@@ -1388,8 +1764,14 @@ int cli_import_all(cli_session *s)
     free(g.joins);
     free(g.key_kinds);
     cli_strmap_free(&g.accounts_done);
+    cli_strmap_free(&g.owners_done);
+    events_free(&g.ev);
+    seen_free(&g.first);
     if (s->canceled)
         return CLI_EXIT_CANCEL;
+    /* the stage clock to --now: timers due by then fire */
+    if (!s->stopped && cli_stages_tick(s) != CLI_EXIT_OK)
+        return CLI_EXIT_DATA;
     return s->errors ? CLI_EXIT_DATA : CLI_EXIT_OK;
 }
 
@@ -1441,6 +1823,7 @@ void cli_import_json(const cli_session *s, cli_buf *b)
         [KIND_DEALS] = {"created_from_close_date", "created_from_now",
                         "no_account", "unknown_role", "open_without_close"},
         [KIND_CONTACTS] = {"unknown_role"},
+        [KIND_EVENTS] = {"sent_late"},
     };
     cli_buf_putc(b, '[');
     for (size_t i = 0; i < s->nfiles; i++) {

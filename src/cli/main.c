@@ -17,7 +17,9 @@
 enum {
     C_IMPORT = 1, C_ATTR = 2, C_SHOW = 4, C_STATS = 8, C_REPORT = 16,
     C_SCORE = 32,
-    C_DATA = C_IMPORT | C_ATTR | C_SHOW | C_STATS | C_REPORT | C_SCORE
+    C_DATA = C_IMPORT | C_ATTR | C_SHOW | C_STATS | C_REPORT | C_SCORE,
+    /* the commands that can run a stage machine */
+    C_STAGED = C_IMPORT | C_SHOW | C_REPORT | C_SCORE
 };
 
 typedef struct cmd {
@@ -42,7 +44,7 @@ enum {
     O_COUNTRY, O_KEYS, O_PATHS, O_MODEL, O_ORDER, O_VALUE_DECIMALS,
     O_SEPARATOR, O_BY, O_GROUP_BY, O_ROI_MODEL, O_TITLE, O_MODELS,
     O_SCORING_MODEL, O_SCOPE, O_LOOKBACK, O_CONVERSION, O_TOP,
-    O_COHORT_PERIOD, O_STAGES
+    O_COHORT_PERIOD, O_STAGES, O_NO_STAGES, O_EVENTS
 };
 
 typedef struct opt {
@@ -92,7 +94,9 @@ static const opt opts_table[] = {
     {"title", 0, O_TITLE, 1, C_REPORT},
     {"top", 0, O_TOP, 1, C_REPORT | C_SCORE},
     {"cohort-period", 0, O_COHORT_PERIOD, 1, C_REPORT},
-    {"stages", 0, O_STAGES, 1, C_DATA},
+    {"stages", 0, O_STAGES, 1, C_STAGED},
+    {"no-stages", 0, O_NO_STAGES, 0, C_STAGED},
+    {"events", 0, O_EVENTS, 1, C_STAGED},
     {NULL, 0, 0, 0, 0}};
 
 static int usage(const char *fmt, const char *arg)
@@ -327,9 +331,9 @@ static int set_option(cli_opts *o, const opt *op, const char *arg)
         else return usage("--cohort-period: '%s' is not week, month, quarter "
                           "or year", arg);
         break;
-    case O_STAGES:
-        return usage("--stages %s: stage-machine files are not yet "
-                     "available", arg);
+    case O_STAGES: o->stages = arg; break;
+    case O_NO_STAGES: o->no_stages = 1; break;
+    case O_EVENTS: add_input(o, KIND_EVENTS, arg); break;
     case O_ORDER:
         if (parse_int("order", arg, 1, FNL_ATTR_MAX_ORDER, &v))
             return CLI_EXIT_USAGE;
@@ -586,6 +590,19 @@ int main(int argc, char **argv)
         opts_free(&o);
         return code;
     }
+    if (o.no_stages && o.stages != NULL) {
+        code = usage("--no-stages and --stages %s contradict each other",
+                     o.stages);
+        opts_free(&o);
+        return code;
+    }
+    for (size_t i = 0; o.no_stages && i < o.ninputs; i++)
+        if (o.inputs[i].kind == KIND_EVENTS) {
+            code = usage("--events %s: host events need a stage machine "
+                         "(drop --no-stages)", o.inputs[i].path);
+            opts_free(&o);
+            return code;
+        }
     /* options given before the subcommand were not checked against it */
     cli_progress_set_quiet(o.quiet);
     cli_signals_install();

@@ -6,12 +6,11 @@
  * from the library: fnl_report_deals (deal summary, stages, owners, account
  * attributes), fnl_report_cohort, fnl_report_time_to_convert,
  * fnl_engine_attribution_partial (attribute.c) and fnl_report_roi; the
- * reports become cli_tables in libreport.c.  The one grouping the library
- * cannot do, by deal columns the CLI keeps itself (product, manager,
- * regional office: deals carry no attributes in the library), is done here
- * by copying the deals into a scratch engine whose deal owner is the
- * dimension's value and asking fnl_report_deals to group by owner, so
- * those rows have exactly the library's columns and formulas.
+ * reports become cli_tables in libreport.c.  Groupings by the kept deal
+ * columns (product) are fnl_report_deals by deal attribute, and by the
+ * columns of a table joined on the owner column (manager, regional
+ * office) by owner attribute (ingest.c stores both).  The "stages"
+ * section is the stage machine's funnel (stages.c, cli_stage_table).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@ typedef struct rctx {
     int64_t now;
     char **notes;
     size_t nnotes;
+    int oom;            /* a library report ran out of memory: exit 1 */
 } rctx;
 
 static void add_table(rctx *c, cli_table *t)
@@ -56,6 +56,12 @@ static void lib_note(rctx *c, const char *what, int rc, const fnl_engine *e)
     snprintf(msg, sizeof(msg), "%s: %s", what,
              m && *m ? m : fnl_strerror(rc));
     note(c, msg);
+    if (rc == FNL_ENOMEM) {
+        /* not a property of the data: the run fails rather than print a
+         * report with a section missing */
+        cli_err("%s", msg);
+        c->oom = 1;
+    }
 }
 
 /* ---- overview ----------------------------------------------------------- */
@@ -113,42 +119,22 @@ static cli_table *deals_table(const fnl_report *rep, const char *name,
     return cli_table_from_report(rep, name, title, key, deal_skip);
 }
 
-/* A grouping by a deal column the CLI keeps (product, manager, ...): the
- * deals copied into a scratch engine with the column's value as owner. */
+/* A grouping by a deal column the import kept: a deal attribute, or an
+ * attribute of the owner's record (a table joined on the owner column). */
 static cli_table *dim_table(rctx *c, size_t dim, const char *dimname)
 {
-    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
-    fnl_engine *x = NULL;
+    const cli_dims *d = c->s->dims;
     fnl_report *rep = NULL;
-    fnl_deal_id d = 0;
     cli_table *t = NULL;
     char name[160];
-    int rc = fnl_engine_open(&x, &cfg);
-    while (rc == FNL_OK && fnl_deal_next(c->s->engine, d, &d) == FNL_OK) {
-        fnl_deal_info di;
-        fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
-        memset(&di, 0, sizeof(di));
-        di.size = sizeof(di);
-        if (fnl_deal_get(c->s->engine, d, &di) != FNL_OK)
-            continue;
-        u.id = di.name;
-        u.owner = cli_dims_get(c->s->dims, di.name, dim);
-        u.amount = di.amount;
-        u.currency = di.currency;
-        u.created = di.created;
-        u.closed = di.closed;
-        u.status = di.status;
-        u.stage = di.stage;
-        rc = fnl_deal_upsert(x, &u, NULL);
-    }
-    if (rc != FNL_OK) {
-        lib_note(c, "deal dimension", rc, x);
-    } else if (deal_report(c, x, FNL_DEAL_BY_OWNER, NULL, &rep) == FNL_OK) {
+    if (deal_report(c, c->s->engine,
+                    cli_dims_is_owner(d, dim) ? FNL_DEAL_BY_OWNER_ATTR
+                                              : FNL_DEAL_BY_ATTR,
+                    cli_dims_attr(d, dim), &rep) == FNL_OK) {
         snprintf(name, sizeof(name), "deals_by_%s", dimname);
         t = deals_table(rep, name, dimname);
     }
     fnl_report_free(rep);
-    fnl_engine_close(x);
     return t;
 }
 
@@ -521,6 +507,35 @@ static int sec_scores(rctx *c)
     return cli_canceled() ? -1 : 0;
 }
 
+/* ---- lifecycle stages: the stage machine --------------------------------- */
+
+static int sec_stages(rctx *c)
+{
+    cli_table *t;
+    int failed = 0;
+    if (c->s->machine == NULL || c->st.contacts == 0)
+        return 0;
+    t = cli_stage_table(c->s, &failed);
+    if (t == NULL)
+        return failed ? -3 : cli_canceled() ? -1 : 0;
+    if (c->s->stage_mismatches) {
+        /* the counts are the stored machine's, the names would be ours */
+        char buf[400];
+        snprintf(buf, sizeof(buf), "stages: left out: the stage machine "
+                 "--store %s holds is not the one given to this run (%s): "
+                 "%llu contacts are in stages it names otherwise; pass the "
+                 "--stages file the store was imported with",
+                 c->o->store ? c->o->store : "", c->s->machine_source,
+                 (unsigned long long)c->s->stage_mismatches);
+        note(c, buf);
+        cli_table_free(t);
+        return 0;
+    }
+    add_table(c, t);
+    c->r->lifecycle = t;
+    return 0;
+}
+
 /* ---- registry ----------------------------------------------------------- */
 
 typedef struct section {
@@ -531,6 +546,7 @@ typedef struct section {
 /* The order of the report.  Library report sections plug in here. */
 static const section sections[] = {
     {"overview", sec_overview},
+    {"stages", sec_stages},
     {"deals", sec_deals},
     {"cohorts", sec_cohorts},
     {"time_to_convert", sec_time_to_convert},
@@ -578,6 +594,18 @@ static void render_json(rctx *c, FILE *out)
         cli_buf_puts(&b, ", \"source\": ");
         cli_buf_json_str(&b, c->s->model_source);
         cli_buf_putc(&b, '}');
+    } else {
+        cli_buf_puts(&b, "null");
+    }
+    cli_buf_puts(&b, ",\n \"stage_machine\": ");
+    if (c->s->machine) {
+        cli_buf_puts(&b, "{\"name\": ");
+        cli_buf_json_str(&b, fnl_machine_name(c->s->machine));
+        cli_buf_printf(&b, ", \"version\": %u, \"source\": ",
+                       (unsigned)fnl_machine_version(c->s->machine));
+        cli_buf_json_str(&b, c->s->machine_source);
+        cli_buf_printf(&b, ", \"stored\": %s}",
+                       c->s->machine_stored ? "true" : "false");
     } else {
         cli_buf_puts(&b, "null");
     }
@@ -721,6 +749,10 @@ int cli_cmd_report(const cli_opts *o)
         }
         if (rc == -2) {
             code = CLI_EXIT_USAGE;
+            goto done;
+        }
+        if (rc == -3 || c.oom) { /* a library error, printed */
+            code = CLI_EXIT_DATA;
             goto done;
         }
     }

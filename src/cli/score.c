@@ -47,42 +47,6 @@ const char cli_default_model[] =
 
 #define MODEL_FILE_MAX (16u << 20)
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    char *p = NULL;
-    size_t n = 0, cap = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        size_t got;
-        if (n + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            p = cli_xrealloc(p, cap);
-        }
-        got = fread(p + n, 1, cap - n - 1, f);
-        n += got;
-        if (n > MODEL_FILE_MAX) {
-            free(p);
-            p = NULL;
-            break;
-        }
-        if (got == 0)
-            break;
-    }
-    if (p && ferror(f)) {
-        free(p);
-        p = NULL;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (p) {
-        p[n] = 0;
-        *len = n;
-    }
-    return p;
-}
-
 /* The attached model of this session. */
 static const fnl_model *attached(const cli_session *s)
 {
@@ -107,7 +71,7 @@ int cli_scoring_attach(cli_session *s)
     if (s->model_name)
         return CLI_EXIT_OK;
     if (path) {
-        text = read_file(path, &len);
+        text = cli_read_file(path, MODEL_FILE_MAX, &len);
         if (text == NULL) {
             cli_err("--model %s: cannot read the scoring model (a file of "
                     "at most 16 MiB)", path);
@@ -117,7 +81,7 @@ int cli_scoring_attach(cli_session *s)
         text = (char *)cli_default_model;
         len = strlen(cli_default_model);
     }
-    rc = fnl_model_parse(&m, text, len, NULL, &pe);
+    rc = fnl_model_parse(&m, text, len, cli_allocator(), &pe);
     if (path)
         free(text);
     if (rc != FNL_OK) {
@@ -246,10 +210,10 @@ cli_table *cli_score_top(cli_session *s, size_t top)
 {
     static const char *const nm[] = {"contact", "account", "role", "fit",
                                      "engagement", "score", "grade", "cell",
-                                     "key_events", "thresholds"};
+                                     "key_events", "thresholds", "stage"};
     static const char *const tt[] = {"contact", "account", "role", "fit",
                                      "engagement", "score", "grade", "cell",
-                                     "key events", "thresholds"};
+                                     "key events", "thresholds", "stage"};
     const fnl_model *m = attached(s);
     size_t n = 0;
     scored *v;
@@ -261,7 +225,8 @@ cli_table *cli_score_top(cli_session *s, size_t top)
     v = score_all(s, &n);
     snprintf(title, sizeof(title), "Top contacts by score (model %s)",
              s->model_name);
-    t = cli_table_new("top_contacts", title, 10, nm, tt);
+    /* the lifecycle stage, when a stage machine runs, as the last column */
+    t = cli_table_new("top_contacts", title, s->machine ? 11 : 10, nm, tt);
     for (size_t i = 0; i < n && i < top; i++) {
         cli_cell *r = cli_table_row(t);
         fnl_contact_info ci = FNL_CONTACT_INFO_INIT;
@@ -284,6 +249,8 @@ cli_table *cli_score_top(cli_session *s, size_t top)
         cli_cell_str(&r[8], b.p ? b.p : "");
         names_of(m, v[i].r.thresholds, 1, &b, 0);
         cli_cell_str(&r[9], b.p ? b.p : "");
+        if (s->machine)
+            cli_cell_str(&r[10], cli_stage_of(s, v[i].id));
     }
     cli_table_note(t, "score = fit + engagement (decayed to --now); grade "
                       "A-D from fit, band 1-4 from engagement, cell = grade "

@@ -62,7 +62,8 @@ int cli_cmd_import(const cli_opts *o)
         cli_buf_printf(&b, ",\n  \"errors\": %llu, \"stopped\": %s, "
                        "\"interrupted\": %s, \"contacts\": %llu, "
                        "\"accounts\": %llu, \"touches\": %llu, \"deals\": "
-                       "%llu, \"costs\": %llu, \"persisted\": %s}\n",
+                       "%llu, \"costs\": %llu, \"persisted\": %s,\n  "
+                       "\"stage_machine\": ",
                        (unsigned long long)s.errors,
                        s.stopped ? "true" : "false",
                        s.canceled ? "true" : "false",
@@ -72,6 +73,17 @@ int cli_cmd_import(const cli_opts *o)
                        (unsigned long long)st.deals,
                        (unsigned long long)st.costs,
                        cli_session_persists(&s) ? "true" : "false");
+        if (s.machine) {
+            cli_buf_puts(&b, "{\"name\": ");
+            cli_buf_json_str(&b, fnl_machine_name(s.machine));
+            cli_buf_puts(&b, ", \"source\": ");
+            cli_buf_json_str(&b, s.machine_source);
+            cli_buf_printf(&b, ", \"stored\": %s}",
+                           s.machine_stored ? "true" : "false");
+        } else {
+            cli_buf_puts(&b, "null");
+        }
+        cli_buf_puts(&b, "}\n");
         fwrite(b.p, 1, b.len, stdout);
         cli_buf_free(&b);
     } else {
@@ -90,6 +102,11 @@ int cli_cmd_import(const cli_opts *o)
                    (unsigned long long)st_all.touches,
                    (unsigned long long)st_all.deals,
                    (unsigned long long)st_all.costs);
+        if (s.machine)
+            printf("stage machine %s (%s): %s\n", fnl_machine_name(s.machine),
+                   s.machine_source, s.machine_stored
+                   ? "the one --store holds is kept"
+                   : "attached before the import, ticked to --now");
     }
     cli_session_close(&s);
     return code;
@@ -169,6 +186,53 @@ static void attr_value(const fnl_attr *a, cli_buf *b, int json)
 }
 
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
+
+/* CSV of `show contact` when a stage machine runs: the timeline's touches
+ * and the stage history in one table, in time order (at equal times the
+ * touch first: it is what moved the stage).  Touch rows leave the stage
+ * columns empty and stage rows the touch columns.  NULL without a
+ * machine (the CSV is then the timeline alone). */
+static cli_table *story(cli_session *s, fnl_contact_id id,
+                        const fnl_touch_info *tl, size_t ntl)
+{
+    static const char *const nm[] = {"time", "type", "channel", "campaign",
+                                     "content", "value", "stage_record",
+                                     "cause", "from", "to", "owner",
+                                     "reason"};
+    fnl_stage_record *h;
+    size_t nh = 0, i = 0, j = 0;
+    cli_table *t;
+    char tm[32];
+    if (s->machine == NULL)
+        return NULL;
+    h = cli_stage_history(s, id, &nh);
+    t = cli_table_new("timeline", "Timeline", 12, nm, NULL);
+    while (i < ntl || j < nh) {
+        cli_cell *r = cli_table_row(t);
+        if (i < ntl && (j == nh || tl[i].time <= h[j].time)) {
+            cli_fmt_time(tl[i].time, tm);
+            cli_cell_str(&r[0], tm);
+            cli_cell_str(&r[1], or_dash(tl[i].type));
+            cli_cell_str(&r[2], or_dash(tl[i].channel));
+            cli_cell_str(&r[3], or_dash(tl[i].campaign));
+            cli_cell_str(&r[4], or_dash(tl[i].content));
+            cli_cell_money(&r[5], tl[i].value);
+            i++;
+            continue;
+        }
+        cli_fmt_time(h[j].time, tm);
+        cli_cell_str(&r[0], tm);
+        cli_cell_str(&r[6], cli_stage_record_name(h[j].kind));
+        cli_cell_str(&r[7], cli_stage_cause_name(h[j].cause));
+        cli_cell_str(&r[8], h[j].from);
+        cli_cell_str(&r[9], h[j].to);
+        cli_cell_str(&r[10], h[j].owner);
+        cli_cell_str(&r[11], h[j].reason);
+        j++;
+    }
+    free(h);
+    return t;
+}
 
 int cli_cmd_show(const cli_opts *o)
 {
@@ -322,6 +386,8 @@ int cli_cmd_show(const cli_opts *o)
         }
         cli_buf_puts(&b, "],\n \"score\": ");
         cli_score_contact_json(&s, id, &b);
+        cli_buf_puts(&b, ",\n \"stage\": ");
+        cli_stage_contact_json(&s, id, &b);
         cli_buf_puts(&b, "}\n");
         fwrite(b.p, 1, b.len, out);
     } else {
@@ -392,16 +458,32 @@ int cli_cmd_show(const cli_opts *o)
             cli_cell_money(&r[5], tl[i].value);
         }
         if (o->format == FMT_CSV) {
-            cli_table_csv(tt, out, 1);
+            cli_table *st = story(&s, id, tl, ntl);
+            cli_table_csv(st ? st : tt, out, 1);
+            cli_table_free(st);
         } else {
+            cli_table *st = cli_stage_contact_table(&s, id);
+            cli_table *sh = cli_stage_history_table(&s, id);
             cli_table_text(t, out, o->money_decimals);
             cli_score_contact_text(&s, id, out, o->money_decimals);
+            if (st)
+                cli_table_text(st, out, o->money_decimals);
+            if (sh)
+                cli_table_text(sh, out, o->money_decimals);
             cli_table_text(tt, out, o->money_decimals);
+            cli_table_free(st);
+            cli_table_free(sh);
         }
         cli_table_free(t);
         cli_table_free(tt);
     }
     close_out(out);
+    if (s.stage_mismatches)
+        cli_err("warning: the stage machine --store %s holds is not the one "
+                "given to this run (%s): the reached stages and ranks shown "
+                "may be wrong; pass the --stages file the store was "
+                "imported with", o->store ? o->store : "",
+                s.machine_source);
 done:
     cli_buf_free(&b);
     free(keys);

@@ -29,6 +29,44 @@ void *cli_xmalloc(size_t n)
     return p;
 }
 
+/* A whole file ("-": stdin) as NUL-terminated bytes, at most `max`;
+ * NULL when it cannot be read or is larger. */
+char *cli_read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *p = NULL;
+    size_t n = 0, cap = 0;
+    if (f == NULL)
+        return NULL;
+    for (;;) {
+        size_t got;
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            p = cli_xrealloc(p, cap);
+        }
+        got = fread(p + n, 1, cap - n - 1, f);
+        n += got;
+        if (n > max) {
+            free(p);
+            p = NULL;
+            break;
+        }
+        if (got == 0)
+            break;
+    }
+    if (p && ferror(f)) {
+        free(p);
+        p = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (p) {
+        p[n] = 0;
+        *len = n;
+    }
+    return p;
+}
+
 void *cli_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

@@ -75,9 +75,10 @@ def help_lists_commands_and_exit_codes():
     rc, out, _ = run("--help")
     check(rc == 0, rc)
     for word in ("import", "attribute", "show", "stats", "report", "score",
-                 "--store", "--stages", "not yet available", "130",
+                 "--store", "--stages", "--no-stages", "--events", "130",
                  "FILE:LINE:COLUMN"):
         check(word in out, word)
+    check("not yet available" not in out, "--stages is still refused")
     rc, out, _ = run("help", "attribute")
     check(rc == 0 and "--order" in out and '"total_conversions"' in out, out)
     rc, out, _ = run("report", "--help")
@@ -94,7 +95,15 @@ def usage_errors_exit_2():
                  ["report", "--format", "xml", "--deals", "deals.csv"],
                  ["report", "--map", "nonsense", "--deals", "deals.csv"],
                  ["import", "--paths", "paths3.csv"],
+                 # a stage-machine file that does not exist
                  ["report", "--stages", "stages.txt", "--deals", "deals.csv"],
+                 ["attribute", "--stages", "cli_test.stages", "--deals",
+                  "deals.csv"],
+                 ["report", "--no-stages", "--stages", "cli_test.stages",
+                  "--deals", "deals.csv"],
+                 ["report", "--no-stages", "--events", "stages_events.csv",
+                  "--touches", "stages_touches.csv"],
+                 ["stats", "--events", "stages_events.csv"],
                  ["report", "--model", "no_such_model_or_file",
                   "--deals", "deals.csv"],
                  ["score", "--model", "no_such_file.model", "--touches",
@@ -669,6 +678,486 @@ def report_html_has_the_six_charts():
     sur = re.search(r'id="chart-survival"(.*?)</svg>', page, re.S).group(1)
     check('class="curve"' in sur and "median 31 d" in sur and
           "cold from day 31" in sur, sur)
+    # a stage machine runs (the built-in one): chart-stages is its funnel,
+    # one bar per stage (6 funnel stages, 3 side stages)
+    st = re.search(r'<svg id="chart-stages"(.*?)</svg>', page, re.S).group(1)
+    check('aria-label="Lifecycle stages"' in st and
+          st.count('class="bar"') == 9, st)
+    # the deals by their stage column beside it (won, lost, open)
+    ds = re.search(r'<svg id="chart-deal-stages"(.*?)</svg>', page,
+                   re.S).group(1)
+    check(ds.count('class="bar"') == 3, ds)
+    # without a machine, they are chart-stages
+    with tempfile.TemporaryDirectory() as d:
+        html = os.path.join(d, "r.html")
+        rc, _, err = run("report", *FIXTURE, "--costs", "costs.csv",
+                         "--now", "2025-06-01", "--html", html, "-q", "-o",
+                         os.devnull, "--no-stages")
+        check(rc == 0, err)
+        page = open(html, encoding="utf-8").read()
+    st = re.search(r'<svg id="chart-stages"(.*?)</svg>', page, re.S).group(1)
+    check('aria-label="Deals by stage"' in st and
+          st.count('class="bar"') == 3 and
+          'id="chart-deal-stages"' not in page, st)
+
+
+# ---- lifecycle stages -----------------------------------------------------
+
+# tests/cli/data/cli_test.stages, transitions numbered from 0:
+#   0 lead -> engaged on touch type = "webinar_attend"
+#   1 engaged -> qualified on event sales_accept
+#   2 * -> cold back on event disqualify
+#   3 engaged -> cold back on idle 30d
+#   4 cold -> engaged on touch
+#   SLA 0: engaged, accept within 2d
+# stages_touches.csv (sorted by time) and stages_events.csv, --now
+# 2025-06-01 (every timer due by then fires at the final tick):
+#   ann: visit 03-01 (created: lead); webinar 03-05 09:00 -> engaged; the
+#        SLA deadline 03-07 09:00 passes (breach); idle 30 days from
+#        03-05 09:00 -> cold 04-04 09:00.
+#   ben: visit 03-02 (lead); event disqualify (written "Disqualify" for
+#        BEN@B.COM: names and e-mails are folded) 03-10 08:00, reason
+#        student -> cold.
+#   cat: webinar 03-03 09:00 (created, and -> engaged at once); breach
+#        03-05 09:00; idle -> cold 04-02 09:00; a click 04-20 09:00 ->
+#        engaged again (rule 4); breach 04-22 09:00; idle -> cold 05-20.
+#   dan: webinar 03-04 09:00 -> engaged; breach 03-06 09:00 (the accept
+#        comes 3 hours late); sales_accept 03-06 12:00 -> qualified.  His
+#        click on 04-10 changes nothing, which holds only because the
+#        event reaches the machine before that touch: sent after all the
+#        touches, the click would first have moved him to cold (idle since
+#        03-04: due 04-03) and then back to engaged, and the accept would
+#        have counted from that entry, 04-10.
+STAGE_RUN = ["--touches", "stages_touches.csv", "--events",
+             "stages_events.csv", "--stages", "cli_test.stages", "--now",
+             "2025-06-01", "-q"]
+
+
+def ms(iso):
+    return int(datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
+def rec(time, record, cause, frm, to, rule, back=False, reason=None,
+        owner=None, prev_owner=None):
+    return {"time": time, "time_ms": ms(time), "record": record,
+            "cause": cause, "from": frm, "to": to, "back": back,
+            "rule": rule, "owner": owner, "prev_owner": prev_owner,
+            "reason": reason}
+
+
+STAGE_HISTORY = {
+    "ann@a.com": [
+        rec("2025-03-01T09:00:00Z", "transition", "start", None, "lead", None),
+        rec("2025-03-05T09:00:00Z", "transition", "touch", "lead", "engaged",
+            0),
+        rec("2025-03-07T09:00:00Z", "breach", "timer", "engaged", "engaged",
+            0),
+        rec("2025-04-04T09:00:00Z", "transition", "timer", "engaged", "cold",
+            3, back=True)],
+    "ben@b.com": [
+        rec("2025-03-02T09:00:00Z", "transition", "start", None, "lead", None),
+        rec("2025-03-10T08:00:00Z", "transition", "event", "lead", "cold", 2,
+            back=True, reason="student")],
+    "cat@c.com": [
+        rec("2025-03-03T09:00:00Z", "transition", "start", None, "lead", None),
+        rec("2025-03-03T09:00:00Z", "transition", "touch", "lead", "engaged",
+            0),
+        rec("2025-03-05T09:00:00Z", "breach", "timer", "engaged", "engaged",
+            0),
+        rec("2025-04-02T09:00:00Z", "transition", "timer", "engaged", "cold",
+            3, back=True),
+        rec("2025-04-20T09:00:00Z", "transition", "touch", "cold", "engaged",
+            4),
+        rec("2025-04-22T09:00:00Z", "breach", "timer", "engaged", "engaged",
+            0),
+        rec("2025-05-20T09:00:00Z", "transition", "timer", "engaged", "cold",
+            3, back=True)],
+    "dan@d.com": [
+        rec("2025-03-04T09:00:00Z", "transition", "start", None, "lead", None),
+        rec("2025-03-04T09:00:00Z", "transition", "touch", "lead", "engaged",
+            0),
+        rec("2025-03-06T09:00:00Z", "breach", "timer", "engaged", "engaged",
+            0),
+        rec("2025-03-06T12:00:00Z", "transition", "event", "engaged",
+            "qualified", 1)],
+}
+# name, rank, entered, reached
+STAGE_NOW = {
+    "ann@a.com": ("cold", 0, "2025-04-04T09:00:00Z", ["lead", "engaged",
+                                                       "cold"]),
+    "ben@b.com": ("cold", 0, "2025-03-10T08:00:00Z", ["lead", "cold"]),
+    "cat@c.com": ("cold", 0, "2025-05-20T09:00:00Z", ["lead", "engaged",
+                                                       "cold"]),
+    "dan@d.com": ("qualified", 3, "2025-03-06T12:00:00Z",
+                  ["lead", "engaged", "qualified"]),
+}
+
+
+@test
+def stages_file_show_state_and_history_by_hand():
+    for email, want in STAGE_HISTORY.items():
+        rc, out, err = run("show", "contact", "email", email, *STAGE_RUN,
+                           "-f", "json")
+        check(rc == 0, err)
+        st = json.loads(out)["stage"]
+        check(st["history"] == want, (email, st["history"]))
+        name, rank, entered, reached = STAGE_NOW[email]
+        check((st["machine"], st["source"], st["name"], st["rank"],
+               st["entered"], st["entered_ms"], st["owner"], st["reached"],
+               st["unsubscribed"]) ==
+              ("cli-test", "cli_test.stages", name, rank, entered,
+               ms(entered), None, reached, False), (email, st))
+    rc, out, err = run("show", "contact", "email", "cat@c.com", *STAGE_RUN)
+    check(rc == 0, err)
+    check("Stage (machine cli-test, cli_test.stages)" in out and
+          "Stage history" in out, out)
+    lines = [ln.split() for ln in out.split("\n")]
+    check(["reached", "lead,", "engaged,", "cold"] in lines, out)
+    check(["2025-04-20T09:00:00Z", "transition", "touch", "cold", "engaged",
+           "-", "-"] in lines and
+          ["2025-05-20T09:00:00Z", "transition", "(back)", "timer", "engaged",
+           "cold", "-", "-"] in lines, out)
+
+
+@test
+def stages_show_csv_merges_touches_and_history_in_time_order():
+    rc, out, err = run("show", "contact", "email", "cat@c.com", *STAGE_RUN,
+                       "-f", "csv")
+    check(rc == 0, err)
+    rows = list(csv.reader(out.splitlines()))
+    check(rows[0] == ["time", "type", "channel", "campaign", "content",
+                      "value", "stage_record", "cause", "from", "to",
+                      "owner", "reason"], rows[0])
+    # cat's two touches (03-03 webinar, 04-20 click) among her 7 records;
+    # at 03-03 09:00 the touch first, then the start and the transition
+    # it caused
+    got = [(r[0], r[1] or r[6], r[7], r[8], r[9]) for r in rows[1:]]
+    check(got == [
+        ("2025-03-03T09:00:00Z", "webinar_attend", "", "", ""),
+        ("2025-03-03T09:00:00Z", "transition", "start", "", "lead"),
+        ("2025-03-03T09:00:00Z", "transition", "touch", "lead", "engaged"),
+        ("2025-03-05T09:00:00Z", "breach", "timer", "engaged", "engaged"),
+        ("2025-04-02T09:00:00Z", "transition", "timer", "engaged", "cold"),
+        ("2025-04-20T09:00:00Z", "email_click", "", "", ""),
+        ("2025-04-20T09:00:00Z", "transition", "touch", "cold", "engaged"),
+        ("2025-04-22T09:00:00Z", "breach", "timer", "engaged", "engaged"),
+        ("2025-05-20T09:00:00Z", "transition", "timer", "engaged", "cold")],
+        got)
+    check(rows[1][2] == "webinar" and rows[1][5] == "0", rows[1])
+
+
+@test
+def stages_report_section_by_hand():
+    rc, out, err = run("report", *STAGE_RUN, "-f", "json")
+    check(rc == 0, err)
+    r = json.loads(out)
+    check(r["stage_machine"] == {"name": "cli-test", "version": 3,
+                                 "source": "cli_test.stages",
+                                 "stored": False}, r["stage_machine"])
+    # now: ann, ben, cat cold; dan qualified.  The cohort: all 4 entered
+    # lead (their start).  Reached: lead 4, engaged ann, cat, dan (3),
+    # qualified dan (1), won none, cold ann, ben, cat (3).  To the next
+    # funnel stage: lead -> engaged 3/4, engaged -> qualified 1/3,
+    # qualified -> won 0/1; won (the last) and cold (side) have none.
+    # Velocity (days from the first entry to the next stage's, every first
+    # entry here a transition): lead -> engaged ann 03-01 09:00 -> 03-05
+    # 09:00 = 4, cat 0, dan 0: sorted 0, 0, 4, median 0, p90 the
+    # ceil(0.9 * 3) = 3rd = 4; engaged -> qualified dan 03-04 09:00 ->
+    # 03-06 12:00 = 2 days 3 hours = 2.125; qualified -> won: nobody.
+    got = [(x["stage"], x["rank"], x["current"], x["reached"],
+            x["to_stage"], x["conversion"], x["velocity_median_days"],
+            x["velocity_p90_days"]) for x in r["sections"]["stages"]]
+    check(got == [("lead", 1, 0, 4, "engaged", 0.75, 0, 4),
+                  ("engaged", 2, 0, 3, "qualified", 1 / 3, 2.125, 2.125),
+                  ("qualified", 3, 1, 1, "won", 0, None, None),
+                  ("won", 4, 0, 0, None, None, None, None),
+                  ("cold", 0, 3, 3, None, None, None, None)], got)
+    ev = r["inputs"][0]
+    check((ev["file"], ev["kind"], ev["rows"], ev["imported"],
+           ev["skipped"], ev["notes"]) ==
+          ("stages_events.csv", "events", 2, 2, 0, {"sent_late": 0}), ev)
+    rc, out, _ = run("report", *STAGE_RUN)
+    check("Lifecycle stages (machine cli-test)" in out, out)
+    check(["engaged", "2", "0", "3", "qualified", "33.3%", "2.1", "2.1"] in
+          [ln.split() for ln in out.split("\n")], out)
+    rc, out, _ = run("report", *STAGE_RUN, "-f", "csv")
+    check("stages,qualified,current,1" in out.split("\n") and
+          "stages,cold,reached,3" in out.split("\n"), out)
+    # the HTML chart: a bar per stage, titled with both counts
+    with tempfile.TemporaryDirectory() as d:
+        html = os.path.join(d, "r.html")
+        rc, _, err = run("report", *STAGE_RUN, "--html", html, "-o",
+                         os.devnull)
+        check(rc == 0, err)
+        page = open(html, encoding="utf-8").read()
+    st = re.search(r'<svg id="chart-stages"(.*?)</svg>', page, re.S).group(1)
+    titles = re.findall(r"<title>([^<]*)</title>", st)
+    check(titles == ["lead: 4 reached, 0 now", "engaged: 3 reached, 0 now",
+                     "qualified: 1 reached, 1 now", "won: 0 reached, 0 now",
+                     "cold: 3 reached, 3 now"], titles)
+    # score --stages: the top contacts' stage
+    rc, out, err = run("score", *STAGE_RUN, "-f", "json")
+    check(rc == 0, err)
+    check({x["contact"]: x["stage"] for x in json.loads(out)["top"]} ==
+          {"ann@a.com": "cold", "ben@b.com": "cold", "cat@c.com": "cold",
+           "dan@d.com": "qualified"}, out)
+
+
+# The built-in machine with the built-in scoring model, stages_mql.csv:
+#   eve: trial_request (key event +25), webinar_attend (+10) and a visit
+#        (+1) at 2025-03-08 09:00, one e-mail key (+5 fit: grade C): score
+#        41 >= 40 and grade >= C, so the threshold "mql" holds.  The three
+#        touches arrive in one batch, so her start evaluation already sees
+#        them: inquiry, then -> mql (transition 0) at once, cause start;
+#        routing on mql: account_owner, and her account (e.com, from the
+#        e-mail domain) has no owner, so the fallback queue "unassigned";
+#        SLA 0 (mql: accept within 2d) breached 03-10 09:00; idle 30 days
+#        -> nurture (transition 12) 04-07 09:00.
+#   fay: one visit, fit 5 + 1: stays in inquiry.
+# Stages: inquiry now 1 (fay), reached 2, to mql 1/2 (eve, 0 days: she
+# entered both at t0); mql reached 1, to sal 0/1 (no velocity); sal and
+# later reached 0 (conversion null); nurture now 1, reached 1 (eve).
+@test
+def default_machine_by_hand():
+    rc, out, err = run("show", "contact", "email", "eve@e.com", "--touches",
+                       "stages_mql.csv", "--now", "2025-06-01", "-q", "-f",
+                       "json")
+    check(rc == 0, err)
+    st = json.loads(out)["stage"]
+    check((st["machine"], st["source"], st["name"], st["rank"],
+           st["entered"], st["owner"], st["reached"]) ==
+          ("waterfall", "built-in", "nurture", 0, "2025-04-07T09:00:00Z",
+           "unassigned", ["inquiry", "mql", "nurture"]), st)
+    t0 = "2025-03-08T09:00:00Z"
+    check(st["history"] == [
+        rec(t0, "transition", "start", None, "inquiry", None),
+        rec(t0, "transition", "start", "inquiry", "mql", 0),
+        rec(t0, "assign", "start", "mql", "mql", None, owner="unassigned"),
+        rec("2025-03-10T09:00:00Z", "breach", "timer", "mql", "mql", 0,
+            owner="unassigned", prev_owner="unassigned"),
+        rec("2025-04-07T09:00:00Z", "transition", "timer", "mql", "nurture",
+            12, back=True, owner="unassigned", prev_owner="unassigned")],
+        st["history"])
+    rc, out, err = run("report", "--touches", "stages_mql.csv", "--now",
+                       "2025-06-01", "-q", "-f", "json")
+    check(rc == 0, err)
+    r = json.loads(out)
+    check(r["stage_machine"] == {"name": "waterfall", "version": 1,
+                                 "source": "built-in", "stored": False},
+          r["stage_machine"])
+    got = [(x["stage"], x["current"], x["reached"], x["to_stage"],
+            x["conversion"], x["velocity_median_days"],
+            x["velocity_p90_days"]) for x in r["sections"]["stages"]]
+    check(got == [("inquiry", 1, 2, "mql", 0.5, 0, 0),
+                  ("mql", 0, 1, "sal", 0, None, None),
+                  ("sal", 0, 0, "sql", None, None, None),
+                  ("sql", 0, 0, "opportunity", None, None, None),
+                  ("opportunity", 0, 0, "customer", None, None, None),
+                  ("customer", 0, 0, None, None, None, None),
+                  ("nurture", 1, 1, None, None, None, None),
+                  ("recycled", 0, 0, None, None, None, None),
+                  ("disqualified", 0, 0, None, None, None, None)], got)
+    check([x["rank"] for x in r["sections"]["stages"]] ==
+          [1, 2, 3, 4, 5, 6, 0, 0, 0], r["sections"]["stages"])
+
+
+@test
+def no_stages_runs_no_machine():
+    rc, out, err = run("report", "--touches", "stages_mql.csv", "--now",
+                       "2025-06-01", "-q", "-f", "json", "--no-stages")
+    check(rc == 0, err)
+    r = json.loads(out)
+    check(r["stage_machine"] is None and "stages" not in r["sections"], r)
+    check(all(len(x) == 10 for x in r["sections"]["top_contacts"]),
+          r["sections"]["top_contacts"])
+    rc, out, err = run("show", "contact", "email", "eve@e.com", "--touches",
+                       "stages_mql.csv", "-q", "-f", "json", "--no-stages")
+    check(rc == 0 and json.loads(out)["stage"] is None, out)
+    rc, out, _ = run("show", "contact", "email", "eve@e.com", "--touches",
+                     "stages_mql.csv", "-q", "-f", "csv", "--no-stages")
+    check(out.split("\n")[0] == "time,type,channel,campaign,content,value",
+          out)
+    rc, out, _ = run("show", "contact", "email", "eve@e.com", "--touches",
+                     "stages_mql.csv", "-q", "--no-stages")
+    check(rc == 0 and "Stage" not in out, out)
+    # import without --store runs none unless asked
+    rc, out, _ = run("import", "--touches", "stages_mql.csv", "-f", "json")
+    check(json.loads(out)["stage_machine"] is None, out)
+
+
+@test
+def bad_machine_file_is_reported_with_line_and_column():
+    # bad.stages line 3: `transition lead -> sqll on ...`: sqll starts at
+    # byte 20
+    for cmd in (["report"], ["import"], ["score"],
+                ["show", "contact", "email", "eve@e.com"]):
+        rc, out, err = run(*cmd, "--touches", "stages_mql.csv", "--stages",
+                           "bad.stages", "-q")
+        check(rc == 2, (cmd, rc))
+        check(err == "bad.stages:3:20: unknown stage 'sqll'\n", (cmd, err))
+        check(out == "", out)
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in (("bin.stages", b"\x00\xff\xfe garbage"),
+                           ("empty.stages", b""),
+                           ("nover.stages", b'machine "x"\n')):
+            path = os.path.join(d, name)
+            open(path, "wb").write(text)
+            rc, _, err = run("report", "--touches", "stages_mql.csv",
+                             "--stages", path, "-q")
+            check(rc == 2 and err.startswith(path + ":1:"), (name, rc, err))
+        # nothing is created or imported before the machine is read
+        store = os.path.join(d, "store")
+        rc, _, err = run("import", "--store", store, "--touches",
+                         "stages_mql.csv", "--stages", "bad.stages")
+        check(rc == 2 and not os.path.exists(store), err)
+
+
+@test
+def events_file_errors_name_line_and_column():
+    rc, out, err = run("import", "--touches", "stages_touches.csv",
+                       "--events", "bad_events.csv", "--stages",
+                       "cli_test.stages", "-f", "json")
+    check(rc == 1, rc)
+    for line, col, msg in ((2, 1, "no contact with email 'nobody@x.com'"),
+                           (3, 11, "'sales accept' is not [a-z0-9_]"),
+                           (4, 11, "empty event"),
+                           (5, 24, "'not-a-date' is not a date"),
+                           (6, 1, "no identity key")):
+        pat = r"^bad_events\.csv:%d:%d: .*%s" % (line, col, re.escape(msg))
+        check(re.search(pat, err, re.M), "missing %s in\n%s" % (pat, err))
+    f = json.loads(out)["files"][0]
+    check((f["kind"], f["rows"], f["imported"], f["skipped"]) ==
+          ("events", 6, 1, 5), f)
+
+
+@test
+def events_wait_for_their_contact_and_without_time_happen_at_now():
+    # gus's only touch is on 05-01; his disqualify of 03-20 finds no
+    # contact at its turn (no touch after it comes before gus's), is sent
+    # after the import and, timed before his entry into lead, counts from
+    # that entry: lead -> cold on 05-01.  hal's event has no time: --now.
+    with tempfile.TemporaryDirectory() as d:
+        t = os.path.join(d, "t.csv")
+        e = os.path.join(d, "e.csv")
+        open(t, "w").write("time,email,type\n"
+                           "2025-04-01T09:00:00Z,hal@h.com,visit\n"
+                           "2025-05-01T09:00:00Z,gus@g.com,visit\n")
+        open(e, "w").write("email,event,time\n"
+                           "gus@g.com,disqualify,2025-03-20T09:00:00Z\n"
+                           "hal@h.com,disqualify,\n")
+        out = {}
+        for who in ("gus@g.com", "hal@h.com"):
+            rc, o, err = run("show", "contact", "email", who, "--touches", t,
+                             "--events", e, "--stages", "cli_test.stages",
+                             "--now", "2025-06-01", "-f", "json")
+            check(rc == 0, err)
+            out[who] = json.loads(o)["stage"]["history"][-1]
+        check((out["gus@g.com"]["time"], out["gus@g.com"]["to"]) ==
+              ("2025-05-01T09:00:00Z", "cold"), out)
+        # (times at midnight print as the date alone)
+        check((out["hal@h.com"]["time"], out["hal@h.com"]["time_ms"],
+               out["hal@h.com"]["to"]) ==
+              ("2025-06-01", ms("2025-06-01T00:00:00Z"), "cold"), out)
+        rc, o, err = run("import", "--touches", t, "--events", e,
+                         "--stages", "cli_test.stages", "--now",
+                         "2025-06-01", "-f", "json")
+        check(rc == 0, err)
+        f = json.loads(o)["files"][0]
+        check(f["imported"] == 2 and f["notes"] == {"sent_late": 1}, f)
+
+
+@test
+def contacts_without_time_enter_at_their_first_touch():
+    # contacts.csv has no time column.  ana's e-mail is first touched on
+    # 2025-01-06 10:00 (the cookie visit of 01-05 is a contact of its own
+    # until that touch merges them, both in inquiry: no merge record); cy's
+    # first touch is 01-03 09:00.  Without the fallback both would enter
+    # at --now (2025-06-01) with every touch counted from there.
+    for who, t in (("ana@acme.com", "2025-01-06T10:00:00Z"),
+                   ("cy@beta.io", "2025-01-03T09:00:00Z")):
+        rc, out, err = run("show", "contact", "email", who, "--contacts",
+                           "contacts.csv", "--touches", "touches.csv",
+                           "--now", "2025-06-01", "-q", "-f", "json")
+        check(rc == 0, err)
+        st = json.loads(out)["stage"]
+        check((st["name"], st["entered"]) == ("inquiry", t), (who, st))
+        check(st["history"] == [rec(t, "transition", "start", None,
+                                    "inquiry", None)], (who, st))
+
+
+@test
+def store_keeps_its_stage_machine():
+    with tempfile.TemporaryDirectory() as d:
+        store = os.path.join(d, "store")
+        rc, out, err = run("import", "--store", store, *STAGE_RUN[:-1])
+        check(rc == 0, err)
+        check("stage machine cli-test (cli_test.stages): attached" in out,
+              out)
+        # the same counts from the store alone (the machine, the events
+        # and the tick were journaled)
+        rc, out, err = run("report", "--store", store, "--stages",
+                           "cli_test.stages", "--now", "2025-06-01", "-q",
+                           "-f", "json")
+        check(rc == 0, err)
+        r = json.loads(out)
+        check(r["stage_machine"]["stored"] is True, r["stage_machine"])
+        got = [(x["stage"], x["current"], x["reached"])
+               for x in r["sections"]["stages"]]
+        check(got == [("lead", 0, 4), ("engaged", 0, 3),
+                      ("qualified", 1, 1), ("won", 0, 0), ("cold", 3, 3)],
+              got)
+        rc, out, err = run("show", "contact", "email", "cat@c.com",
+                           "--store", store, "--stages", "cli_test.stages",
+                           "-q", "-f", "json")
+        check(rc == 0 and json.loads(out)["stage"]["history"] ==
+              STAGE_HISTORY["cat@c.com"], out)
+        # given the built-in machine instead: the stored one is kept, and
+        # the report leaves the section out rather than misname it
+        rc, out, err = run("report", "--store", store, "--now",
+                           "2025-06-01", "-f", "json")
+        check(rc == 0, err)
+        r = json.loads(out)
+        check("stages" not in r["sections"] and
+              any("stages: left out" in n for n in r["notes"]), r["notes"])
+        check("holds another stage machine than built-in" in err, err)
+
+
+@test
+def stage_run_survives_every_failed_allocation():
+    # funnelcore-fault (src/cli/meson.build) is the tool with the engine,
+    # the scoring model and the stage machine allocating through
+    # tests/failalloc.h.  Fail each allocation of a stage run in turn,
+    # once and from then on: every run either gives the same report or
+    # exits 1 naming the failure ("out of memory", with FILE:LINE:COLUMN
+    # for rows), never anything else (the sanitizer tree also checks that
+    # no error path leaks or misbehaves).
+    fault = os.path.join(os.path.dirname(EXE), "funnelcore-fault")
+    args = [fault, "report", *STAGE_RUN, "-f", "json"]
+    env = dict(os.environ, FUNNELCORE_FAIL_STATS="1")
+    p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
+                       timeout=600)
+    check(p.returncode == 0, p.stderr)
+    base = p.stdout
+    m = re.search(rb"fault: (\d+) allocations, 0 failed", p.stderr)
+    check(m, p.stderr)
+    n = int(m.group(1))
+    check(n > 100, n)
+    outcomes = {0: 0, 1: 0}
+    for sticky in ("", "+"):
+        for k in range(n):
+            env = dict(os.environ, FUNNELCORE_FAIL_ALLOC="%d%s" % (k, sticky))
+            p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
+                               timeout=600)
+            what = "FUNNELCORE_FAIL_ALLOC=%d%s" % (k, sticky)
+            check(p.returncode in (0, 1), (what, p.returncode, p.stderr))
+            outcomes[p.returncode] += 1
+            if p.returncode == 0:
+                check(p.stdout == base, (what, "a different report"))
+            else:
+                check(b"out of memory" in p.stderr, (what, p.stderr))
+    # from then on, every allocation failing always shows
+    check(outcomes[1] >= n, outcomes)
 
 
 @test
@@ -801,6 +1290,44 @@ def crm_loose_join_is_reported():
     rc, out, err = run("import", "--deals", "crm_deals.csv", *CRM_ARGS,
                        "--join", "crm_products.csv:product")
     check(rc == 0 and "loosely" not in out, out)
+
+
+@test
+def deal_attribute_run_survives_every_failed_allocation():
+    # As above, over the deal attributes (product, series) and the owner
+    # records (manager, regional_office from the join on sales_agent) of
+    # the CRM fixture, grouped by both kinds: every run either gives the
+    # same report or exits 1 naming the failure.
+    fault = os.path.join(os.path.dirname(EXE), "funnelcore-fault")
+    args = [fault, "report", "--deals", "crm_deals.csv", *CRM_ARGS,
+            "--join", "crm_teams.csv:sales_agent",
+            "--join", "crm_products.csv:product",
+            "--group-by", "manager,product,regional_office", "--now",
+            "2017-06-01", "-q", "-f", "json"]
+    env = dict(os.environ, FUNNELCORE_FAIL_STATS="1")
+    p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
+                       timeout=600)
+    check(p.returncode == 0, p.stderr)
+    base = p.stdout
+    check(json.loads(base)["sections"]["deals_by_regional_office"], base)
+    m = re.search(rb"fault: (\d+) allocations, 0 failed", p.stderr)
+    check(m, p.stderr)
+    n = int(m.group(1))
+    check(n > 20, n)
+    outcomes = {0: 0, 1: 0}
+    for sticky in ("", "+"):
+        for k in range(n):
+            env = dict(os.environ, FUNNELCORE_FAIL_ALLOC="%d%s" % (k, sticky))
+            p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
+                               timeout=600)
+            what = "FUNNELCORE_FAIL_ALLOC=%d%s" % (k, sticky)
+            check(p.returncode in (0, 1), (what, p.returncode, p.stderr))
+            outcomes[p.returncode] += 1
+            if p.returncode == 0:
+                check(p.stdout == base, (what, "a different report"))
+            else:
+                check(b"out of memory" in p.stderr, (what, p.stderr))
+    check(outcomes[1] >= n, outcomes)
 
 
 def crm_naive():
@@ -1014,6 +1541,74 @@ def sigint_cancels_with_130():
         raise AssertionError("did not stop on SIGINT")
     check(p.returncode == 130, "exit %d, %s" % (p.returncode, err))
     check(b"interrupted" in err, err)
+
+
+def stored_touch_actors(store, emails):
+    """The (type, actor) of each stored touch of each contact, read back
+    through the Python binding over the library next to the tool, in a
+    child process (a sanitizer build cannot be loaded into Python: then
+    None)."""
+    lib = os.path.join(os.path.dirname(os.path.dirname(EXE)),
+                       "libfunnelcore.so")
+    code = ("import json, sys\n"
+            "import funnelcore as fc\n"
+            "st = fc.FileStore(sys.argv[1])\n"
+            "with fc.Engine(storage=st) as e:\n"
+            "    out = {m: [(t.type, t.by) for t in\n"
+            "               e.touches(e.find_contact('email', m))]\n"
+            "           for m in sys.argv[2:]}\n"
+            "st.close()\n"
+            "print(json.dumps(out))\n")
+    env = dict(os.environ, FUNNELCORE_LIB=lib,
+               PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
+    env.pop("LD_PRELOAD", None)
+    p = subprocess.run([sys.executable, "-c", code, store] + emails,
+                       env=env, capture_output=True, timeout=120)
+    if p.returncode != 0:
+        err = p.stderr.decode("utf-8", "replace")
+        if "Sanitizer" in err or "ASan" in err:
+            return None
+        raise AssertionError("reading the store back: " + err)
+    return {m: [tuple(t) for t in v]
+            for m, v in json.loads(p.stdout).items()}
+
+
+@test
+def touches_by_column_and_its_map_name_who_made_each_touch():
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "calls.csv")
+        with open(f, "w") as fh:
+            fh.write("time,email,type,channel,by\n"
+                     "2026-01-01T10:00:00Z,ann@acme.com,call,sales,alice\n"
+                     "2026-01-02T10:00:00Z,ann@acme.com,call,sales,\n"
+                     "2026-01-03T10:00:00Z,bob@beta.io,meeting,sales,Bob K\n")
+        g = os.path.join(d, "activities.csv")
+        with open(g, "w") as fh:
+            fh.write("time,email,type,activity_owner\n"
+                     "2026-01-04T10:00:00Z,ann@acme.com,call,carol\n")
+        store = os.path.join(d, "store")
+        rc, out, err = run("import", "--store", store, "--touches", f)
+        check(rc == 0, err)
+        check("ignored" not in err, err)  # `by` is a touch field
+        rc, out, err = run("import", "--store", store, "--touches", g,
+                           "--map", "by=activity_owner")
+        check(rc == 0, err)
+        check("ignored" not in err, err)
+        got = stored_touch_actors(store, ["ann@acme.com", "bob@beta.io"])
+        # an empty cell is no actor; names are kept as written
+        check(got is None or got == {"ann@acme.com": [("call", "alice"), ("call", None),
+                                       ("call", "carol")],
+                      "bob@beta.io": [("meeting", "Bob K")]}, got)
+        # a bad actor is a bad row: reported with its line, and skipped
+        h = os.path.join(d, "bad.csv")
+        with open(h, "w") as fh:
+            fh.write("time,email,rep\n"
+                     "2026-01-05T10:00:00Z,dan@acme.com,ok\n"
+                     "2026-01-05T11:00:00Z,eve@acme.com,%s\n" % ("x" * 4097))
+        rc, out, err = run("import", "--touches", h)
+        check("bad.csv:3:" in err and "touch by: longer than 4096" in err,
+              err)
+        check("2 rows, 1 imported, 1 skipped" in out, out)
 
 
 print("%d passed, %d failed" % (passed, len(failures)))

@@ -6,8 +6,8 @@ usage: test_html.py FUNNELCORE SAMPLE_DIR
 One page load: Chromium writes a 1280x2000 screenshot and dumps the DOM.
 The PNG is decoded here (zlib + PNG filters, standard library only) and
 must be 1280x2000, not blank, and show the chart colours; the DOM must hold
-the six SVG charts (funnel, stages, attribution, ROI, velocity, time to
-convert) with their bars and curve.  Skips (exit 0, with a message) only
+the six SVG charts (funnel, lifecycle stages, attribution, ROI, velocity,
+time to convert) with their bars and curve.  Skips (exit 0, with a message) only
 when chromium is not installed.
 """
 import os
@@ -126,6 +126,13 @@ def main():
             bars = m.group(1).count('class="bar"')
             if bars < 3:
                 fail("svg#%s has %d bars" % (cid, bars))
+            # report runs the built-in stage machine: chart-stages is its
+            # lifecycle funnel, a bar per stage (6 funnel, 3 side stages)
+            if cid == "chart-stages" and \
+                    ('aria-label="Lifecycle stages"' not in m.group(0) or
+                     bars != 9):
+                fail("svg#chart-stages is not the lifecycle funnel (%d "
+                     "bars)" % bars)
         w, h, bpp, rows = decode_png(open(shot, "rb").read())
         if (w, h) != (W, H):
             fail("screenshot is %dx%d, expected %dx%d" % (w, h, W, H))
