@@ -829,11 +829,16 @@ typedef struct fnl_account_info {
     { sizeof(fnl_account_info), 0, NULL, NULL, 0, 0, 0, 0 }
 /** Reset *info (of `size` bytes) to FNL_ACCOUNT_INFO_INIT. */
 FNL_API int fnl_account_info_init(fnl_account_info *info, size_t size);
+/** Fill *out (whose size the caller set) for an account; strings are
+ *  borrowed until the next mutating call.  Errors: FNL_EINVAL,
+ *  FNL_ENOTFOUND. */
 FNL_API int fnl_account_get(const fnl_engine *engine, fnl_account_id id,
                             fnl_account_info *out);
 /** The account's domains (copy-out reader, see fnl_contact_keys). */
 FNL_API int fnl_account_domains(const fnl_engine *engine, fnl_account_id id,
                                 const char **out, size_t cap, size_t *count);
+/** The account's attributes sorted by name (copy-out reader, see
+ *  fnl_contact_keys). */
 FNL_API int fnl_account_attrs(const fnl_engine *engine, fnl_account_id id,
                               fnl_attr *out, size_t cap, size_t *count);
 /** The account's live contacts in creation order (copy-out reader). */
@@ -1011,6 +1016,8 @@ FNL_API int fnl_deal_update_init(fnl_deal_update *u, size_t size);
  */
 FNL_API int fnl_deal_upsert(fnl_engine *engine, const fnl_deal_update *u,
                             fnl_deal_id *out);
+/** The handle of the deal whose id string is `id`.  Errors: FNL_EINVAL,
+ *  FNL_ENOTFOUND. */
 FNL_API int fnl_deal_find(const fnl_engine *engine, const char *id,
                           fnl_deal_id *out);
 
@@ -1030,6 +1037,9 @@ typedef struct fnl_deal_info {
     uint32_t attr_count;       /* attributes (fnl_deal_attrs) */
 } fnl_deal_info;
 
+/** Fill *out (whose size the caller set) for a deal; strings are
+ *  borrowed until the next mutating call.  Errors: FNL_EINVAL,
+ *  FNL_ENOTFOUND, FNL_ESTALE. */
 FNL_API int fnl_deal_get(const fnl_engine *engine, fnl_deal_id id,
                          fnl_deal_info *out);
 /** The deal's contacts and roles (copy-out reader; contacts resolved). */
@@ -3183,6 +3193,10 @@ typedef struct fnl_transition_def {
       { NULL, NULL, NULL }, 0, NULL, 0 }
 /** Reset *t (of `size` bytes) to FNL_TRANSITION_DEF_INIT. */
 FNL_API int fnl_transition_def_init(fnl_transition_def *t, size_t size);
+/** Add a transition (strings and the condition text are copied); *err,
+ *  which may be NULL, says what is wrong.  Errors as the builder calls
+ *  above: FNL_EINVAL (unknown stage, bad condition, spent builder),
+ *  FNL_ELIMIT, FNL_ENOMEM. */
 FNL_API int fnl_machine_builder_transition(fnl_machine_builder *b,
                                            const fnl_transition_def *t,
                                            fnl_parse_error *err);
@@ -3224,6 +3238,8 @@ typedef struct fnl_route_def {
     { sizeof(fnl_route_def), NULL, NULL, 0, NULL, FNL_ROUTE_ROUND_ROBIN }
 /** Reset *r (of `size` bytes) to FNL_ROUTE_DEF_INIT. */
 FNL_API int fnl_route_def_init(fnl_route_def *r, size_t size);
+/** Add a routing rule, tried after the stage's earlier rules.  Errors as
+ *  fnl_machine_builder_transition(). */
 FNL_API int fnl_machine_builder_route(fnl_machine_builder *b,
                                       const fnl_route_def *r,
                                       fnl_parse_error *err);
@@ -3271,6 +3287,8 @@ typedef struct fnl_sla_def {
       { NULL, NULL, NULL }, 0, 0, NULL, FNL_SLA_BREACH_EVENT, NULL }
 /** Reset *s (of `size` bytes) to FNL_SLA_DEF_INIT. */
 FNL_API int fnl_sla_def_init(fnl_sla_def *s, size_t size);
+/** Add a service level to a stage (at most FNL_MACHINE_MAX_SLAS per
+ *  stage).  Errors as fnl_machine_builder_transition(). */
 FNL_API int fnl_machine_builder_sla(fnl_machine_builder *b,
                                     const fnl_sla_def *s,
                                     fnl_parse_error *err);
@@ -3296,6 +3314,7 @@ typedef struct fnl_step_def {
       { NULL, NULL, NULL }, NULL, 0, NULL, NULL }
 /** Reset *s (of `size` bytes) to FNL_STEP_DEF_INIT. */
 FNL_API int fnl_step_def_init(fnl_step_def *s, size_t size);
+/** Add a nurture step.  Errors as fnl_machine_builder_transition(). */
 FNL_API int fnl_machine_builder_step(fnl_machine_builder *b,
                                      const fnl_step_def *s,
                                      fnl_parse_error *err);
