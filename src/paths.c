@@ -461,9 +461,26 @@ static int sink(parser *ps, const fnli_journey *j)
     return fnli_journeys_push(ps->js, j);
 }
 
-static int emit(parser *ps, field *fs, const long *colidx)
+/* Hand one parsed row to the sink (both readers end here). */
+static int emit_row(parser *ps, const uint32_t *ids, size_t n, uint64_t conv,
+                    uint64_t nulls, uint64_t value)
 {
     fnli_journey j = FNLI_JOURNEY_INIT;
+    int rc;
+    j.groups = ids;
+    j.n = (uint32_t)n;
+    j.conversions = conv;
+    j.nulls = nulls;
+    j.value = (int64_t)value;
+    rc = sink(ps, &j);
+    if (rc)
+        return fail(ps, rc, 0, 0,
+                    rc == FNL_ENOMEM ? "out of memory" : "over a limit");
+    return FNL_OK;
+}
+
+static int emit(parser *ps, field *fs, const long *colidx)
+{
     field *pf = &fs[colidx[COL_PATH]];
     uint64_t conv = 0, nulls = 0, value = 0;
     const char *s, *e;
@@ -538,16 +555,7 @@ static int emit(parser *ps, field *fs, const long *colidx)
     if (n == 0)
         return fail(ps, FNL_ECORRUPT, pf->line, pf->col,
                     "path has no channel");
-    j.groups = ps->ids;
-    j.n = (uint32_t)n;
-    j.conversions = conv;
-    j.nulls = nulls;
-    j.value = (int64_t)value;
-    rc = sink(ps, &j);
-    if (rc)
-        return fail(ps, rc, 0, 0,
-                    rc == FNL_ENOMEM ? "out of memory" : "over a limit");
-    return FNL_OK;
+    return emit_row(ps, ps->ids, n, conv, nulls, value);
 }
 
 /* ---- the general row reader ------------------------------------------ */
@@ -730,7 +738,6 @@ static inline const char *quick_count(const char *p, const char *end,
 static int row_fast(parser *ps)
 {
     const char *p = ps->p, *end = ps->end, *path = NULL, *path_end = NULL;
-    fnli_journey j = FNLI_JOURNEY_INIT;
     uint64_t conv = 0, nulls = 0, value = 0, col;
     size_t names = 0, k;
     long i;
@@ -784,15 +791,8 @@ static int row_fast(parser *ps)
                         rc == FNL_EINVAL ? "bad channel name"
                                          : "out of memory");
     }
-    j.groups = ps->fast_ids;
-    j.n = (uint32_t)names;
-    j.conversions = conv;
-    j.nulls = nulls;
-    j.value = (int64_t)value;
-    rc = sink(ps, &j);
-    if (rc)
-        return fail(ps, rc, 0, 0,
-                    rc == FNL_ENOMEM ? "out of memory" : "over a limit");
+    if ((rc = emit_row(ps, ps->fast_ids, names, conv, nulls, value)) != 0)
+        return rc;
     ps->p = p;
     return FNL_OK;
 }
