@@ -150,31 +150,13 @@ static int cmp_cyc(const void *a, const void *b)
     return (x->days > y->days) - (x->days < y->days);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median (mean of the two middle values when n is even) and p90 (nearest
- * rank: the ceil(0.9 n)-th smallest) of sorted x[0..n). */
-static void median_p90(const double *x, size_t n, double *med, double *p90)
-{
-    if (n == 0) {
-        *med = *p90 = NAN;
-        return;
-    }
-    *med = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-    *p90 = x[(9 * n + 9) / 10 - 1];
-}
-
 static void group_cycles(const dwork *w, const dgroup *g, double *med,
                          double *p90, double *tmp)
 {
     size_t i;
     for (i = 0; i < g->cyc_n; i++)
         tmp[i] = w->cyc[g->cyc_first + i].days;
-    median_p90(tmp, g->cyc_n, med, p90);
+    fnli_median_p90(tmp, g->cyc_n, med, p90);
 }
 
 static int in_range(const fnli_deal *d, int64_t from, int64_t to)
@@ -393,8 +375,7 @@ FNL_API int fnl_report_deals(const fnl_engine *e,
     }
     for (k = 0; k < w.ncyc; k++)
         tmp[k] = w.cyc[k].days;
-    qsort(tmp, w.ncyc, sizeof(double), cmp_double);
-    median_p90(tmp, w.ncyc, &all_med, &all_p90);
+    fnli_median_p90(tmp, w.ncyc, &all_med, &all_p90);
 
     /* pass 2: forecast of open deals */
     memset(&tot, 0, sizeof(tot));

@@ -726,4 +726,63 @@ int fnli_report_convert(const fnl_engine *e, const fnl_fx *fx, int64_t amount,
     if (rc != FNL_OK)
         return fnli_fail(e, rc, "report: currency conversion overflows");
     return FNL_OK;
+
+/* ---- quantiles ----------------------------------------------------------- */
+
+static void swap_d(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* The k-th smallest of a[0..n) (k < n), by three-way selection: a is
+ * reordered so that what is before k is not larger and what is after is
+ * not smaller. */
+static double select_k(double *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1], p;
+        size_t lt = lo, gt = hi, i = lo;
+        if (x < y)
+            p = y < z ? y : (x < z ? z : x);
+        else
+            p = x < z ? x : (y < z ? z : y);
+        while (i < gt) {
+            if (a[i] < p)
+                swap_d(&a[lt++], &a[i++]);
+            else if (a[i] > p)
+                swap_d(&a[i], &a[--gt]);
+            else
+                i++;
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return p;
+    }
+    return a[k];
+}
+
+void fnli_median_p90(double *x, size_t n, double *med, double *p90)
+{
+    size_t i;
+    if (n == 0) {
+        *med = *p90 = NAN;
+        return;
+    }
+    if (n % 2) {
+        *med = select_k(x, n, n / 2);
+    } else {
+        double lo = select_k(x, n, n / 2 - 1), hi = x[n / 2];
+        for (i = n / 2 + 1; i < n; i++) /* the next one up */
+            if (x[i] < hi)
+                hi = x[i];
+        *med = (lo + hi) / 2;
+    }
+    *p90 = select_k(x, n, (9 * n + 9) / 10 - 1);
+}
 }

@@ -105,6 +105,12 @@ int fnli_keyset_order(const fnli_keyset *k, size_t **order);
 /* Round half away from zero into int64; FNL_ERANGE when out of range or
  * not finite. */
 int fnli_round_i64(double v, int64_t *out);
+
+/* The median (mean of the two middle values when n is even) and p90
+ * (nearest rank: the ceil(0.9 n)-th smallest) of x[0..n), which is
+ * reordered (selection, linear); both NAN when n is 0.  Every report's
+ * median and p90 are these. */
+void fnli_median_p90(double *x, size_t n, double *med, double *p90);
 /* *acc += v, FNL_ERANGE on overflow. */
 static inline int fnli_add_i64(int64_t *acc, int64_t v)
 {

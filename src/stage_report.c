@@ -450,69 +450,6 @@ static int set_text(fnl_report *r, fnli_cell *c, const char *s)
     return s != NULL ? fnli_set_str(r, c, s, strlen(s)) : FNL_OK;
 }
 
-/* ---- quantiles ----------------------------------------------------------- */
-
-static void swap64(int64_t *a, int64_t *b)
-{
-    int64_t t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* The k-th smallest of a[0..n) (k < n), by selection: a is reordered so
- * that what is before k is not larger and what is after is not smaller.
- * Funnels of a million contacts make sorting every sample the cost of
- * the report; selection is linear. */
-static int64_t select_k(int64_t *a, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n;
-    while (hi - lo > 1) {
-        int64_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1], p;
-        size_t lt = lo, gt = hi, i = lo;
-        if (x < y)
-            p = y < z ? y : (x < z ? z : x);
-        else
-            p = x < z ? x : (y < z ? z : y);
-        while (i < gt) {
-            if (a[i] < p)
-                swap64(&a[lt++], &a[i++]);
-            else if (a[i] > p)
-                swap64(&a[i], &a[--gt]);
-            else
-                i++;
-        }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
-            return p;
-    }
-    return a[k];
-}
-
-/* Median (mean of the two middle values when n is even) and p90 (nearest
- * rank: the ceil(0.9 n)-th smallest) of a[0..n) milliseconds, in days --
- * the definitions of the deal funnel (funnel.c). */
-static void median_p90_days(int64_t *a, size_t n, double *med, double *p90)
-{
-    size_t i;
-    if (n == 0) {
-        *med = *p90 = NAN;
-        return;
-    }
-    if (n % 2) {
-        *med = (double)select_k(a, n, n / 2) / (double)DAY_MS;
-    } else {
-        int64_t lo = select_k(a, n, n / 2 - 1), hi = a[n / 2];
-        for (i = n / 2 + 1; i < n; i++)
-            if (a[i] < hi)
-                hi = a[i];
-        *med = ((double)lo + (double)hi) / 2.0 / (double)DAY_MS;
-    }
-    *p90 = (double)select_k(a, n, (9 * n + 9) / 10 - 1) / (double)DAY_MS;
-}
-
 /* ---- the funnel tally (funnel report and stage counts) ------------------- */
 
 typedef struct rdef {
@@ -524,7 +461,7 @@ typedef struct rdef {
 } rdef;
 
 typedef struct svec {
-    int64_t *v;
+    double *v;                /* days */
     size_t n, cap;
 } svec;
 
@@ -541,7 +478,7 @@ typedef struct fwork {
                                  entered per stage, converted per row */
     int64_t *cnt;
     size_t cnt_cap;           /* slots */
-    svec *vel;                /* per slot and row: velocity samples (ms) */
+    svec *vel;                /* per slot and row: velocity samples */
     size_t vel_cap;
     int velocity;
     int64_t cohort;           /* persons in the cumulative cohort */
@@ -555,7 +492,7 @@ static void fwork_free(fwork *w)
         for (i = 0; i < w->vel_cap * w->nrow; i++)
             if (w->vel[i].v != NULL)
                 fnli_free(&w->mem, w->vel[i].v,
-                          w->vel[i].cap * sizeof(int64_t));
+                          w->vel[i].cap * sizeof(double));
         fnli_free(&w->mem, w->vel, w->vel_cap * w->nrow * sizeof(svec));
     }
     if (w->cnt != NULL)
@@ -625,15 +562,16 @@ static int fwork_slot(fwork *w, size_t slot)
     return FNL_OK;
 }
 
+/* A velocity sample of x milliseconds, kept in days. */
 static int vel_push(fwork *w, svec *v, int64_t x)
 {
     void *p = v->v;
     if (v->n == v->cap) {
-        if (fnli_grow(&w->mem, &p, &v->cap, v->n + 1, sizeof(int64_t), 16))
+        if (fnli_grow(&w->mem, &p, &v->cap, v->n + 1, sizeof(double), 16))
             return FNL_ENOMEM;
         v->v = p;
     }
-    v->v[v->n++] = x;
+    v->v[v->n++] = (double)x / (double)DAY_MS;
     return FNL_OK;
 }
 
@@ -902,7 +840,7 @@ static int funnel_row(fwork *w, fnl_report *r, fnli_cell *c, size_t slot,
         if (w->vel != NULL) {
             svec *v = &w->vel[slot * w->nrow + ri];
             nv = v->n;
-            median_p90_days(v->v, v->n, &med, &p90);
+            fnli_median_p90(v->v, v->n, &med, &p90);
         }
         fnli_set_int(&c[F_VN], (int64_t)nv);
         fnli_set_num(&c[F_VMED], med);
