@@ -140,9 +140,14 @@ int fnli_calendar_parse(const char *s, size_t n, fnli_calendar *out,
 
 static size_t put(char *buf, size_t cap, size_t at, const char *s)
 {
+    /* like snprintf: write what fits and keep buf terminated, so a cut
+       piece leaves no unwritten bytes before the final NUL */
     size_t n = strlen(s);
-    if (at + n < cap)
-        memcpy(buf + at, s, n);
+    if (at < cap) {
+        size_t k = at + n < cap ? n : cap - 1 - at;
+        memcpy(buf + at, s, k);
+        buf[at + k] = '\0';
+    }
     return at + n;
 }
 

@@ -176,7 +176,10 @@ static int copy_config(fnl_engine *e, const fnl_engine_config *cfg)
     if (rc != FNL_OK)
         return rc;
     e->nfreemail = cfg->freemail_domain_count;
+    /* copy_strv() sets e->freemail for any count > 0 or fails through
+       fnli_fail(), whose nonzero return the analyzer does not follow */
     if (e->nfreemail > 1)
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
         qsort(e->freemail, e->nfreemail, sizeof(char *), cmp_str);
     if (cfg->default_country_code != NULL) {
         const char *p = cfg->default_country_code;

@@ -39,7 +39,7 @@ static int append_record(fnl_engine *e, const fnli_opdef *op, const void *r)
     if (rc != FNL_OK)
         return fnli_fail(e, rc == FNL_ENOMEM ? FNL_ENOMEM : FNL_EIO,
                          "storage refused journal record %llu (%s)",
-                         (unsigned long long)(e->seq + 1), fnl_strerror(rc));
+                         (unsigned long long)e->seq + 1, fnl_strerror(rc));
     e->seq++;
     return FNL_OK;
 }

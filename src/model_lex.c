@@ -195,7 +195,7 @@ int fnli_lex_next(fnli_lexer *lx)
             lx->tok.cmp = FNLI_CMP_NE;
         else
             return fail(lx, "unexpected '!' (did you mean '!=')", start);
-        i += (c == '=') ? (eq ? 2 : 1) : (eq ? 2 : 1);
+        i += eq ? 2 : 1;
     } else {
         return fail(lx, "unexpected character", start);
     }

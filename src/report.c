@@ -14,10 +14,9 @@ static int text_add(fnl_report *r, const char *s, size_t n, uint32_t *off)
 {
     void *p = r->text;
     size_t need = r->text_len + n + 1;
-    int rc;
     if (need > UINT32_MAX - 1)
         return FNL_ENOMEM;
-    if ((rc = fnli_grow(&r->mem, &p, &r->text_cap, need, 1, 256)) != FNL_OK)
+    if (fnli_grow(&r->mem, &p, &r->text_cap, need, 1, 256) != FNL_OK)
         return FNL_ENOMEM;
     r->text = p;
     if (n)
@@ -726,6 +725,7 @@ int fnli_report_convert(const fnl_engine *e, const fnl_fx *fx, int64_t amount,
     if (rc != FNL_OK)
         return fnli_fail(e, rc, "report: currency conversion overflows");
     return FNL_OK;
+}
 
 /* ---- quantiles ----------------------------------------------------------- */
 
@@ -784,5 +784,4 @@ void fnli_median_p90(double *x, size_t n, double *med, double *p90)
         *med = (lo + hi) / 2;
     }
     *p90 = select_k(x, n, (9 * n + 9) / 10 - 1);
-}
 }

@@ -262,11 +262,13 @@ static int catch_up(ev *e, int64_t t)
         int slot;
         int64_t ds = sla_due(e, &slot), dt = time_due_min(e, 1, 0);
         uint32_t ti;
-        if (ds > t && dt > t)
+        /* slot < 0 (no deadline) means ds == INT64_MAX, which t never
+           reaches; testing slot too keeps breach() from a slot of -1 */
+        if ((slot < 0 || ds > t) && dt > t)
             return 0;
         if (e->chain >= FNLI_STAGE_MAX_CHAIN)
             return 1;
-        if (ds <= dt) {
+        if (slot >= 0 && ds <= dt) {
             breach(e, slot, ds);
             continue;
         }
@@ -446,10 +448,10 @@ int fnli_stage_merge(const fnl_machine *m, const fnli_stage_state *a,
     fnli_stage_state r;
     int a_ok = (a->flags & FNLI_ST_STARTED) && a->stage < m->nstages;
     int b_ok = (b->flags & FNLI_ST_STARTED) && b->stage < m->nstages;
-    if (!a_ok && b_ok)
-        w = b;
-    else if (a_ok && b_ok &&
-             m->stages[b->stage].rank > m->stages[a->stage].rank)
+    /* b wins when it is the only valid state, or when both are valid
+       and b's stage ranks higher (a's stage is read only when a_ok) */
+    if (b_ok &&
+        (!a_ok || m->stages[b->stage].rank > m->stages[a->stage].rank))
         w = b;
     r = *w;
     r.reached = a->reached | b->reached;

@@ -633,6 +633,14 @@ TEST(calendars_print_canonically)
     /* a short buffer holds a cut, terminated prefix; the length is whole */
     CHECK_INT(cal_text("Mon 09:00-17:00 Z", b, 5), 22);
     CHECK_STR(b, "Mon ");
+    /* a cut inside a piece keeps the part that fits, with no gap of
+       unwritten bytes before the NUL */
+    memset(b, 'x', sizeof(b));
+    CHECK_INT(cal_text("Mon 09:00-17:00 Z", b, 7), 22);
+    CHECK_STR(b, "Mon 09");
+    memset(b, 'x', sizeof(b));
+    CHECK_INT(cal_text("Mon-Fri 09:00-17:00 Z", b, 3), 26);
+    CHECK_STR(b, "Mo");
     CHECK_INT(cal_text("Mon 09:00-17:00 Z", NULL, 0), 22);
 }
 
