@@ -831,7 +831,7 @@ typedef struct fnl_account_info {
 FNL_API int fnl_account_info_init(fnl_account_info *info, size_t size);
 /** Fill *out (whose size the caller set) for an account; strings are
  *  borrowed until the next mutating call.  Errors: FNL_EINVAL,
- *  FNL_ENOTFOUND. */
+ *  FNL_ENOTFOUND, FNL_ESTALE. */
 FNL_API int fnl_account_get(const fnl_engine *engine, fnl_account_id id,
                             fnl_account_info *out);
 /** The account's domains (copy-out reader, see fnl_contact_keys). */

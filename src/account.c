@@ -333,13 +333,15 @@ FNL_API int fnl_account_get(const fnl_engine *e, fnl_account_id h,
     fnl_account_info info = FNL_ACCOUNT_INFO_INIT;
     const fnli_account *a;
     uint32_t i, x, size;
+    int rc;
     if (e == NULL || out == NULL)
         return fnli_fail(e, FNL_EINVAL, "account_get: NULL argument");
     memcpy(&size, out, sizeof(size));
     if (size < sizeof(uint32_t))
         return fnli_fail(e, FNL_EINVAL, "account_get: size not set");
-    if (fnli_account_index(e, h, &i) != FNL_OK)
-        return fnli_fail(e, FNL_ENOTFOUND, "account_get: no such account");
+    /* ENOTFOUND or ESTALE, with its message, as the other readers */
+    if ((rc = fnli_account_index(e, h, &i)) != FNL_OK)
+        return rc;
     a = ACCOUNT(e, i);
     info.size = size;
     info.id = h;

@@ -105,6 +105,9 @@ TEST(account_readers_check_handles_and_buffers)
     /* the same index in another generation */
     stale = a ^ (UINT64_C(1) << 32);
     CHECK_INT(fnl_account_domains(e, stale, doms, 2, &n), FNL_ESTALE);
+    /* every reader says the same of a stale handle */
+    CHECK_INT(fnl_account_get(e, stale, &info), FNL_ESTALE);
+    CHECK(strstr(fnl_errmsg(e), "is stale") != NULL);
     CHECK_OK(fnl_account_get(e, a, &info));
     CHECK_INT(info.contact_count, 3);
     /* copy-out readers */
