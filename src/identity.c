@@ -52,6 +52,11 @@ int fnli_reserve(fnl_engine *e, const fnli_need *n)
         if (rc == FNL_OK)
             rc = fnli_map_reserve(&e->dealmap, &e->mem, n->deals);
     }
+    if (rc == FNL_OK && n->owners) {
+        rc = fnli_pool_reserve(&e->owners, &e->mem, n->owners);
+        if (rc == FNL_OK)
+            rc = fnli_map_reserve(&e->ownermap, &e->mem, n->owners);
+    }
     if (rc == FNL_OK && n->dcs)
         rc = fnli_pool_reserve(&e->dcs, &e->mem, n->dcs);
     if (rc == FNL_OK && n->costs)

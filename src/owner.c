@@ -57,18 +57,6 @@ uint32_t fnli_owner_attr_str(const fnl_engine *e, uint32_t owner,
                : 0;
 }
 
-/* Room for one more record.  fnli_need has no owner count (owners are the
- * only store that needs it), so the live call and the replay decoder
- * reserve here, before fnli_commit; growing capacity changes nothing a
- * reader sees, so a call failing later still changes nothing. */
-static int owner_reserve(fnl_engine *e)
-{
-    int rc = fnli_pool_reserve(&e->owners, &e->mem, 1);
-    if (rc == FNL_OK)
-        rc = fnli_map_reserve(&e->ownermap, &e->mem, 1);
-    return rc;
-}
-
 /* ---- the owner mutation --------------------------------------------------- */
 
 static void owner_need(const fnl_engine *e, const void *rv, fnli_need *n)
@@ -77,6 +65,7 @@ static void owner_need(const fnl_engine *e, const void *rv, fnli_need *n)
     (void)e;
     fnli_need_str(n, r->name);
     fnli_need_attrs(n, r->attrs, r->nattrs);
+    n->owners += 1;
 }
 
 static void owner_encode(fnli_wbuf *w, const void *rv)
@@ -100,7 +89,7 @@ static int owner_decode(fnl_engine *e, fnli_rbuf *rb, void *out)
     if (rb->bad || r->name.n == 0 || r->time < FNL_TIME_MIN ||
         r->time > FNL_TIME_MAX)
         return FNL_ECORRUPT;
-    return owner_reserve(e);
+    return FNL_OK;
 }
 
 static void owner_apply(fnl_engine *e, void *rv)
@@ -160,12 +149,6 @@ FNL_API int fnl_owner_upsert(fnl_engine *e, const fnl_owner_update *uu)
         goto done;
     r.nattrs = u.attr_count;
     r.prio = fnli_source_prio(e, source);
-    if ((rc = owner_reserve(e)) != FNL_OK) {
-        rc = rc == FNL_ENOMEM
-                 ? fnli_fail(e, rc, "allocation failed")
-                 : fnli_fail(e, rc, "the engine is full (32-bit index space)");
-        goto done;
-    }
     rc = fnli_commit(e, &fnli_op_owner, &r);
 done:
     return fnli_end(e, rc);

@@ -27,7 +27,7 @@ typedef struct fnli_rattr {
 /* Upper bounds of what one mutation may add: reserved before applying. */
 typedef struct fnli_need {
     size_t contacts, keys, keybytes, strings, strbytes, attrs, names;
-    size_t accounts, deals, dcs, costs, classes, touches, events;
+    size_t accounts, deals, dcs, costs, classes, touches, events, owners;
 } fnli_need;
 
 static inline void fnli_need_str(fnli_need *n, fnli_sv s)
