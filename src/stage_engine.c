@@ -1218,6 +1218,12 @@ const fnli_stage_rec *fnli_stages_next(const fnl_engine *e,
     return h->next != 0 ? &s->hist[h->next].rec : NULL;
 }
 
+uint32_t fnli_stages_first_touch(const fnl_engine *e, uint32_t c)
+{
+    const stages *s = e->stages;
+    return s != NULL && c < s->nslots ? s->slots[c].first : 0;
+}
+
 const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
                               uint32_t owner)
 {

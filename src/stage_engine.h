@@ -60,6 +60,9 @@ const fnli_stage_state *fnli_stages_state(const fnl_engine *e, uint32_t c);
 const fnli_stage_rec *fnli_stages_first(const fnl_engine *e, uint32_t c);
 const fnli_stage_rec *fnli_stages_next(const fnl_engine *e,
                                        const fnli_stage_rec *r);
+/* Contact c's first touch (the earliest, then the first to arrive), 0
+ * when none: the cache that gives the guards `source_channel`. */
+uint32_t fnli_stages_first_touch(const fnl_engine *e, uint32_t c);
 /* The name of an owner value of contact c's state or records (NULL: none). */
 const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
                               uint32_t owner);

@@ -336,24 +336,6 @@ static int group_setup(scan *sc, const char *what, uint32_t by,
     return FNL_OK;
 }
 
-/* The contact's first touch: the earliest, then the first to arrive. */
-static uint32_t first_touch(const fnl_engine *e, uint32_t c)
-{
-    const fnli_touches *ts = &e->touches;
-    const fnli_contact *cr = CONTACT(e, c);
-    uint32_t x, best = 0, k = 0;
-    int64_t bt = 0;
-    for (x = cr->touch_head; x != 0 && k < cr->touch_count;
-         x = T_NEXT(ts, x), k++) {
-        int64_t t = T_TIME(ts, x);
-        if (best == 0 || t < bt || (t == bt && x < best)) {
-            best = x;
-            bt = t;
-        }
-    }
-    return best;
-}
-
 static int text_key(const char *p, const char **s, size_t *n)
 {
     if (p == NULL || p[0] == '\0')
@@ -382,7 +364,7 @@ static int person_key(const scan *sc, uint32_t root, const char **s,
         return 1;
     case FNL_STAGE_BY_CHANNEL:
     case FNL_STAGE_BY_CAMPAIGN:
-        x = first_touch(e, root);
+        x = fnli_stages_first_touch(e, root);
         if (x == 0)
             return 0;
         return id_key(e,
