@@ -60,19 +60,47 @@ static fnl_machine *waterfall(void)
     return m;
 }
 
-static int touch(fnl_engine *e, const char *email, const char *type,
-                 int64_t t)
+
+/* One touch by a contact known by key (kind, value). */
+static int touch_as(fnl_engine *e, const char *kind, const char *value,
+                    const char *type, const char *channel, const char *by,
+                    int64_t t)
 {
     fnl_touch x = FNL_TOUCH_INIT;
     fnl_key k;
-    k.kind = "email";
-    k.value = email;
+    k.kind = kind;
+    k.value = value;
     x.keys = &k;
     x.key_count = 1;
     x.type = type;
-    x.channel = "web";
+    x.channel = channel;
+    x.by = by;
     x.time = t;
     return fnl_touch_add(e, &x, NULL);
+}
+
+static int touch(fnl_engine *e, const char *email, const char *type,
+                 int64_t t)
+{
+    return touch_as(e, "email", email, type, "web", NULL, t);
+}
+
+static int touch_ch(fnl_engine *e, const char *email, const char *type,
+                    const char *channel, int64_t t)
+{
+    return touch_as(e, "email", email, type, channel, NULL, t);
+}
+
+static int touch_by(fnl_engine *e, const char *email, const char *type,
+                    const char *by, int64_t t)
+{
+    return touch_as(e, "email", email, type, "sales", by, t);
+}
+
+static int crm_contact(fnl_engine *e, const char *crm, const char *type,
+                       int64_t t)
+{
+    return touch_as(e, "crm_id", crm, type, "web", NULL, t);
 }
 
 static fnl_contact_id cid(fnl_engine *e, const char *email)
@@ -367,20 +395,6 @@ static int merge(fnl_engine *e, const char *email, const char *crm)
     return merge_at(e, email, crm, T0 + 10 * HOUR);
 }
 
-static int crm_contact(fnl_engine *e, const char *crm, const char *type,
-                       int64_t t)
-{
-    fnl_touch x = FNL_TOUCH_INIT;
-    fnl_key k;
-    k.kind = "crm_id";
-    k.value = crm;
-    x.keys = &k;
-    x.key_count = 1;
-    x.type = type;
-    x.channel = "web";
-    x.time = t;
-    return fnl_touch_add(e, &x, NULL);
-}
 
 TEST(merges_keep_the_more_advanced_stage)
 {
@@ -854,20 +868,6 @@ static const char *KEYMACHINE =
     "transition * -> customer on event deal_won\n"
     "transition inquiry -> paid back on touch when source_channel = \"sem\"\n";
 
-static int touch_ch(fnl_engine *e, const char *email, const char *type,
-                    const char *channel, int64_t t)
-{
-    fnl_touch x = FNL_TOUCH_INIT;
-    fnl_key k;
-    k.kind = "email";
-    k.value = email;
-    x.keys = &k;
-    x.key_count = 1;
-    x.type = type;
-    x.channel = channel;
-    x.time = t;
-    return fnl_touch_add(e, &x, NULL);
-}
 
 static fnl_engine *keys_engine(fnl_engine_config *cfg, fnl_clock *clk)
 {
@@ -1058,21 +1058,6 @@ TEST(evaluations_cut_short_by_memory_complete_on_the_next_call)
     free(want);
 }
 
-static int touch_by(fnl_engine *e, const char *email, const char *type,
-                    const char *by, int64_t t)
-{
-    fnl_touch x = FNL_TOUCH_INIT;
-    fnl_key k;
-    k.kind = "email";
-    k.value = email;
-    x.keys = &k;
-    x.key_count = 1;
-    x.type = type;
-    x.channel = "sales";
-    x.by = by;
-    x.time = t;
-    return fnl_touch_add(e, &x, NULL);
-}
 
 /* The number of SLA breach records in a contact's history. */
 static int breaches(fnl_engine *e, const char *email)
