@@ -27,6 +27,7 @@ static int key_event_in(const fnl_machine *m, uint32_t name,
     size_t i;
     if (in->kind != FNLI_TRIG_TOUCH && in->kind != FNLI_TRIG_SCORE)
         return 0;
+    in = fnli_in(in, FNLI_IN_KEY_EVENTS);
     for (i = 0; i < in->nkey_events; i++)
         if (fnli_mstr_eq(m, name, in->key_events[i]))
             return 1;

@@ -93,7 +93,7 @@ int fnli_route_pick_owner(const fnli_cond_ctx *c, uint16_t stage,
             out->group = r->ref + 1;
             break;
         case FNL_ROUTE_ACCOUNT_OWNER:
-            acct = c->in->account_owner;
+            acct = fnli_in(c->in, FNLI_IN_ACCOUNT_OWNER)->account_owner;
             if (acct != NULL && acct[0] != '\0') {
                 owner = fnli_machine_owner_find(m, acct, strlen(acct));
                 if (owner == 0)

@@ -227,10 +227,8 @@ static const fnli_class_match *class_match(fnl_engine *e, fnli_attached *a,
 static void queue_fired(fnl_engine *e, uint32_t model, uint32_t c,
                         uint64_t fired, int64_t time)
 {
-    uint32_t b;
-    for (b = 0; b < 64; b++) {
-        if (!(fired & ((uint64_t)1 << b)))
-            continue;
+    for (; fired != 0; fired &= fired - 1) {
+        uint32_t b = (uint32_t)__builtin_ctzll(fired);
         fnli_queue(e, FNL_EVENT_KEY_EVENT, c, 0, 0, 0, time);
         if (e->has_listener) {
             e->events[e->nevents - 1].model = model + 1;
@@ -379,6 +377,21 @@ int fnli_scores_settle_one(const fnl_engine *ce, uint32_t c)
     if ((rc = recompute(e, c, 0)) == FNL_OK)
         e->dirty[c] = 0;
     return rc;
+}
+
+void fnli_scores_prefetch(const fnl_engine *e, uint32_t c)
+{
+    size_t i;
+    if (e->nmodels == 0)
+        return;
+    FNL_PREFETCH(&e->dirty[c]);
+    for (i = 0; i < e->nmodels; i++) {
+        const fnli_attached *a = e->models[i];
+        const char *p = (const char *)state_of(a, c);
+        size_t off, n = a->state_size < 512 ? a->state_size : 512;
+        for (off = 0; off < n; off += 64)
+            FNL_PREFETCH(p + off);
+    }
 }
 
 void fnli_scores_settle(fnl_engine *e)

@@ -19,6 +19,8 @@ void fnli_scores_dirty(fnl_engine *e, uint32_t c);
  * harmless: what stays dirty is recomputed when read) */
 void fnli_scores_settle(fnl_engine *e);
 int fnli_scores_settle_one(const fnl_engine *e, uint32_t c);
+/* Start loading what reading contact c's scores will touch (a hint). */
+void fnli_scores_prefetch(const fnl_engine *e, uint32_t c);
 /* the score of contact c under attached model i at t (stage machines) */
 /* The key events of model i that touch t of contact c stands for: those
  * whose touch condition t's class matches and that have fired for c. */

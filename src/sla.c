@@ -19,7 +19,7 @@ int fnli_sla_progress(const fnl_machine *m, const fnli_msla *s,
     case FNL_SLA_EVENT:
         return in->kind == FNLI_TRIG_EVENT && fnli_mstr_eq(m, s->event, in->event);
     case FNL_SLA_TOUCH:
-        if (s->by_owner && !in->by_owner)
+        if (s->by_owner && !fnli_in(in, FNLI_IN_BY_OWNER)->by_owner)
             return 0;
         return fnli_tfilter_match(m, &s->touch, in);
     default:

@@ -128,6 +128,7 @@ static int key_event_fired(const ev *e, uint32_t name)
     size_t i;
     if (in->kind != FNLI_TRIG_TOUCH && in->kind != FNLI_TRIG_SCORE)
         return 0;
+    in = fnli_in(in, FNLI_IN_KEY_EVENTS);
     for (i = 0; i < in->nkey_events; i++)
         if (fnli_mstr_eq(e->m, name, in->key_events[i]))
             return 1;
@@ -289,7 +290,8 @@ static void apply_trigger(ev *e, int64_t t)
     if (in->kind == FNLI_TRIG_TOUCH) {
         if (in->engaged && t > e->st.engaged)
             e->st.engaged = t;
-        if (in->touch_type != NULL && strcmp(in->touch_type, "unsubscribe") == 0)
+        if (fnli_in(in, FNLI_IN_TOUCH)->touch_type != NULL &&
+            strcmp(in->touch_type, "unsubscribe") == 0)
             e->st.flags |= FNLI_ST_UNSUBSCRIBED;
     } else if (in->kind == FNLI_TRIG_EVENT && in->event != NULL) {
         if (strcmp(in->event, "unsubscribe") == 0)
@@ -345,7 +347,8 @@ int fnli_stage_eval(const fnl_machine *m, const fnli_stage_state *st,
                in->kind < FNLI_TRIG_TOUCH || in->kind > FNLI_TRIG_RECHECK) {
         return FNL_EINVAL;
     }
-    memset(&e, 0, sizeof(e));
+    /* each member set (no memset: the overlay is half a kilobyte and
+       only its first n entries are ever read) */
     e.m = m;
     e.in = in;
     e.res = res;
@@ -353,7 +356,12 @@ int fnli_stage_eval(const fnl_machine *m, const fnli_stage_state *st,
     e.c.m = m;
     e.c.st = &e.st;
     e.c.in = in;
+    e.ov.n = 0;
+    e.chain = 0;
     e.instant = INT64_MIN;
+    e.entered = 0;
+    e.routed_final = 0;
+    e.rc = FNL_OK;
     res->nrecs = 0;
     res->nsteps = 0;
     res->timer_op = FNLI_TIMER_KEEP;

@@ -45,7 +45,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "funnelcore.h"
-#include "funnelcore.h"
 #include "calendar.h"
 #include "mem.h"
 #include "timerq.h"
@@ -364,7 +363,38 @@ typedef struct fnli_stage_input {
     /* routing: cursors and open-lead counts; NULL: routing not kept (all
        counts 0, cursors 0) */
     const fnli_routing_state *routing;
+    /* Parts left to fill on first use: `missing` holds FNLI_IN_* bits,
+       and fill(fill_ctx, in, parts) fills those parts (it cannot fail).
+       The engine fills lazily what most evaluations never read; callers
+       that fill everything up front leave missing 0. */
+    unsigned missing;
+    void (*fill)(void *ctx, struct fnli_stage_input *in, unsigned parts);
+    void *fill_ctx;
 } fnli_stage_input;
+
+enum {
+    FNLI_IN_VIEWS = 1u,          /* views, nviews */
+    FNLI_IN_SOURCE = 2u,         /* source */
+    FNLI_IN_ACCOUNT_OWNER = 4u,  /* account_owner */
+    FNLI_IN_TOUCH = 8u,          /* touch_type, _channel, _campaign */
+    FNLI_IN_BY_OWNER = 16u,      /* by_owner */
+    FNLI_IN_KEY_EVENTS = 32u     /* key_events, nkey_events */
+};
+
+/* `in` with `parts` filled.  An input is the caller's scratch (never an
+ * object defined const), so filling it behind a const pointer is sound;
+ * the evaluation reads it as immutable either way. */
+static inline const fnli_stage_input *fnli_in(const fnli_stage_input *in,
+                                              unsigned parts)
+{
+    if (in->missing & parts) {
+        fnli_stage_input *w = (fnli_stage_input *)(uintptr_t)in;
+        unsigned want = w->missing & parts;
+        w->missing &= ~want;
+        w->fill(w->fill_ctx, w, want);
+    }
+    return in;
+}
 
 /* ---- evaluation ----------------------------------------------------------- */
 

@@ -581,7 +581,7 @@ int fnli_attr_array_lookup(void *ctx, const char *name, size_t len,
 
 static const fnli_score_view *view_of(const fnli_cond_ctx *c, uint32_t model)
 {
-    const fnli_stage_input *in = c->in;
+    const fnli_stage_input *in = fnli_in(c->in, FNLI_IN_VIEWS);
     size_t i;
     if (in->nviews == 0 || in->views == NULL)
         return NULL;
@@ -644,15 +644,20 @@ static int eval_str(const fnli_cond_ctx *c, const fnli_cnode *n)
             }
         }
         break;
-    case FNLI_SRC_SOURCE: s = in->source; break;
+    case FNLI_SRC_SOURCE: s = fnli_in(in, FNLI_IN_SOURCE)->source; break;
     case FNLI_SRC_TOUCH_TYPE:
-        s = in->kind == FNLI_TRIG_TOUCH ? in->touch_type : NULL;
+        s = in->kind == FNLI_TRIG_TOUCH ? fnli_in(in, FNLI_IN_TOUCH)->touch_type
+                                        : NULL;
         break;
     case FNLI_SRC_TOUCH_CHANNEL:
-        s = in->kind == FNLI_TRIG_TOUCH ? in->touch_channel : NULL;
+        s = in->kind == FNLI_TRIG_TOUCH
+                ? fnli_in(in, FNLI_IN_TOUCH)->touch_channel
+                : NULL;
         break;
     case FNLI_SRC_TOUCH_CAMPAIGN:
-        s = in->kind == FNLI_TRIG_TOUCH ? in->touch_campaign : NULL;
+        s = in->kind == FNLI_TRIG_TOUCH
+                ? fnli_in(in, FNLI_IN_TOUCH)->touch_campaign
+                : NULL;
         break;
     default: break;
     }
@@ -741,6 +746,10 @@ int fnli_tfilter_match(const fnl_machine *m, const fnli_tfilter *f,
 {
     if (in->kind != FNLI_TRIG_TOUCH)
         return 0;
+    if (f->type == FNLI_NONE && f->channel == FNLI_NONE &&
+        f->campaign == FNLI_NONE)
+        return 1;
+    in = fnli_in(in, FNLI_IN_TOUCH);
     if (f->type != FNLI_NONE && !fnli_mstr_eq(m, f->type, in->touch_type))
         return 0;
     if (f->channel != FNLI_NONE &&

@@ -27,6 +27,7 @@ typedef struct cslot {
     uint32_t first;           /* the contact's first touch (the earliest,
                                  then the first to arrive); 0: none.  A
                                  cache, rebuilt on attach, load and merge */
+    int64_t first_time;       /* its time (0: none) */
 } cslot;
 
 typedef struct hnode {
@@ -259,32 +260,46 @@ void fnli_stages_forget(fnl_engine *e, uint32_t c)
 
 /* ---- evaluation --------------------------------------------------------- */
 
+/* What an evaluation of contact c reads, filled on first use (fill_input):
+ * a touch in a stage whose guards only look at the score reads nothing
+ * else, so it never touches the account, the first touch or the key
+ * events. */
 typedef struct evalctx {
     fnl_engine *e;
+    stages *s;
     uint32_t c;
+    uint32_t touch;           /* TOUCH: the touch */
     fnli_score_view views[FNL_MAX_MODELS];
     const char *tnames[FNL_MAX_MODELS][FNL_MODEL_MAX_THRESHOLDS];
     const char *kev[FNL_MAX_MODELS * FNL_MODEL_MAX_KEY_EVENTS];
 } evalctx;
 
-/* Is touch a earlier than touch b (0: none)? */
-static int touch_before(const fnl_engine *e, uint32_t a, uint32_t b)
+/* Is touch a (at time ta) earlier than touch b at tb (b 0: none)? */
+static int touch_before(uint32_t a, int64_t ta, uint32_t b, int64_t tb)
 {
-    int64_t ta, tb;
-    if (b == 0)
-        return 1;
-    ta = T_TIME(&e->touches, a);
-    tb = T_TIME(&e->touches, b);
-    return ta < tb || (ta == tb && a < b);
+    return b == 0 || ta < tb || (ta == tb && a < b);
 }
 
-static uint32_t scan_first(const fnl_engine *e, uint32_t c)
+/* Make touch t (0: none) the cached first touch of slot sl. */
+static void set_first(const fnl_engine *e, cslot *sl, uint32_t t)
+{
+    sl->first = t;
+    sl->first_time = t != 0 ? T_TIME(&e->touches, t) : 0;
+}
+
+static void scan_first(const fnl_engine *e, cslot *sl, uint32_t c)
 {
     uint32_t x, best = 0;
-    for (x = CONTACT(e, c)->touch_head; x != 0; x = T_NEXT(&e->touches, x))
-        if (touch_before(e, x, best))
+    int64_t bt = 0;
+    for (x = CONTACT(e, c)->touch_head; x != 0; x = T_NEXT(&e->touches, x)) {
+        int64_t tx = T_TIME(&e->touches, x);
+        if (touch_before(x, tx, best, bt)) {
             best = x;
-    return best;
+            bt = tx;
+        }
+    }
+    sl->first = best;
+    sl->first_time = bt;
 }
 
 static const char *touch_field(const fnl_engine *e, uint32_t t, int f)
@@ -324,20 +339,17 @@ static int attr_lookup(void *ctx, const char *name, size_t len, fnl_attr *out)
     return 0;
 }
 
-/* The input for contact c (scores settled by the caller) at time t. */
-static void make_input(evalctx *x, stages *s, uint32_t kind, int64_t t,
-                       fnli_stage_input *in)
+static const char *owner_text(const fnl_engine *e, const stages *s,
+                              uint32_t c, uint32_t owner);
+
+/* The score views of every attached model at the input's time. */
+static void fill_views(evalctx *x, fnli_stage_input *in)
 {
     fnl_engine *e = x->e;
-    const fnli_contact *cr = CONTACT(e, x->c);
     size_t i;
-    memset(in, 0, sizeof(*in));
-    in->kind = kind;
-    in->time = t;
-    in->contact = fnli_handle(cr->gen, x->c);
     for (i = 0; i < e->nmodels && i < FNL_MAX_MODELS; i++) {
         fnl_score_result r = FNL_SCORE_RESULT_INIT;
-        const fnl_model *m = fnli_scores_result(e, i, x->c, t, &r);
+        const fnl_model *m = fnli_scores_result(e, i, x->c, in->time, &r);
         fnli_score_view *v = &x->views[i];
         uint32_t k = 0;
         memset(v, 0, sizeof(*v));
@@ -356,40 +368,16 @@ static void make_input(evalctx *x, stages *s, uint32_t kind, int64_t t,
     }
     in->views = e->nmodels > 0 ? x->views : NULL;
     in->nviews = e->nmodels;
-    in->attr = attr_lookup;
-    in->attr_ctx = x;
-    if (cr->account != 0 && ACCOUNT(e, cr->account)->owner != 0)
-        in->account_owner =
-            fnli_str(&e->strings, ACCOUNT(e, cr->account)->owner);
-    if (s->slots[x->c].first != 0)
-        in->source = touch_field(e, s->slots[x->c].first, TF_CHANNEL);
-    in->routing = s->rs;
 }
 
-static const char *owner_text(const fnl_engine *e, const stages *s,
-                              uint32_t c, uint32_t owner);
-
-/* The touch part of an input: what the touch is, and the key events of
- * the attached models it stands for. */
-static void touch_input(evalctx *x, const stages *s, uint32_t t,
-                        fnli_stage_input *in)
+/* The key events of the attached models that touch x->touch stands for:
+ * it matches the event's condition, and the event has fired. */
+static void fill_key_events(evalctx *x, fnli_stage_input *in)
 {
     fnl_engine *e = x->e;
     size_t i, n = 0;
-    in->touch_type = touch_field(e, t, TF_TYPE);
-    in->touch_channel = touch_field(e, t, TF_CHANNEL);
-    in->touch_campaign = touch_field(e, t, TF_CAMPAIGN);
-    in->engaged = 1;
-    {
-        /* made by the contact's owner: the actor and the owner's name are
-         * the same bytes */
-        uint32_t by = fnli_touch_by(e, t);
-        const char *owner = owner_text(e, s, x->c, s->slots[x->c].st.owner);
-        in->by_owner = by != 0 && owner != NULL &&
-                       strcmp(fnli_str(&e->strings, by), owner) == 0;
-    }
     for (i = 0; i < e->nmodels && i < FNL_MAX_MODELS; i++) {
-        uint64_t bits = fnli_scores_touch_events(e, i, x->c, t);
+        uint64_t bits = fnli_scores_touch_events(e, i, x->c, x->touch);
         const fnl_model *m = fnli_scores_model(e, i);
         uint32_t b;
         for (b = 0; bits != 0; b++, bits >>= 1)
@@ -398,6 +386,67 @@ static void touch_input(evalctx *x, const stages *s, uint32_t t,
     }
     in->key_events = n > 0 ? x->kev : NULL;
     in->nkey_events = n;
+}
+
+static void fill_input(void *ctx, fnli_stage_input *in, unsigned parts)
+{
+    evalctx *x = ctx;
+    fnl_engine *e = x->e;
+    const cslot *sl = &x->s->slots[x->c];
+    if (parts & FNLI_IN_VIEWS)
+        fill_views(x, in);
+    if ((parts & FNLI_IN_SOURCE) && sl->first != 0)
+        in->source = touch_field(e, sl->first, TF_CHANNEL);
+    if (parts & FNLI_IN_ACCOUNT_OWNER) {
+        const fnli_contact *cr = CONTACT(e, x->c);
+        if (cr->account != 0 && ACCOUNT(e, cr->account)->owner != 0)
+            in->account_owner =
+                fnli_str(&e->strings, ACCOUNT(e, cr->account)->owner);
+    }
+    if (x->touch == 0)
+        return; /* the touch parts stay empty */
+    if (parts & FNLI_IN_TOUCH) {
+        const fnli_tclass *tc = TCLASS(e, T_CLASS(&e->touches, x->touch));
+        in->touch_type = fnli_str(&e->strings, tc->f[TF_TYPE]);
+        in->touch_channel = fnli_str(&e->strings, tc->f[TF_CHANNEL]);
+        in->touch_campaign = fnli_str(&e->strings, tc->f[TF_CAMPAIGN]);
+    }
+    if (parts & FNLI_IN_BY_OWNER) {
+        /* made by the contact's owner: the actor and the owner's name are
+         * the same bytes */
+        uint32_t by = fnli_touch_by(e, x->touch);
+        const char *owner = by != 0 ? owner_text(e, x->s, x->c, sl->st.owner)
+                                    : NULL;
+        in->by_owner = owner != NULL &&
+                       strcmp(fnli_str(&e->strings, by), owner) == 0;
+    }
+    if (parts & FNLI_IN_KEY_EVENTS)
+        fill_key_events(x, in);
+}
+
+/* The input for contact c (scores settled by the caller) at time t; for
+ * a touch trigger, `touch` is the touch (else 0).  Everything but the
+ * trigger itself is filled on first use. */
+static void make_input(evalctx *x, fnl_engine *e, stages *s, uint32_t c,
+                       uint32_t kind, int64_t t, uint32_t touch,
+                       fnli_stage_input *in)
+{
+    x->e = e;
+    x->s = s;
+    x->c = c;
+    x->touch = kind == FNLI_TRIG_TOUCH ? touch : 0;
+    memset(in, 0, sizeof(*in));
+    in->kind = kind;
+    in->time = t;
+    in->contact = fnli_handle(CONTACT(e, c)->gen, c);
+    in->attr = attr_lookup;
+    in->attr_ctx = x;
+    in->routing = s->rs;
+    in->engaged = x->touch != 0;
+    in->missing = FNLI_IN_VIEWS | FNLI_IN_SOURCE | FNLI_IN_ACCOUNT_OWNER |
+                  FNLI_IN_TOUCH | FNLI_IN_BY_OWNER | FNLI_IN_KEY_EVENTS;
+    in->fill = fill_input;
+    in->fill_ctx = x;
 }
 
 static void init_result(stages *s, fnli_stage_result *res)
@@ -511,13 +560,9 @@ static int run(fnl_engine *e, stages *s, uint32_t c, uint32_t kind,
     fnli_stage_input in;
     fnli_stage_result res;
     int rc;
-    x.e = e;
-    x.c = c;
     if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
         return rc;
-    make_input(&x, s, kind, t, &in);
-    if (kind == FNLI_TRIG_TOUCH)
-        touch_input(&x, s, touch, &in);
+    make_input(&x, e, s, c, kind, t, touch, &in);
     rc = eval_reserve(e, s, c, &in, &res, 1);
     if (rc == FNL_OK)
         apply_result(e, s, c, &res, 0, 1);
@@ -534,7 +579,7 @@ static int merge_states(fnl_engine *e, stages *s, uint32_t w, uint32_t l,
     fnli_stage_state out;
     fnli_stage_rec rec;
     int n, rc;
-    a->first = scan_first(e, w); /* the lists are merged already */
+    scan_first(e, a, w); /* the lists are merged already */
     if (!(b->st.flags & FNLI_ST_STARTED))
         return FNL_OK;
     if (*t < b->st.entered)
@@ -589,11 +634,9 @@ static int run_tick(fnl_engine *e, stages *s, int64_t now)
                 (void)fnli_timerq_pop_due(&s->q, now, &t);
                 continue; /* stale: replaced or merged away */
             }
-            x.e = e;
-            x.c = c;
             if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
                 return rc;
-            make_input(&x, s, FNLI_TRIG_TIMER, t.due, &in);
+            make_input(&x, e, s, c, FNLI_TRIG_TIMER, t.due, 0, &in);
             in.timer_id = t.id;
             if ((rc = eval_reserve(e, s, c, &in, &res, 1)) == FNL_ENOMEM)
                 return rc;
@@ -609,9 +652,7 @@ static int run_tick(fnl_engine *e, stages *s, int64_t now)
                 (rc = fnli_scores_settle_one(e, c)) != FNL_OK)
                 return rc;
             (void)fnli_timerq_pop_due(&s->q, now, &t);
-            x.e = e;
-            x.c = c;
-            make_input(&x, s, FNLI_TRIG_TIMER, t.due, &in);
+            make_input(&x, e, s, c, FNLI_TRIG_TIMER, t.due, 0, &in);
             cc.m = s->m;
             cc.st = &s->slots[c].st;
             cc.in = &in;
@@ -636,11 +677,9 @@ static int run_event(fnl_engine *e, stages *s, uint32_t c, const char *event,
     int rc;
     if (t < s->slots[c].st.entered)
         t = s->slots[c].st.entered;
-    x.e = e;
-    x.c = c;
     if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
         return rc;
-    make_input(&x, s, FNLI_TRIG_EVENT, t, &in);
+    make_input(&x, e, s, c, FNLI_TRIG_EVENT, t, 0, &in);
     in.event = event;
     rc = eval_reserve(e, s, c, &in, &res, 1);
     if (rc == FNL_OK)
@@ -689,6 +728,22 @@ static int run_deal(fnl_engine *e, stages *s, pend *p)
     return FNL_OK;
 }
 
+/* How far ahead of its evaluation a pend's contact is prefetched: far
+ * enough to cover a miss, near enough to stay in cache. */
+#define PEND_AHEAD 8
+
+static void prefetch_pend(const fnl_engine *e, const stages *s,
+                          const pend *p)
+{
+    if (p->kind != P_TOUCH || p->c >= s->nslots)
+        return;
+    FNL_PREFETCH(&s->slots[p->c]);
+    FNL_PREFETCH((const char *)&s->slots[p->c] + sizeof(cslot) - 1);
+    FNL_PREFETCH(CONTACT(e, p->c));
+    FNL_PREFETCH(TCLASS(e, T_CLASS(&e->touches, p->arg)));
+    fnli_scores_prefetch(e, p->c);
+}
+
 /* Work off the queue in order.  FNL_ENOMEM stops at the evaluation that
  * could not get memory; it and the rest stay queued. */
 int fnli_stages_settle(fnl_engine *e)
@@ -703,6 +758,8 @@ int fnli_stages_settle(fnl_engine *e)
     for (i = 0; i < s->npend && rc != FNL_ENOMEM; i++) {
         pend *p = &s->pend[i];
         uint8_t state;
+        if (i + PEND_AHEAD < s->npend)
+            prefetch_pend(e, s, &s->pend[i + PEND_AHEAD]);
         if (p->kind == P_TICK) {
             rc = run_tick(e, s, p->time);
             continue;
@@ -717,15 +774,15 @@ int fnli_stages_settle(fnl_engine *e)
         switch (p->kind) {
         case P_START:
             if (state != CONTACT_FORGOTTEN) {
-                s->slots[p->c].first = scan_first(e, p->c);
+                scan_first(e, &s->slots[p->c], p->c);
                 rc = run(e, s, p->c, FNLI_TRIG_START, p->time, 0);
             }
             break;
         case P_TOUCH:
             if (state == CONTACT_LIVE) {
                 cslot *sl = &s->slots[p->c];
-                if (touch_before(e, p->arg, sl->first))
-                    sl->first = p->arg;
+                if (touch_before(p->arg, p->time, sl->first, sl->first_time))
+                    set_first(e, sl, p->arg);
                 rc = run(e, s, p->c, FNLI_TRIG_TOUCH, p->time, p->arg);
             }
             break;
@@ -784,12 +841,10 @@ static int build_stages(fnl_engine *e, fnli_sv text, int64_t t, stages **out)
             evalctx x;
             fnli_stage_input in;
             fnli_stage_result res;
-            x.e = e;
-            x.c = c;
             if ((rc = fnli_scores_settle_one(e, c)) != FNL_OK)
                 break;
-            s->slots[c].first = scan_first(e, c);
-            make_input(&x, s, FNLI_TRIG_START, t, &in);
+            scan_first(e, &s->slots[c], c);
+            make_input(&x, e, s, c, FNLI_TRIG_START, t, 0, &in);
             if ((rc = eval_reserve(e, s, c, &in, &res, 0)) != FNL_OK)
                 break;
             apply_result(e, s, c, &res, 0, 0);
@@ -917,11 +972,9 @@ static int event_prepare(fnl_engine *e, revent *r)
     evalctx x;
     fnli_stage_input in;
     int rc;
-    x.e = e;
-    x.c = r->c;
     if ((rc = fnli_scores_settle_one(e, r->c)) != FNL_OK)
         return rc;
-    make_input(&x, s, FNLI_TRIG_EVENT, r->time, &in);
+    make_input(&x, e, s, r->c, FNLI_TRIG_EVENT, r->time, 0, &in);
     in.event = r->event.p;
     in.reason = r->reason.p;
     rc = eval_reserve(e, s, r->c, &in, &r->res, 1);
@@ -1431,7 +1484,7 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
     s->nslots = nslots;
     for (c = 1; c < nslots; c++)
         if (CONTACT(e, c)->state == CONTACT_LIVE)
-            s->slots[c].first = scan_first(e, (uint32_t)c);
+            scan_first(e, &s->slots[c], (uint32_t)c);
     ntimers = fnli_r_count(&rb, UINT32_MAX, sizeof(fnli_timer));
     if (rb.bad)
         goto out;

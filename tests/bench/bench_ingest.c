@@ -1,14 +1,19 @@
 /* bench_ingest -- touches/second and bytes per touch and per contact.
  *
  * Workload (defaults; override with argv: touches contacts batch
- * [model|stages]):
+ * [model|stages|side]):
  * 10,000,000 touches for 1,000,000 contacts at 20,000 companies.  Every
  * contact is first seen through its business e-mail; every 20th (5 %) also
  * browses anonymously under a cookie first, and a later form fill carries
  * both keys, merging the two contacts.  Channels, campaigns and types are
  * drawn from small sets as in real traffic.  Touches go in batches through
  * fnl_touch_add_batch (and a run with single fnl_touch_add calls).  Input
- * strings are prepared before timing starts. */
+ * strings are prepared before timing starts.
+ *
+ * "side" feeds every batch to three engines (bare; the model; the model
+ * and the default machine), in an order that rotates per batch, and
+ * reports the costs relative to bare: noise from other processes then
+ * falls on all three alike, which separate runs cannot promise. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +57,24 @@ static uint32_t next_rand(void)
 
 #include "model30.h"
 
+/* Attach the model (and the default machine) to e. */
+static int setup(fnl_engine *e, fnl_model *model, int with_stages)
+{
+    if (model != NULL && fnl_engine_attach_model(e, model, NULL) != FNL_OK)
+        return 1;
+    if (with_stages) {
+        fnl_machine *m = NULL;
+        if (fnl_machine_default(&m, NULL) != FNL_OK ||
+            fnl_engine_attach_machine(e, m) != FNL_OK) {
+            fprintf(stderr, "machine: %s\n", fnl_errmsg(e));
+            fnl_machine_free(m);
+            return 1;
+        }
+        fnl_machine_free(m);
+    }
+    return 0;
+}
+
 static const char *channels[] = {"paid_search", "organic_search", "email",
                                  "paid_social", "events", "referral",
                                  "display", "direct"};
@@ -66,8 +89,12 @@ int main(int argc, char **argv)
     size_t batch = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
     /* argv[4] "model": ingest with the 30-rule scoring model attached,
      * then time a full rescore (re-attaching the model) */
+    int side = argc > 4 && strcmp(argv[4], "side") == 0;
     int with_stages = argc > 4 && strcmp(argv[4], "stages") == 0;
-    int with_model = with_stages || (argc > 4 && strcmp(argv[4], "model") == 0);
+    int with_model = side || with_stages ||
+                     (argc > 4 && strcmp(argv[4], "model") == 0);
+    fnl_engine *others[2] = {NULL, NULL}; /* side: model, model+machine */
+    double other_s[2] = {0, 0};
     fnl_model *model = NULL;
     char *emails, *cookies, campaigns[200][16];
     fnl_key *ek, *ck, (*both)[2];
@@ -115,23 +142,19 @@ int main(int argc, char **argv)
     if (with_model) {
         fnl_parse_error perr = FNL_PARSE_ERROR_INIT;
         if (fnl_model_parse(&model, model_text, strlen(model_text), NULL,
-                            &perr) != FNL_OK ||
-            fnl_engine_attach_model(e, model, NULL) != FNL_OK) {
+                            &perr) != FNL_OK) {
             fprintf(stderr, "model: %s\n", perr.message);
             return 1;
         }
     }
-    /* argv[4] "stages": the model and the default stage machine (its
-     * waterfall reads the model's "mql" threshold) */
-    if (with_stages) {
-        fnl_machine *m = NULL;
-        if (fnl_machine_default(&m, NULL) != FNL_OK ||
-            fnl_engine_attach_machine(e, m) != FNL_OK) {
-            fprintf(stderr, "machine: %s\n", fnl_errmsg(e));
-            return 1;
-        }
-        fnl_machine_free(m);
-    }
+    /* "stages": the model and the default stage machine (its waterfall
+     * reads the model's "mql" threshold) */
+    if (setup(e, side ? NULL : model, with_stages))
+        return 1;
+    if (side && (fnl_engine_open(&others[0], NULL) != FNL_OK ||
+                 fnl_engine_open(&others[1], NULL) != FNL_OK ||
+                 setup(others[0], model, 0) || setup(others[1], model, 1)))
+        return 1;
     t0 = now_s();
     while (done < ntouch) {
         size_t n = ntouch - done < batch ? ntouch - done : batch, j;
@@ -180,16 +203,42 @@ int main(int argc, char **argv)
         }
         /* time only the library */
         {
-            double a = now_s();
-            if (fnl_touch_add_batch(e, tb, n, NULL) != FNL_OK) {
-                fprintf(stderr, "ingest failed: %s\n", fnl_errmsg(e));
-                return 1;
+            size_t k, first = (done / batch) % 3;
+            for (k = 0; k < (side ? 3u : 1u); k++) {
+                size_t w = (first + k) % 3;
+                fnl_engine *x = w == 0 ? e : others[w - 1];
+                double a = now_s();
+                if (fnl_touch_add_batch(x, tb, n, NULL) != FNL_OK) {
+                    fprintf(stderr, "ingest failed: %s\n", fnl_errmsg(x));
+                    return 1;
+                }
+                *(w == 0 ? &in_lib : &other_s[w - 1]) += now_s() - a;
             }
-            in_lib += now_s() - a;
         }
         done += n;
     }
     t1 = now_s();
+    if (side) {
+        printf("side by side: %zu touches, batch %zu, %zu contacts; bare "
+               "%.2f s, with the model %.2f s (%.2fx), with the model and "
+               "the default machine %.2f s (%.2fx)\n",
+               ntouch, batch, ncontact, in_lib, other_s[0],
+               other_s[0] / in_lib, other_s[1], other_s[1] / in_lib);
+        fnl_engine_close(others[0]);
+        fnl_engine_close(others[1]);
+        fnl_engine_close(e);
+        fnl_storage_close(mem_store);
+        fnl_model_free(model);
+        free(emails);
+        free(cookies);
+        free(ek);
+        free(ck);
+        free(both);
+        free(tb);
+        free(bk);
+        free(bs);
+        return 0;
+    }
     fnl_engine_stats(e, &st);
 
     touch_bytes = (size_t)e->touches.nchunks * TOUCH_CHUNK * 28 +
