@@ -303,10 +303,12 @@ void fnli_key_prefetch(const fnl_engine *e, const fnli_rkey *k, int stage)
     if (slot == 0 || (uint32_t)(slot >> 32) != k->hash)
         return;
     kn = KEYNODE(e, (uint32_t)slot);
-    if (stage == 1)
+    if (stage == 1) {
         FNL_PREFETCH(kn);
-    else
+    } else {
         FNL_PREFETCH(CONTACT(e, kn->contact));
+        fnli_scores_prefetch(e, kn->contact); /* apply scores the touch */
+    }
 }
 
 FNL_API int fnl_contact_find(const fnl_engine *e, const char *kind,

@@ -388,7 +388,7 @@ void fnli_scores_prefetch(const fnl_engine *e, uint32_t c)
     for (i = 0; i < e->nmodels; i++) {
         const fnli_attached *a = e->models[i];
         const char *p = (const char *)state_of(a, c);
-        size_t off, n = a->state_size < 512 ? a->state_size : 512;
+        size_t off, n = a->state_size < 256 ? a->state_size : 256;
         for (off = 0; off < n; off += 64)
             FNL_PREFETCH(p + off);
     }

@@ -205,7 +205,7 @@ int main(int argc, char **argv)
         {
             size_t k, first = (done / batch) % 3;
             for (k = 0; k < (side ? 3u : 1u); k++) {
-                size_t w = (first + k) % 3;
+                size_t w = side ? (first + k) % 3 : 0;
                 fnl_engine *x = w == 0 ? e : others[w - 1];
                 double a = now_s();
                 if (fnl_touch_add_batch(x, tb, n, NULL) != FNL_OK) {
