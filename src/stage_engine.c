@@ -606,15 +606,58 @@ static int merge_states(fnl_engine *e, stages *s, uint32_t w, uint32_t l,
     return FNL_OK;
 }
 
+/* How far ahead of its evaluation a pend's or a timer's contact is
+ * prefetched: far enough to cover a miss, near enough to stay in cache. */
+#define PEND_AHEAD 8
+
+/* Start loading what evaluating contact c reads first. */
+static void prefetch_contact(const fnl_engine *e, const stages *s, uint32_t c)
+{
+    if (c >= s->nslots || c >= e->contacts.count)
+        return;
+    FNL_PREFETCH(&s->slots[c]);
+    FNL_PREFETCH((const char *)&s->slots[c] + sizeof(cslot) - 1);
+    FNL_PREFETCH(CONTACT(e, c));
+    fnli_scores_prefetch(e, c);
+}
+
+static void prefetch_pend(const fnl_engine *e, const stages *s,
+                          const pend *p)
+{
+    if (p->kind != P_TOUCH)
+        return;
+    prefetch_contact(e, s, p->c);
+    FNL_PREFETCH(TCLASS(e, T_CLASS(&e->touches, p->arg)));
+}
+
+/* In a due run, the timers coming next are known: load the timer two
+ * strides ahead, and the contact of the one a stride ahead. */
+static void prefetch_timers(const fnl_engine *e, const stages *s)
+{
+    const fnli_timer *far = fnli_timerq_ahead(&s->q, 2 * PEND_AHEAD);
+    const fnli_timer *near = fnli_timerq_ahead(&s->q, PEND_AHEAD);
+    if (far != NULL)
+        FNL_PREFETCH(far);
+    if (near != NULL)
+        prefetch_contact(e, s, (uint32_t)near->contact);
+}
+
 /* Pop and fire every timer due <= now, in due order.  FNL_ENOMEM stops
  * before the timer that could not be evaluated (it stays queued). */
 static int run_tick(fnl_engine *e, stages *s, int64_t now)
 {
+    int run = fnli_timerq_take_due(&s->q, now);
     for (;;) {
-        const fnli_timer *pk = fnli_timerq_peek(&s->q);
+        const fnli_timer *pk;
         fnli_timer t;
         uint32_t c;
         int rc;
+        /* a run over: the timers its evaluations pushed may make another */
+        if (run && !fnli_timerq_in_run(&s->q))
+            run = fnli_timerq_take_due(&s->q, now);
+        if (run)
+            prefetch_timers(e, s);
+        pk = fnli_timerq_peek(&s->q);
         if (pk == NULL || pk->due > now)
             return FNL_OK;
         t = *pk;
@@ -728,21 +771,6 @@ static int run_deal(fnl_engine *e, stages *s, pend *p)
     return FNL_OK;
 }
 
-/* How far ahead of its evaluation a pend's contact is prefetched: far
- * enough to cover a miss, near enough to stay in cache. */
-#define PEND_AHEAD 8
-
-static void prefetch_pend(const fnl_engine *e, const stages *s,
-                          const pend *p)
-{
-    if (p->kind != P_TOUCH || p->c >= s->nslots)
-        return;
-    FNL_PREFETCH(&s->slots[p->c]);
-    FNL_PREFETCH((const char *)&s->slots[p->c] + sizeof(cslot) - 1);
-    FNL_PREFETCH(CONTACT(e, p->c));
-    FNL_PREFETCH(TCLASS(e, T_CLASS(&e->touches, p->arg)));
-    fnli_scores_prefetch(e, p->c);
-}
 
 /* Work off the queue in order.  FNL_ENOMEM stops at the evaluation that
  * could not get memory; it and the rest stay queued. */
