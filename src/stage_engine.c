@@ -1313,6 +1313,130 @@ const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
 
 /* ---- snapshots -------------------------------------------------------------- */
 
+/* ---- snapshot codecs ------------------------------------------------------
+ * The section keeps the byte layout of the structs as they were first
+ * written raw on little-endian hosts (fnli_stage_state 64 bytes,
+ * fnli_stage_rec 40, fnli_timer 48, the routing state as 32-bit words), but
+ * every field is now written and read little-endian explicitly, so a
+ * snapshot moves between hosts of either byte order and the files written
+ * before load unchanged. */
+
+#define ST_BYTES 64
+#define REC_BYTES 40
+#define TIMER_BYTES 48
+_Static_assert(57 + FNL_MACHINE_MAX_SLAS <= ST_BYTES,
+               "the stage state's SLA counters fit its 64 bytes");
+
+static uint64_t ld64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint32_t ld32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static uint16_t ld16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void put_u16le(fnli_wbuf *w, uint16_t v)
+{
+    fnli_w_u8(w, v & 0xFFu);
+    fnli_w_u8(w, v >> 8);
+}
+
+static void put_state(fnli_wbuf *w, const fnli_stage_state *st)
+{
+    size_t i;
+    fnli_w_u64le(w, (uint64_t)st->entered);
+    fnli_w_u64le(w, (uint64_t)st->engaged);
+    fnli_w_u64le(w, (uint64_t)st->sla_base);
+    fnli_w_u64le(w, (uint64_t)st->timer_due);
+    fnli_w_u64le(w, st->timer_id);
+    fnli_w_u64le(w, st->reached);
+    fnli_w_u32le(w, st->owner);
+    put_u16le(w, st->stage);
+    fnli_w_u8(w, st->flags);
+    fnli_w_u8(w, st->sla_done);
+    fnli_w_u8(w, st->sla_breached);
+    for (i = 0; i < FNL_MACHINE_MAX_SLAS; i++)
+        fnli_w_u8(w, st->sla_count[i]);
+    for (i = 57 + FNL_MACHINE_MAX_SLAS; i < ST_BYTES; i++)
+        fnli_w_u8(w, 0);
+}
+
+static void get_state(const unsigned char *p, fnli_stage_state *st)
+{
+    size_t i;
+    memset(st, 0, sizeof(*st));
+    st->entered = (int64_t)ld64(p);
+    st->engaged = (int64_t)ld64(p + 8);
+    st->sla_base = (int64_t)ld64(p + 16);
+    st->timer_due = (int64_t)ld64(p + 24);
+    st->timer_id = ld64(p + 32);
+    st->reached = ld64(p + 40);
+    st->owner = ld32(p + 48);
+    st->stage = ld16(p + 52);
+    st->flags = p[54];
+    st->sla_done = p[55];
+    st->sla_breached = p[56];
+    for (i = 0; i < FNL_MACHINE_MAX_SLAS; i++)
+        st->sla_count[i] = p[57 + i];
+}
+
+static void put_rec(fnli_wbuf *w, const fnli_stage_rec *r)
+{
+    fnli_w_u64le(w, r->contact);
+    fnli_w_u64le(w, (uint64_t)r->time);
+    fnli_w_u8(w, r->kind);
+    fnli_w_u8(w, r->cause);
+    fnli_w_u8(w, r->flags);
+    fnli_w_u8(w, 0);
+    put_u16le(w, r->from);
+    put_u16le(w, r->to);
+    put_u16le(w, r->rule);
+    put_u16le(w, r->arg);
+    fnli_w_u32le(w, r->owner);
+    fnli_w_u32le(w, r->prev);
+    fnli_w_u32le(w, r->reason);
+}
+
+static void get_rec(const unsigned char *p, fnli_stage_rec *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->contact = ld64(p);
+    r->time = (int64_t)ld64(p + 8);
+    r->kind = p[16];
+    r->cause = p[17];
+    r->flags = p[18];
+    r->from = ld16(p + 20);
+    r->to = ld16(p + 22);
+    r->rule = ld16(p + 24);
+    r->arg = ld16(p + 26);
+    r->owner = ld32(p + 28);
+    r->prev = ld32(p + 32);
+    r->reason = ld32(p + 36);
+}
+
+static void get_timer(const unsigned char *p, fnli_timer *t)
+{
+    t->due = (int64_t)ld64(p);
+    t->contact = ld64(p + 8);
+    t->id = ld64(p + 16);
+    t->seq = ld64(p + 24);
+    t->kind = ld32(p + 32);
+    t->arg = ld32(p + 36);
+    t->origin = (int64_t)ld64(p + 40);
+}
+
 typedef struct tvisit {
     fnli_wbuf *w;
     uint64_t n;
@@ -1321,7 +1445,13 @@ typedef struct tvisit {
 static void put_timer(void *ctx, const fnli_timer *t)
 {
     tvisit *v = ctx;
-    fnli_w_bytes(v->w, t, sizeof(*t));
+    fnli_w_u64le(v->w, (uint64_t)t->due);
+    fnli_w_u64le(v->w, t->contact);
+    fnli_w_u64le(v->w, t->id);
+    fnli_w_u64le(v->w, t->seq);
+    fnli_w_u32le(v->w, t->kind);
+    fnli_w_u32le(v->w, t->arg);
+    fnli_w_u64le(v->w, (uint64_t)t->origin);
     v->n++;
 }
 
@@ -1347,14 +1477,18 @@ int fnli_stages_save(const fnl_engine *e, fnli_wbuf *w)
     }
     fnli_w_sv(w, s->clock);
     fnli_w_uv(w, s->rs_size);
-    fnli_w_bytes(w, s->rs, s->rs_size);
+    {
+        const uint32_t *word = (const uint32_t *)(const void *)s->rs;
+        for (c = 0; c < s->rs_size / 4; c++)
+            fnli_w_u32le(w, word[c]);
+    }
     fnli_w_uv(w, s->nslots);
     for (c = 1; c < s->nslots; c++) {
         uint32_t h;
-        fnli_w_bytes(w, &s->slots[c].st, sizeof(s->slots[c].st));
+        put_state(w, &s->slots[c].st);
         fnli_w_uv(w, s->slots[c].count);
         for (h = s->slots[c].head; h != 0; h = s->hist[h].next)
-            fnli_w_bytes(w, &s->hist[h].rec, sizeof(s->hist[h].rec));
+            put_rec(w, &s->hist[h].rec);
     }
     v.w = w;
     v.n = 0;
@@ -1472,10 +1606,12 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
     if (fnli_r_uv(&rb) != s->rs_size)
         goto out;
     {
-        const void *b = fnli_r_bytes(&rb, s->rs_size);
+        const unsigned char *b = fnli_r_bytes(&rb, s->rs_size);
+        uint32_t *word = (uint32_t *)(void *)s->rs;
         if (b == NULL || rb.bad)
             goto out;
-        memcpy(s->rs, b, s->rs_size);
+        for (k = 0; k < s->rs_size / 4; k++)
+            word[k] = ld32(b + 4 * k);
         if (!fnli_routing_state_valid(s->m, s->rs))
             goto out;
     }
@@ -1484,14 +1620,14 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         goto out;
     for (c = 1; c < nslots; c++) {
         cslot *sl = &s->slots[c];
-        const void *b = fnli_r_bytes(&rb, sizeof(sl->st));
+        const unsigned char *b = fnli_r_bytes(&rb, ST_BYTES);
         size_t cnt;
         if (b == NULL || rb.bad)
             goto out;
-        memcpy(&sl->st, b, sizeof(sl->st));
+        get_state(b, &sl->st);
         if (!state_ok(s->m, &sl->st))
             goto out;
-        cnt = fnli_r_count(&rb, UINT32_MAX, sizeof(fnli_stage_rec));
+        cnt = fnli_r_count(&rb, UINT32_MAX, REC_BYTES);
         if (rb.bad)
             goto out;
         if (grow_hist(e, s, cnt) != FNL_OK) {
@@ -1500,10 +1636,10 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         }
         for (k = 0; k < cnt; k++) {
             fnli_stage_rec r;
-            const void *rp = fnli_r_bytes(&rb, sizeof(r));
+            const unsigned char *rp = fnli_r_bytes(&rb, REC_BYTES);
             if (rp == NULL || rb.bad)
                 goto out;
-            memcpy(&r, rp, sizeof(r));
+            get_rec(rp, &r);
             if (!rec_ok(e, s->m, &r))
                 goto out;
             add_rec(e, s, (uint32_t)c, &r, 0);
@@ -1513,7 +1649,7 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
     for (c = 1; c < nslots; c++)
         if (CONTACT(e, c)->state == CONTACT_LIVE)
             scan_first(e, &s->slots[c], (uint32_t)c);
-    ntimers = fnli_r_count(&rb, UINT32_MAX, sizeof(fnli_timer));
+    ntimers = fnli_r_count(&rb, UINT32_MAX, TIMER_BYTES);
     if (rb.bad)
         goto out;
     if (ntimers > 0) {
@@ -1525,10 +1661,10 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         }
     }
     for (k = 0; k < ntimers; k++) {
-        const void *tp = fnli_r_bytes(&rb, sizeof(*timers));
+        const unsigned char *tp = fnli_r_bytes(&rb, TIMER_BYTES);
         if (tp == NULL || rb.bad)
             goto out;
-        memcpy(&timers[k], tp, sizeof(*timers));
+        get_timer(tp, &timers[k]);
         if ((timers[k].kind != FNLI_TIMER_STAGE &&
              timers[k].kind != FNLI_TIMER_STEP) ||
             (timers[k].kind == FNLI_TIMER_STEP &&
