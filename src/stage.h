@@ -69,6 +69,7 @@ typedef struct fnli_mstage {
                                  may leave it, in priority order */
     uint32_t sfirst, scount;  /* its SLAs (consecutive in machine->slas) */
     uint32_t rfirst, rcount;  /* into machine->rorder: its routes */
+    uint32_t ntimed;          /* of its transitions, the idle / stay ones */
 } fnli_mstage;
 
 typedef struct fnli_mtrans {

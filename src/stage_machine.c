@@ -884,6 +884,10 @@ int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
             torder[j] = (uint32_t)i;
         }
         st->tcount = (uint32_t)(at - first);
+        st->ntimed = 0;
+        for (j = first; j < at; j++)
+            st->ntimed += m->trans[torder[j]].trigger == FNL_TRIGGER_IDLE ||
+                          m->trans[torder[j]].trigger == FNL_TRIGGER_STAY;
         st->rfirst = (uint32_t)rat;
         for (i = 0; i < m->nroutes; i++)
             if (m->routes[i].stage == s)
