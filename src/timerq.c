@@ -379,21 +379,22 @@ static void sort_run(fnli_theap *a, fnli_theap *tmp, uint32_t *count,
     }
 }
 
-/* the sort's scratch: k entries, then the radix counters */
-#define TMP_BYTES(k) ((k) * sizeof(fnli_theap) + 3 * RADIX * sizeof(uint32_t))
+/* the radix counters */
+#define COUNT_BYTES (3 * RADIX * sizeof(uint32_t))
 
 int fnli_timerq_take_due(fnli_timerq *q, int64_t now)
 {
     size_t need = q->n / 16 > MIN_RUN ? q->n / 16 : MIN_RUN;
     size_t i, j, k = 0;
-    fnli_theap *run, *tmp;
+    fnli_theap *run;
+    uint32_t *count;
     if (q->run_n > 0 || !due_at_least(q, now, need))
         return 0;
     for (i = 0; i < q->n; i++)
         k += q->heap[i].due <= now;
     run = fnli_malloc(q->mem, k * sizeof(*run));
-    tmp = run != NULL ? fnli_malloc(q->mem, TMP_BYTES(k)) : NULL;
-    if (tmp == NULL) {
+    count = run != NULL ? fnli_malloc(q->mem, COUNT_BYTES) : NULL;
+    if (count == NULL) {
         if (run != NULL)
             fnli_free(q->mem, run, k * sizeof(*run));
         return 0;
@@ -412,8 +413,10 @@ int fnli_timerq_take_due(fnli_timerq *q, int64_t now)
     q->n = j;
     for (i = j / 4 + 1 < j ? j / 4 + 1 : j; i-- > 0;)
         sift_down(q, i);
-    sort_run(run, tmp, (uint32_t *)(void *)(tmp + k), k);
-    fnli_free(q->mem, tmp, TMP_BYTES(k));
+    /* the heap's block has room for the k it gave up: the sort's scratch
+     * (memory already in use, so no fresh pages to fault in) */
+    sort_run(run, q->heap + j, count, k);
+    fnli_free(q->mem, count, COUNT_BYTES);
     for (i = 0; i < k; i++)
         q->pos[run[i].slot] = RUN_POS | (uint32_t)i;
     q->run = run;
