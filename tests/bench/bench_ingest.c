@@ -228,16 +228,7 @@ int main(int argc, char **argv)
         fnl_engine_close(others[1]);
         fnl_engine_close(e);
         fnl_storage_close(mem_store);
-        fnl_model_free(model);
-        free(emails);
-        free(cookies);
-        free(ek);
-        free(ck);
-        free(both);
-        free(tb);
-        free(bk);
-        free(bs);
-        return 0;
+        goto out;
     }
     fnl_engine_stats(e, &st);
 
@@ -332,6 +323,7 @@ int main(int argc, char **argv)
                single_rate);
     }
     fnl_engine_close(e);
+out:
     free(emails);
     free(cookies);
     free(ek);

@@ -1214,13 +1214,19 @@ static int bytes_contain(const unsigned char *p, size_t n, const char *s)
     return 0;
 }
 
-static fnl_engine *open_v1(fnl_storage *st)
+/* An engine on storage st (NULL: none) with the fixtures' fixed clock. */
+static fnl_engine *open_clocked(fnl_storage *st, const fnl_clock *clock)
 {
     fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
     fnl_engine *e = NULL;
     cfg.storage = st;
-    cfg.clock = &v1_clock;
+    cfg.clock = clock;
     return fnl_engine_open(&e, &cfg) == FNL_OK ? e : NULL;
+}
+
+static fnl_engine *open_v1(fnl_storage *st)
+{
+    return open_clocked(st, &v1_clock);
 }
 
 static int v1_by_touches(fnl_engine *e)
@@ -1627,11 +1633,7 @@ TEST(allocation_failures_checkpointing_and_loading_actors_are_clean)
 
 static fnl_engine *open_sv1(fnl_storage *st)
 {
-    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
-    fnl_engine *e = NULL;
-    cfg.storage = st;
-    cfg.clock = &sv1_clock;
-    return fnl_engine_open(&e, &cfg) == FNL_OK ? e : NULL;
+    return open_clocked(st, &sv1_clock);
 }
 
 /* The five contacts' stages and full histories. */
