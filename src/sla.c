@@ -12,14 +12,14 @@ int64_t fnli_sla_deadline(const fnli_msla *s, int64_t base)
 }
 
 int fnli_sla_progress(const fnl_machine *m, const fnli_msla *s,
-                      const fnli_stage_input *in)
+                      const fnli_stage_input *in, uint32_t owner)
 {
     switch (s->kind) {
     case FNL_SLA_ACCEPT:
     case FNL_SLA_EVENT:
         return in->kind == FNLI_TRIG_EVENT && fnli_mstr_eq(m, s->event, in->event);
     case FNL_SLA_TOUCH:
-        if (s->by_owner && !fnli_in(in, FNLI_IN_BY_OWNER)->by_owner)
+        if (s->by_owner && !fnli_in_by_owner(in, owner))
             return 0;
         return fnli_tfilter_match(m, &s->touch, in);
     default:

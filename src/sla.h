@@ -19,11 +19,12 @@
 /* The deadline of SLA s for clocks started at base. */
 int64_t fnli_sla_deadline(const fnli_msla *s, int64_t base);
 
-/* How far the input advances SLA s (of the contact's current stage):
- * 1 for a matching host event (ACCEPT / EVENT) or a matching touch (TOUCH:
- * filters, and by the owner when required), else 0. */
+/* How far the input advances SLA s (of the contact's current stage, whose
+ * owner is now `owner`): 1 for a matching host event (ACCEPT / EVENT) or a
+ * matching touch (TOUCH: filters, and made by `owner` when required),
+ * else 0. */
 int fnli_sla_progress(const fnl_machine *m, const fnli_msla *s,
-                      const fnli_stage_input *in);
+                      const fnli_stage_input *in, uint32_t owner);
 
 /* Count breach records per owner: counts[owner] for owner indices
  * 0..nowners (0: unowned) and counts[nowners + 1] for owners the machine

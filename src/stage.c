@@ -303,7 +303,7 @@ static void apply_trigger(ev *e, int64_t t)
     }
     for (k = 0; k < s->scount; k++) {
         const fnli_msla *x = &m->slas[m->sorder[s->sfirst + k]];
-        if ((e->st.sla_done & (1u << k)) || !fnli_sla_progress(m, x, in))
+        if ((e->st.sla_done & (1u << k)) || !fnli_sla_progress(m, x, in, e->st.owner))
             continue;
         if (x->kind == FNL_SLA_TOUCH && ++e->st.sla_count[k] < x->count)
             continue;

@@ -371,6 +371,9 @@ typedef struct fnli_stage_input {
     unsigned missing;
     void (*fill)(void *ctx, struct fnli_stage_input *in, unsigned parts);
     void *fill_ctx;
+    /* a lazily filled by_owner: the owner it was computed for */
+    uint32_t by_owner_for;
+    uint32_t by_owner_lazy;       /* 1: by_owner_for is set */
 } fnli_stage_input;
 
 enum {
@@ -378,9 +381,26 @@ enum {
     FNLI_IN_SOURCE = 2u,         /* source */
     FNLI_IN_ACCOUNT_OWNER = 4u,  /* account_owner */
     FNLI_IN_TOUCH = 8u,          /* touch_type, _channel, _campaign */
-    FNLI_IN_BY_OWNER = 16u,      /* by_owner */
+    FNLI_IN_BY_OWNER = 16u,      /* by_owner (for by_owner_for) */
     FNLI_IN_KEY_EVENTS = 32u     /* key_events, nkey_events */
 };
+
+/* Was the touch made by `owner`?  An evaluation may change the owner
+ * before it applies the touch (an SLA re-route it caught up first), so a
+ * lazily filled input answers for the owner asked; an input filled up
+ * front answers for the owner the contact had before the evaluation. */
+static inline int fnli_in_by_owner(const fnli_stage_input *in, uint32_t owner)
+{
+    if ((in->missing & FNLI_IN_BY_OWNER) ||
+        (in->by_owner_lazy && in->by_owner_for != owner)) {
+        fnli_stage_input *w = (fnli_stage_input *)(uintptr_t)in;
+        w->missing &= ~FNLI_IN_BY_OWNER;
+        w->by_owner_for = owner;
+        w->by_owner_lazy = 1;
+        w->fill(w->fill_ctx, w, FNLI_IN_BY_OWNER);
+    }
+    return in->by_owner != 0;
+}
 
 /* `in` with `parts` filled.  An input is the caller's scratch (never an
  * object defined const), so filling it behind a const pointer is sound;

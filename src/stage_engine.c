@@ -415,7 +415,8 @@ static void fill_input(void *ctx, fnli_stage_input *in, unsigned parts)
         /* made by the contact's owner: the actor and the owner's name are
          * the same bytes */
         uint32_t by = fnli_touch_by(e, x->touch);
-        const char *owner = by != 0 ? owner_text(e, x->s, x->c, sl->st.owner)
+        const char *owner = by != 0 ? owner_text(e, x->s, x->c,
+                                                 in->by_owner_for)
                                     : NULL;
         in->by_owner = owner != NULL &&
                        strcmp(fnli_str(&e->strings, by), owner) == 0;
@@ -1562,7 +1563,7 @@ static int renumber_timers(stages *s, fnli_timer *timers, size_t n,
         timers[k].id = (uint64_t)(uint32_t)timers[k].seq << 32 | (k + 1);
     }
     if (n > 1)
-        qsort(map, n, sizeof(*map), cmp_idmap);
+        fnli_qsort(map, n, sizeof(*map), cmp_idmap);
     for (k = 1; k < n; k++)
         if (map[k].old == map[k - 1].old)
             return FNL_ECORRUPT;

@@ -1119,6 +1119,48 @@ TEST(touches_by_the_owner_meet_the_owner_slas)
     fnl_engine_close(e);
 }
 
+/* An SLA re-route caught up by a late touch: the touch is judged against
+ * the owner the contact has by then, not the one it had before. */
+static const char *REROUTE =
+    "machine \"reroute\" version 1\n"
+    "stage new initial\n"
+    "stage working\n"
+    "group sdr members \"zoe\", \"ray\"\n"
+    "transition new -> working on touch type = \"call\"\n"
+    "route on working to group sdr round_robin\n"
+    "sla working meet touch by owner type = \"meeting\" within 2d "
+    "breach reroute\n";
+
+TEST(a_touch_after_a_reroute_counts_for_the_new_owner)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_clock clk;
+    fnl_engine *e = open_engine(&cfg, &clk);
+    fnl_machine *m = NULL;
+    fnl_stage_status st;
+    CHECK(e != NULL);
+    CHECK_OK(fnl_machine_parse(&m, REROUTE, strlen(REROUTE), NULL, NULL));
+    CHECK_OK(fnl_engine_attach_machine(e, m));
+    fnl_machine_free(m);
+    /* lou: working at T0, routed to zoe (round robin's first); nobody
+     * meets lou within 2 days, so at T0 + 2d the SLA re-routes to ray and
+     * starts again; ray meets lou at T0 + 3d, a touch that arrives with
+     * the breach still to be caught up */
+    CHECK_OK(touch(e, "lou@l.com", "call", T0));
+    CHECK_STR(stage_of(e, "lou@l.com", &st), "working");
+    CHECK_STR(st.owner, "zoe");
+    CHECK_OK(touch_by(e, "lou@l.com", "meeting", "ray", T0 + 3 * DAY));
+    CHECK_STR(stage_of(e, "lou@l.com", &st), "working");
+    CHECK_STR(st.owner, "ray");
+    /* ray's meeting met the new clock: no second breach, and no more
+     * re-routes however long we wait */
+    CHECK_OK(fnl_engine_tick(e, T0 + 30 * DAY));
+    CHECK_INT(breaches(e, "lou@l.com"), 1);
+    CHECK_STR(stage_of(e, "lou@l.com", &st), "working");
+    CHECK_STR(st.owner, "ray");
+    fnl_engine_close(e);
+}
+
 TEST(the_attached_machine_can_be_read_back_after_a_reopen)
 {
     teststore ts;
@@ -1304,6 +1346,7 @@ int main(void)
     RUN(key_events_and_the_source_channel_reach_the_guards);
     RUN(evaluations_cut_short_by_memory_complete_on_the_next_call);
     RUN(touches_by_the_owner_meet_the_owner_slas);
+    RUN(a_touch_after_a_reroute_counts_for_the_new_owner);
     RUN(the_attached_machine_can_be_read_back_after_a_reopen);
     RUN(stage_status_init_fills_what_the_caller_has);
     RUN(a_tick_with_many_timers_due_fires_them_as_daily_ticks_do);
