@@ -1114,7 +1114,7 @@ static int rows_build(const fnli_attr *p, fnli_rows *rw)
             n++;
         }
     }
-    qsort(refs, n, sizeof(*refs), cmp_name);
+    fnli_qsort(refs, n, sizeof(*refs), cmp_name);
     rw->n = n;
     rw->order = fnli_malloc(m, n * sizeof(uint32_t));
     rw->rank = fnli_malloc(m, gc * sizeof(uint32_t));

@@ -513,7 +513,7 @@ static int collect(ectx *x, int64_t lo, int64_t hi)
         }
     }
     if (x->ntb > 1)
-        qsort(x->tb, x->ntb, sizeof(*x->tb), cmp_etouch);
+        fnli_qsort(x->tb, x->ntb, sizeof(*x->tb), cmp_etouch);
     return FNL_OK;
 }
 

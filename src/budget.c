@@ -45,7 +45,7 @@ static void lr_round(const double *x, size_t n, int64_t total,
         tmp[i].f = x[i] - (double)v;
         tmp[i].i = i;
     }
-    qsort(tmp, n, sizeof(*tmp), cmp_frac);
+    fnli_qsort(tmp, n, sizeof(*tmp), cmp_frac);
     k = total - sum;
     for (pass = 0; k > 0 && pass < 64; pass++)
         for (i = 0; i < n && k > 0; i++) {
@@ -105,7 +105,7 @@ static double solve_lambda(const fnl_budget_line *l, const double *w,
         if (l[i].cap >= 0)
             bp[nb++] = (double)l[i].cap / w[i];
     }
-    qsort(bp, nb, sizeof(double), cmp_dbl);
+    fnli_qsort(bp, nb, sizeof(double), cmp_dbl);
     for (k = 0; k < nb && fsum(l, w, n, bp[k]) < total; k++)
         lo = bp[k];
     hi = k < nb ? bp[k] : (lo > 0 ? lo * 2 : 1);

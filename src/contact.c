@@ -295,7 +295,7 @@ int fnli_attrs_out(const fnl_engine *e, uint32_t head, fnl_attr *out,
     for (x = head; x != 0; x = ATTRNODE(e, x)->next)
         fnli_attr_out(e, ATTRNODE(e, x), &out[n++]);
     if (n > 1)
-        qsort(out, n, sizeof(*out), cmp_attr);
+        fnli_qsort(out, n, sizeof(*out), cmp_attr);
     fnli_clear(e);
     return FNL_OK;
 }
@@ -375,7 +375,7 @@ FNL_API int fnl_contact_tags(const fnl_engine *e, fnl_contact_id id,
     for (x = CONTACT(e, i)->tags; x != 0; x = NAMENODE(e, x)->next)
         out[n++] = fnli_str(&e->strings, NAMENODE(e, x)->name);
     if (n > 1)
-        qsort(out, n, sizeof(*out), cmp_cstrp);
+        fnli_qsort(out, n, sizeof(*out), cmp_cstrp);
     fnli_clear(e);
     return FNL_OK;
 }

@@ -180,7 +180,7 @@ static int copy_config(fnl_engine *e, const fnl_engine_config *cfg)
        fnli_fail(), whose nonzero return the analyzer does not follow */
     if (e->nfreemail > 1)
         /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
-        qsort(e->freemail, e->nfreemail, sizeof(char *), cmp_str);
+        fnli_qsort(e->freemail, e->nfreemail, sizeof(char *), cmp_str);
     if (cfg->default_country_code != NULL) {
         const char *p = cfg->default_country_code;
         size_t n = strlen(p);

@@ -355,7 +355,7 @@ FNL_API int fnl_report_deals(const fnl_engine *e,
         }
     }
     /* cycles grouped and sorted: group slices, per-group median and p90 */
-    qsort(w.cyc, w.ncyc, sizeof(cyc), cmp_cyc);
+    fnli_qsort(w.cyc, w.ncyc, sizeof(cyc), cmp_cyc);
     for (k = 0; k < w.ncyc; k++) {
         dgroup *g = w.cyc[k].g == SIZE_MAX ? &w.none : &w.g[w.cyc[k].g];
         if (g->cyc_n == 0)

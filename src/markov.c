@@ -417,7 +417,7 @@ static int chain_build(const fnli_attr *p, const fnli_rows *rw, chain *c)
         for (t = 0; t < n; t++)
             s->key[t] = rw->rank[ids[t]];
     }
-    qsort(c->st, ns, sizeof(*c->st), cmp_cstate);
+    fnli_qsort(c->st, ns, sizeof(*c->st), cmp_cstate);
     canon[0] = 0;
     for (i = 0; i < ns; i++)
         canon[c->st[i].raw] = (uint32_t)(i + 1);
@@ -425,7 +425,7 @@ static int chain_build(const fnli_attr *p, const fnli_rows *rw, chain *c)
         e[i].from = canon[e[i].from];
         e[i].to = canon[e[i].to];
     }
-    qsort(e, ne, sizeof(*e), cmp_edge);
+    fnli_qsort(e, ne, sizeof(*e), cmp_edge);
     c->nedge = ne;
     c->rowp = fnli_calloc(m, c->n + 1, sizeof(*c->rowp));
     c->col = fnli_malloc(m, (ne ? ne : 1) * sizeof(*c->col));

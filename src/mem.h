@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "funnelcore.h"
 
 typedef struct fnli_mem {
@@ -60,5 +61,14 @@ typedef struct fnli_wbuf {
     fnli_mem *mem;
     int failed;
 } fnli_wbuf;
+
+/* qsort, except that fewer than two items (where the array may be NULL,
+ * which qsort's contract does not allow) are left alone. */
+static inline void fnli_qsort(void *base, size_t n, size_t size,
+                              int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
 
 #endif

@@ -245,7 +245,7 @@ FNL_API int fnl_owner_list(const fnl_engine *e, const char **out, size_t cap,
     for (i = 0; i < n; i++)
         out[i] = fnli_str(&e->strings, OWNER(e, (uint32_t)i + 1)->name);
     if (n > 1)
-        qsort(out, n, sizeof(*out), cmp_cstrp);
+        fnli_qsort(out, n, sizeof(*out), cmp_cstrp);
     fnli_clear(e);
     return FNL_OK;
 }

@@ -631,7 +631,7 @@ int fnli_keyset_order(const fnli_keyset *k, size_t **order)
         t[i].n = k->ents[i].n;
         t[i].idx = i;
     }
-    qsort(t, k->n, sizeof(*t), cmp_korder);
+    fnli_qsort(t, k->n, sizeof(*t), cmp_korder);
     for (i = 0; i < k->n; i++)
         o[i] = t[i].idx;
     fnli_free(k->mem, t, nn * sizeof(*t));

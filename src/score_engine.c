@@ -357,7 +357,7 @@ static int recompute(fnl_engine *e, uint32_t c, int notify)
             refs[k].idx = x;
         }
         n = k;
-        qsort(refs, n, sizeof(*refs), cmp_tref);
+        fnli_qsort(refs, n, sizeof(*refs), cmp_tref);
     }
     rc = recompute_sorted(e, c, refs, n, tv, notify);
 out:
@@ -466,7 +466,7 @@ static int rescore_all(fnl_engine *e, const fnl_progress *progress)
            bucket is empty (end == begin) and refs is not read. */
         if (end - begin > 64)
             /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
-            qsort(refs + begin, end - begin, sizeof(*refs), cmp_tref);
+            fnli_qsort(refs + begin, end - begin, sizeof(*refs), cmp_tref);
         for (i = begin + 1; i < end && end - begin <= 64; i++) {
             tref x = refs[i]; /* NOLINT(clang-analyzer-core.NullDereference) */
             size_t j = i;

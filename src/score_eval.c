@@ -84,7 +84,7 @@ static int scratch_fill(scratch *s, const fnl_model *m,
         k++;
     }
     if (!sorted)
-        qsort(keys, k, sizeof(keyed), keyed_cmp);
+        fnli_qsort(keys, k, sizeof(keyed), keyed_cmp);
     for (i = 0; i < k; i++) {
         const fnl_touch_info *ti = touch_at(touches, elem, keys[i].idx);
         const char *f[9];

@@ -76,7 +76,7 @@ static void sort_u32(uint32_t *a, size_t n)
 {
     size_t i, k;
     if (n > 24) {
-        qsort(a, n, sizeof(*a), cmp_u32);
+        fnli_qsort(a, n, sizeof(*a), cmp_u32);
         return;
     }
     for (i = 1; i < n; i++) {
@@ -233,7 +233,7 @@ int fnli_shapley_finish(const fnli_attr *p, int ordered, fnli_rows *rw)
         off += n;
         nc++;
     }
-    qsort(cc, nc, sizeof(*cc), cmp_ccoal);
+    fnli_qsort(cc, nc, sizeof(*cc), cmp_ccoal);
     for (i = 0; i < nc; i++) {
         uint32_t raw = cc[i].raw, k, n = cc[i].len;
         double conv = (double)c->conv[raw];

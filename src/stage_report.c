@@ -1738,7 +1738,7 @@ FNL_API int fnl_report_rejections(const fnl_engine *e,
     }
     /* rows without a reason text fold into one "no reason" row per group:
      * after sorting they are adjacent */
-    qsort(w.out, w.nrows, sizeof(jrow), cmp_jrow);
+    fnli_qsort(w.out, w.nrows, sizeof(jrow), cmp_jrow);
     {
         size_t wr = 0;
         for (i = 0; i < w.nrows; i++) {

@@ -76,7 +76,7 @@ static int km_build(obs *o, size_t n, double window, double thr,
     int64_t conv = 0, at_risk = (int64_t)n, cold = -1;
     fnl_report *r = NULL;
 
-    qsort(o, n, sizeof(*o), cmp_obs);
+    fnli_qsort(o, n, sizeof(*o), cmp_obs);
     for (i = 0; i < n; i = j) {
         for (j = i; j < n && o[j].t == o[i].t; j++)
             ;

@@ -339,7 +339,7 @@ static void sort_run(fnli_theap *a, fnli_theap *tmp, uint32_t *count,
     }
     span = (uint64_t)hi - (uint64_t)lo;
     if (span > UINT32_MAX) {
-        qsort(a, k, sizeof(*a), cmp_entry);
+        fnli_qsort(a, k, sizeof(*a), cmp_entry);
         return;
     }
     while (digits < 3 && (span >> (RADIX_BITS * digits)) != 0)
@@ -375,7 +375,7 @@ static void sort_run(fnli_theap *a, fnli_theap *tmp, uint32_t *count,
         for (j = i + 1; j < k && a[j].due == a[i].due; j++)
             ;
         if (j - i > 1)
-            qsort(a + i, j - i, sizeof(*a), cmp_entry);
+            fnli_qsort(a + i, j - i, sizeof(*a), cmp_entry);
     }
 }
 

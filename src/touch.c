@@ -663,7 +663,7 @@ FNL_API int fnl_contact_touches(const fnl_engine *e, fnl_contact_id id,
         refs[n].idx = x;
         n++;
     }
-    qsort(refs, n, sizeof(*refs), cmp_tref);
+    fnli_qsort(refs, n, sizeof(*refs), cmp_tref);
     /* report exactly what was filled (a damaged list may be shorter than
      * its count; the caller never sees an unwritten entry) */
     *count = n;

@@ -200,6 +200,31 @@ TEST(deal_funnel_by_owner_with_velocity_forecast_and_benchmarks)
     fnl_engine_close(e);
 }
 
+/* No deal won: no cycles to sort (the array stays NULL), a win rate of 0
+ * and no cycle figures.  (UBSan caught qsort being handed that NULL.) */
+TEST(deal_funnel_with_no_won_deal)
+{
+    fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
+    fnl_deal_report_request q = FNL_DEAL_REPORT_REQUEST_INIT;
+    fnl_report *r;
+    fnl_engine *e;
+    CHECK_OK(fnl_engine_open(&e, &cfg));
+    CHECK_OK(deal(e, "x1", "ana", NULL, "Lost", 1000, NULL, ymd(2024, 1, 1),
+                  ymd(2024, 1, 5), FNL_DEAL_LOST));
+    CHECK_OK(deal(e, "x2", "ana", NULL, "Open", 2000, NULL, ymd(2024, 1, 2),
+                  0, FNL_DEAL_OPEN));
+    q.group_by = FNL_DEAL_BY_OWNER;
+    q.as_of = ymd(2024, 7, 1);
+    CHECK_OK(fnl_report_deals(e, &q, &r));
+    CHECK_INT(fnl_report_row_count(r), 1);
+    CHECK_INT(at(r, FNL_REPORT_TOTALS, "deals").i, 2);
+    CHECK_INT(at(r, FNL_REPORT_TOTALS, "won").i, 0);
+    CHECK_NEAR(at(r, FNL_REPORT_TOTALS, "win_rate").num, 0, 0);
+    CHECK_INT(at(r, FNL_REPORT_TOTALS, "pipeline").i, 2000);
+    fnl_report_free(r);
+    fnl_engine_close(e);
+}
+
 TEST(deal_funnel_groups_by_account_attribute_status_and_currency)
 {
     fnl_engine *e = sample(NULL);
@@ -1006,6 +1031,7 @@ TEST(crm_sample_by_product_and_manager_match_a_naive_count)
 int main(void)
 {
     RUN(deal_funnel_by_owner_with_velocity_forecast_and_benchmarks);
+    RUN(deal_funnel_with_no_won_deal);
     RUN(deal_funnel_groups_by_account_attribute_status_and_currency);
     RUN(cohorts_by_created_month_convert_to_won_by_age);
     RUN(report_accessors_validate_their_arguments);
