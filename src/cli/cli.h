@@ -434,10 +434,18 @@ int cli_scoring_attach(cli_session *s);
 /* Top contacts by score (`top` rows) and the A1..D4 cell counts. */
 cli_table *cli_score_top(cli_session *s, size_t top);
 cli_table *cli_score_cells(cli_session *s);
-/* One contact's score and explanation: JSON object (json) or two tables. */
-void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b);
-void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
-                            int money_decimals);
+/* The attribute name an import gives a column called s: folded to
+ * [a-z0-9_.-], other runs of bytes as one '_', at most FNL_MAX_NAME bytes
+ * ("_" when nothing is left).  ingest.c. */
+void cli_attr_name(const char *s, char out[FNL_MAX_NAME + 1]);
+
+/* One contact's score and explanation: a JSON object appended to b
+ * ("null" without a model), or two tables (NULL without a model).  A
+ * failed library read returns its status (fnl_errmsg has the message):
+ * the caller reports it and prints nothing. */
+int cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b);
+int cli_score_contact_tables(cli_session *s, fnl_contact_id id,
+                             cli_table **score, cli_table **why);
 
 /* ---- stage machine (stages.c) ------------------------------------------- */
 

@@ -269,7 +269,7 @@ static void loose_key(const char *s, char *out, size_t cap)
     out[o] = 0;
 }
 
-static void sanitize_name(const char *s, char *out)
+void cli_attr_name(const char *s, char out[FNL_MAX_NAME + 1])
 {
     size_t o = 0;
     for (; *s && o < FNL_MAX_NAME; s++) {
@@ -498,7 +498,7 @@ static int plan_build(ingest *g, plan *p, int kind, cli_csv *c,
         char nm[FNL_MAX_NAME + 1];
         p->role[i] = 0;
         p->dim[i] = -1;
-        sanitize_name(p->names[i], nm);
+        cli_attr_name(p->names[i], nm);
         p->attr_name[i] = cli_xstrdup(nm);
         p->vfield[i] = p->names[i];
     }
@@ -1259,12 +1259,12 @@ static void touch_row(ingest *g, row *r, batch *b)
 
 static uint32_t parse_role(const char *v, int *unknown)
 {
-    char nm[64];
+    char nm[FNL_MAX_NAME + 1];
     uint32_t role = FNL_ROLE_NONE;
     *unknown = 0;
     if (v == NULL)
         return FNL_ROLE_NONE;
-    sanitize_name(v, nm);
+    cli_attr_name(v, nm);
     for (char *q = nm; *q; q++)
         if (*q == '-' || *q == '.')
             *q = '_';

@@ -12,6 +12,7 @@
  * office) by owner attribute (ingest.c stores both).  The "stages"
  * section is the stage machine's funnel (stages.c, cli_stage_table).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ typedef struct rctx {
     char **notes;
     size_t nnotes;
     int oom;            /* a library report ran out of memory: exit 1 */
+    struct group_dim *groups; /* --group-by, resolved (group_dims) */
+    size_t ngroups;
 } rctx;
 
 static void add_table(rctx *c, cli_table *t)
@@ -119,23 +122,192 @@ static cli_table *deals_table(const fnl_report *rep, const char *name,
     return cli_table_from_report(rep, name, title, key, deal_skip);
 }
 
-/* A grouping by a deal column the import kept: a deal attribute, or an
- * attribute of the owner's record (a table joined on the owner column). */
-static cli_table *dim_table(rctx *c, size_t dim, const char *dimname)
+/* ---- --group-by: what each name groups by -------------------------------
+ *
+ * A name is, in this order: a deal column of this run's deals files (a
+ * deal attribute, or an attribute of the owner's record for a table
+ * joined on the owner column: cli_dims); one of the library's own
+ * groupings (stage, account, currency, status); else an attribute the
+ * engine holds -- of a deal, of a deal owner's record, of an account,
+ * looked up in that order -- so that `report --store` without the deals
+ * file groups by the columns the store was imported with.  The names are
+ * resolved before any section runs: a name that nothing holds, or any
+ * name when there are no deals, is a usage error, not a table of
+ * "(none)". */
+
+typedef struct group_dim {
+    char *name;         /* as given */
+    uint32_t by;        /* fnl_deal_group */
+    char *attr;         /* the attribute, or NULL */
+} group_dim;
+
+static int deals_have(const fnl_engine *e, const char *attr)
 {
-    const cli_dims *d = c->s->dims;
-    fnl_report *rep = NULL;
-    cli_table *t = NULL;
-    char name[160];
-    if (deal_report(c, c->s->engine,
-                    cli_dims_is_owner(d, dim) ? FNL_DEAL_BY_OWNER_ATTR
-                                              : FNL_DEAL_BY_ATTR,
-                    cli_dims_attr(d, dim), &rep) == FNL_OK) {
-        snprintf(name, sizeof(name), "deals_by_%s", dimname);
-        t = deals_table(rep, name, dimname);
+    fnl_deal_id d = 0;
+    while (fnl_deal_next(e, d, &d) == FNL_OK) {
+        fnl_attr a;
+        if (fnl_deal_attr(e, d, attr, &a) == FNL_OK)
+            return 1;
     }
-    fnl_report_free(rep);
-    return t;
+    return 0;
+}
+
+static int owners_have(const fnl_engine *e, const char *attr)
+{
+    const char **names;
+    size_t n = 0;
+    int rc, found = 0;
+    rc = fnl_owner_list(e, NULL, 0, &n);
+    if ((rc != FNL_OK && rc != FNL_ERANGE) || n == 0)
+        return 0;
+    names = cli_xmalloc(n * sizeof(*names));
+    if (fnl_owner_list(e, names, n, &n) == FNL_OK)
+        for (size_t i = 0; i < n && !found; i++) {
+            fnl_attr a;
+            found = fnl_owner_attr(e, names[i], attr, &a) == FNL_OK;
+        }
+    free(names);
+    return found;
+}
+
+static int accounts_have(const fnl_engine *e, const char *attr)
+{
+    fnl_account_id id = 0;
+    fnl_attr *a = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (!found && fnl_account_next(e, id, &id) == FNL_OK) {
+        size_t n = 0;
+        int rc = fnl_account_attrs(e, id, a, cap, &n);
+        if (rc == FNL_ERANGE) {
+            cap = n;
+            a = cli_xrealloc(a, cap * sizeof(*a));
+            rc = fnl_account_attrs(e, id, a, cap, &n);
+        }
+        for (size_t i = 0; rc == FNL_OK && i < n && i < cap && !found; i++)
+            found = strcmp(a[i].name, attr) == 0;
+    }
+    free(a);
+    return found;
+}
+
+static int has_input(const cli_opts *o, int kind)
+{
+    for (size_t i = 0; i < o->ninputs; i++)
+        if (o->inputs[i].kind == kind)
+            return 1;
+    return 0;
+}
+
+/* Why `tok` groups nothing, into msg; 0 when it does (*g filled). */
+static int group_dim_of(rctx *c, const char *tok, group_dim *g, char *msg,
+                        size_t cap)
+{
+    const cli_opts *o = c->o;
+    const cli_dims *d = c->s->dims;
+    const fnl_engine *e = c->s->engine;
+    int stored = o->store && !has_input(o, KIND_DEALS);
+    char an[FNL_MAX_NAME + 1];
+    size_t k, nd = cli_dims_count(d);
+    g->by = FNL_DEAL_BY_ACCOUNT_ATTR;
+    g->attr = NULL;
+    if (c->st.deals == 0) {
+        if (stored)
+            snprintf(msg, cap, "--group-by %s: --store %s holds no deals; "
+                     "pass the --deals file", tok, o->store);
+        else if (has_input(o, KIND_DEALS))
+            snprintf(msg, cap, "--group-by %s: there are no deals to "
+                     "group: no row of the --deals files was imported", tok);
+        else
+            snprintf(msg, cap, "--group-by %s: there are no deals to "
+                     "group; pass a --deals file", tok);
+        return -1;
+    }
+    for (k = 0; k < nd; k++)
+        if (strcmp(cli_dims_name(d, k), tok) == 0)
+            break;
+    cli_attr_name(tok, an);
+    if (k < nd) {
+        g->by = cli_dims_is_owner(d, k) ? FNL_DEAL_BY_OWNER_ATTR
+                                        : FNL_DEAL_BY_ATTR;
+        g->attr = cli_xstrdup(cli_dims_attr(d, k));
+    } else if (strcmp(tok, "stage") == 0) {
+        g->by = FNL_DEAL_BY_STAGE;
+    } else if (strcmp(tok, "account") == 0) {
+        g->by = FNL_DEAL_BY_ACCOUNT;
+    } else if (strcmp(tok, "currency") == 0) {
+        g->by = FNL_DEAL_BY_CURRENCY;
+    } else if (strcmp(tok, "status") == 0) {
+        g->by = FNL_DEAL_BY_STATUS;
+    } else if (deals_have(e, an)) {
+        g->by = FNL_DEAL_BY_ATTR;
+        g->attr = cli_xstrdup(an);
+    } else if (owners_have(e, an)) {
+        g->by = FNL_DEAL_BY_OWNER_ATTR;
+        g->attr = cli_xstrdup(an);
+    } else if (accounts_have(e, an)) {
+        g->attr = cli_xstrdup(an);
+    } else if (stored) {
+        snprintf(msg, cap, "--group-by %s: no deal, deal owner or account in "
+                 "--store %s has an attribute '%s': the store keeps the "
+                 "columns of a deals file only if it was imported with "
+                 "them; pass the --deals file (and its --join tables)", tok,
+                 o->store, an);
+        return -1;
+    } else {
+        snprintf(msg, cap, "--group-by %s: no deal, deal owner or account "
+                 "has an attribute '%s' (a column of the --deals file, of a "
+                 "table joined on its owner or account column, or of the "
+                 "--accounts file)", tok, an);
+        return -1;
+    }
+    return 0;
+}
+
+/* The deals' --group-by names into c->groups ("owner", always there, left
+ * out).  A name that groups nothing is a usage error (printed), unless
+ * the import skipped rows (`clean` 0): the missing deals or columns may be
+ * among them, so it is left out with a note and the report goes on.  CLI
+ * exit code. */
+static int group_dims(rctx *c, int clean)
+{
+    char *copy, *save = NULL, *tok;
+    int code = CLI_EXIT_OK;
+    if (c->o->group_by == NULL)
+        return CLI_EXIT_OK;
+    copy = cli_xstrdup(c->o->group_by);
+    for (tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        group_dim g;
+        char msg[600];
+        tok = cli_trim(tok);
+        if (!*tok || (c->st.deals > 0 && strcmp(tok, "owner") == 0))
+            continue;
+        if (group_dim_of(c, tok, &g, msg, sizeof(msg)) != 0) {
+            if (clean) {
+                cli_err("%s", msg);
+                code = CLI_EXIT_USAGE;
+                break;
+            }
+            note(c, msg);
+            continue;
+        }
+        g.name = cli_xstrdup(tok);
+        c->groups = cli_xrealloc(c->groups,
+                                 (c->ngroups + 1) * sizeof(*c->groups));
+        c->groups[c->ngroups++] = g;
+    }
+    free(copy);
+    return code;
+}
+
+static void group_dims_free(rctx *c)
+{
+    for (size_t i = 0; i < c->ngroups; i++) {
+        free(c->groups[i].name);
+        free(c->groups[i].attr);
+    }
+    free(c->groups);
 }
 
 static int sec_deals(rctx *c)
@@ -237,44 +409,14 @@ static int sec_deals(rctx *c)
         c->r->by_owner = t;
         fnl_report_free(rep);
     }
-    if (c->o->group_by) {
-        char *copy = cli_xstrdup(c->o->group_by), *save = NULL, *tok;
-        for (tok = strtok_r(copy, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            size_t k, nd = cli_dims_count(c->s->dims);
-            cli_table *t = NULL;
-            char name[160];
-            tok = cli_trim(tok);
-            if (!*tok || strcmp(tok, "owner") == 0)
-                continue;
-            if (cli_canceled())
-                break;
-            snprintf(name, sizeof(name), "deals_by_%s", tok);
-            for (k = 0; k < nd; k++)
-                if (strcmp(cli_dims_name(c->s->dims, k), tok) == 0)
-                    break;
-            if (k < nd) {
-                t = dim_table(c, k, tok);
-            } else {
-                uint32_t by = FNL_DEAL_BY_ACCOUNT_ATTR;
-                const char *attr = tok;
-                if (strcmp(tok, "stage") == 0)
-                    by = FNL_DEAL_BY_STAGE, attr = NULL;
-                else if (strcmp(tok, "account") == 0)
-                    by = FNL_DEAL_BY_ACCOUNT, attr = NULL;
-                else if (strcmp(tok, "currency") == 0)
-                    by = FNL_DEAL_BY_CURRENCY, attr = NULL;
-                else if (strcmp(tok, "status") == 0)
-                    by = FNL_DEAL_BY_STATUS, attr = NULL;
-                if (deal_report(c, e, by, attr, &rep) == FNL_OK) {
-                    t = deals_table(rep, name, tok);
-                    fnl_report_free(rep);
-                }
-            }
-            if (t)
-                add_table(c, t);
+    for (size_t i = 0; i < c->ngroups && !cli_canceled(); i++) {
+        const group_dim *g = &c->groups[i];
+        char name[160];
+        snprintf(name, sizeof(name), "deals_by_%s", g->name);
+        if (deal_report(c, e, g->by, g->attr, &rep) == FNL_OK) {
+            add_table(c, deals_table(rep, name, g->name));
+            fnl_report_free(rep);
         }
-        free(copy);
     }
     return cli_canceled() ? -1 : 0;
 }
@@ -734,6 +876,13 @@ int cli_cmd_report(const cli_opts *o)
     fnl_engine_now(s.engine, &c.now);
     cli_deal_currency(s.engine, o, c.cur);
     snprintf(rep.currency, 4, "%s", c.cur);
+    {
+        int gc = group_dims(&c, code == CLI_EXIT_OK);
+        if (gc != CLI_EXIT_OK) {
+            code = gc;
+            goto done;
+        }
+    }
     if (c.st.contacts > 0) {
         int sc = cli_scoring_attach(&s);
         if (sc != CLI_EXIT_OK) {
@@ -788,6 +937,7 @@ done:
     for (size_t i = 0; i < c.nnotes; i++)
         free(c.notes[i]);
     free(c.notes);
+    group_dims_free(&c);
     if (c.have_attr)
         cli_attr_free(&c.attr);
     fnl_attribution_free(c.pipeline);

@@ -299,25 +299,27 @@ static const char *kind_name(uint32_t k)
                                                             : "key_event";
 }
 
-static fnl_score_row *explain(cli_session *s, fnl_contact_id id, size_t *n)
+/* The contact's explanation rows (*rows: malloc'd, NULL when none). */
+static int explain(cli_session *s, fnl_contact_id id, fnl_score_row **rows,
+                   size_t *n)
 {
-    fnl_score_row *rows = NULL;
     int rc = fnl_contact_explain(s->engine, id, s->model_name, FNL_TIME_NOW,
                                  NULL, 0, n);
+    *rows = NULL;
     if (rc == FNL_ERANGE || (rc == FNL_OK && *n > 0)) {
-        rows = cli_xmalloc((*n + 1) * sizeof(*rows));
+        *rows = cli_xmalloc((*n + 1) * sizeof(**rows));
         rc = fnl_contact_explain(s->engine, id, s->model_name, FNL_TIME_NOW,
-                                 rows, *n, n);
+                                 *rows, *n, n);
     }
     if (rc != FNL_OK) {
-        free(rows);
-        rows = NULL;
+        free(*rows);
+        *rows = NULL;
         *n = 0;
     }
-    return rows;
+    return rc;
 }
 
-void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
+int cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
 {
     fnl_score_result r = FNL_SCORE_RESULT_INIT;
     const fnl_model *m = attached(s);
@@ -325,12 +327,15 @@ void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     size_t n = 0;
     cli_buf names = {0};
     char t[32];
-    if (m == NULL ||
-        fnl_contact_score(s->engine, id, s->model_name, FNL_TIME_NOW, &r) !=
-            FNL_OK) {
+    int rc;
+    if (m == NULL) {
         cli_buf_puts(b, "null");
-        return;
+        return FNL_OK;
     }
+    if ((rc = fnl_contact_score(s->engine, id, s->model_name, FNL_TIME_NOW,
+                                &r)) != FNL_OK ||
+        (rc = explain(s, id, &rows, &n)) != FNL_OK)
+        return rc;
     cli_buf_puts(b, "{\"model\": ");
     cli_buf_json_str(b, s->model_name);
     cli_fmt_time(r.time, t);
@@ -351,7 +356,6 @@ void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     names_of(m, r.thresholds, 1, &names, 1);
     cli_buf_puts(b, names.p);
     cli_buf_puts(b, ",\n   \"explanation\": [");
-    rows = explain(s, id, &n);
     for (size_t i = 0; i < n; i++) {
         cli_buf_puts(b, i ? ",\n    {\"kind\": " : "\n    {\"kind\": ");
         cli_buf_json_str(b, kind_name(rows[i].kind));
@@ -370,10 +374,11 @@ void cli_score_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     cli_buf_puts(b, "]}");
     free(rows);
     cli_buf_free(&names);
+    return FNL_OK;
 }
 
-void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
-                            int money_decimals)
+int cli_score_contact_tables(cli_session *s, fnl_contact_id id,
+                             cli_table **score, cli_table **why)
 {
     static const char *const kn[] = {"field", "value"};
     static const char *const en[] = {"kind", "rule", "points", "matched",
@@ -386,10 +391,14 @@ void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
     cli_table *t, *x;
     cli_cell *row;
     char title[200];
-    if (m == NULL ||
-        fnl_contact_score(s->engine, id, s->model_name, FNL_TIME_NOW, &r) !=
-            FNL_OK)
-        return;
+    int rc;
+    *score = *why = NULL;
+    if (m == NULL)
+        return FNL_OK;
+    if ((rc = fnl_contact_score(s->engine, id, s->model_name, FNL_TIME_NOW,
+                                &r)) != FNL_OK ||
+        (rc = explain(s, id, &rows, &n)) != FNL_OK)
+        return rc;
     snprintf(title, sizeof(title), "Score (model %s)", s->model_name);
     t = cli_table_new("score", title, 2, kn, NULL);
     {
@@ -420,7 +429,6 @@ void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
     names_of(m, r.thresholds, 1, &b, 0);
     cli_cell_str(&row[1], b.len ? b.p : "-");
     x = cli_table_new("explanation", "Why: one row per rule", 7, en, NULL);
-    rows = explain(s, id, &n);
     for (size_t i = 0; i < n; i++) {
         row = cli_table_row(x);
         cli_cell_str(&row[0], kind_name(rows[i].kind));
@@ -434,12 +442,11 @@ void cli_score_contact_text(cli_session *s, fnl_contact_id id, FILE *out,
     cli_table_note(x, "raw: points earned (after caps and windows); value: "
                       "decayed to the score's time; the values sum to the "
                       "score");
-    cli_table_text(t, out, money_decimals);
-    cli_table_text(x, out, money_decimals);
-    cli_table_free(t);
-    cli_table_free(x);
     free(rows);
     cli_buf_free(&b);
+    *score = t;
+    *why = x;
+    return FNL_OK;
 }
 
 /* ---- `score` ------------------------------------------------------------ */

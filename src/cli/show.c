@@ -187,6 +187,22 @@ static void attr_value(const fnl_attr *a, cli_buf *b, int json)
 
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
 
+/* One touch of the timeline into the touch columns of row r: time, type,
+ * channel, campaign, content, value, and by when with_by. */
+static void touch_cells(const fnl_touch_info *tl, cli_cell *r, int with_by)
+{
+    char tm[32];
+    cli_fmt_time(tl->time, tm);
+    cli_cell_str(&r[0], tm);
+    cli_cell_str(&r[1], or_dash(tl->type));
+    cli_cell_str(&r[2], or_dash(tl->channel));
+    cli_cell_str(&r[3], or_dash(tl->campaign));
+    cli_cell_str(&r[4], or_dash(tl->content));
+    cli_cell_money(&r[5], tl->value);
+    if (with_by)
+        cli_cell_str(&r[6], or_dash(tl->by));
+}
+
 /* CSV of `show contact` when a stage machine runs: the timeline's touches
  * and the stage history in one table, in time order (at equal times the
  * touch first: it is what moved the stage).  Touch rows leave the stage
@@ -196,42 +212,76 @@ static cli_table *story(cli_session *s, fnl_contact_id id,
                         const fnl_touch_info *tl, size_t ntl)
 {
     static const char *const nm[] = {"time", "type", "channel", "campaign",
-                                     "content", "value", "stage_record",
-                                     "cause", "from", "to", "owner",
-                                     "reason"};
+                                     "content", "value", "by",
+                                     "stage_record", "cause", "from", "to",
+                                     "owner", "reason", "rule"};
     fnl_stage_record *h;
+    cli_table *t, *sh;
     size_t nh = 0, i = 0, j = 0;
-    cli_table *t;
+    int rule_col;
     char tm[32];
     if (s->machine == NULL)
         return NULL;
     h = cli_stage_history(s, id, &nh);
-    t = cli_table_new("timeline", "Timeline", 12, nm, NULL);
+    /* the rules as the "Stage history" table names them: one row per
+     * record of the same history, oldest first */
+    sh = cli_stage_history_table(s, id);
+    rule_col = sh ? cli_table_col(sh, "rule") : -1;
+    t = cli_table_new("timeline", "Timeline", 14, nm, NULL);
     while (i < ntl || j < nh) {
         cli_cell *r = cli_table_row(t);
         if (i < ntl && (j == nh || tl[i].time <= h[j].time)) {
-            cli_fmt_time(tl[i].time, tm);
-            cli_cell_str(&r[0], tm);
-            cli_cell_str(&r[1], or_dash(tl[i].type));
-            cli_cell_str(&r[2], or_dash(tl[i].channel));
-            cli_cell_str(&r[3], or_dash(tl[i].campaign));
-            cli_cell_str(&r[4], or_dash(tl[i].content));
-            cli_cell_money(&r[5], tl[i].value);
-            i++;
+            touch_cells(&tl[i++], r, 1);
             continue;
         }
         cli_fmt_time(h[j].time, tm);
         cli_cell_str(&r[0], tm);
-        cli_cell_str(&r[6], cli_stage_record_name(h[j].kind));
-        cli_cell_str(&r[7], cli_stage_cause_name(h[j].cause));
-        cli_cell_str(&r[8], h[j].from);
-        cli_cell_str(&r[9], h[j].to);
-        cli_cell_str(&r[10], h[j].owner);
-        cli_cell_str(&r[11], h[j].reason);
+        cli_cell_str(&r[7], cli_stage_record_name(h[j].kind));
+        cli_cell_str(&r[8], cli_stage_cause_name(h[j].cause));
+        cli_cell_str(&r[9], h[j].from);
+        cli_cell_str(&r[10], h[j].to);
+        cli_cell_str(&r[11], h[j].owner);
+        cli_cell_str(&r[12], h[j].reason);
+        if (rule_col >= 0 && j < sh->nrows) {
+            const cli_cell *c = &sh->cells[j * sh->ncols + (size_t)rule_col];
+            cli_cell_str(&r[13], c->type == CELL_STR ? c->s : NULL);
+        }
         j++;
     }
     free(h);
+    cli_table_free(sh);
     return t;
+}
+
+/* A copy-out reader's answer to "how many?" (cap 0): FNL_ERANGE says. */
+static int sized(int rc) { return rc == FNL_ERANGE ? FNL_OK : rc; }
+
+/* The deals naming contact `c`, in creation order (a scan: the API has no
+ * reverse index).  FNL_* code. */
+static int contact_deals(cli_session *s, fnl_contact_id c,
+                         fnl_deal_id **deals, size_t *nd)
+{
+    fnl_deal_contact *dc = NULL;
+    size_t cap = 0;
+    fnl_deal_id d = 0;
+    int rc = FNL_OK;
+    while (rc == FNL_OK && fnl_deal_next(s->engine, d, &d) == FNL_OK) {
+        size_t n = 0;
+        rc = fnl_deal_contacts(s->engine, d, dc, cap, &n);
+        if (rc == FNL_ERANGE) {
+            cap = n;
+            dc = cli_xrealloc(dc, cap * sizeof(*dc));
+            rc = fnl_deal_contacts(s->engine, d, dc, cap, &n);
+        }
+        for (size_t i = 0; rc == FNL_OK && i < n && i < cap; i++)
+            if (dc[i].contact == c) {
+                *deals = cli_xrealloc(*deals, (*nd + 1) * sizeof(**deals));
+                (*deals)[(*nd)++] = d;
+                break;
+            }
+    }
+    free(dc);
+    return rc;
 }
 
 int cli_cmd_show(const cli_opts *o)
@@ -246,7 +296,8 @@ int cli_cmd_show(const cli_opts *o)
     fnl_deal_id *deals = NULL;
     size_t nk = 0, na = 0, nt = 0, ntl = 0, nd = 0;
     const char *acct = NULL;
-    cli_buf b = {0};
+    cli_buf b = {0}, score_json = {0};
+    cli_table *score_t = NULL, *why_t = NULL;
     FILE *out;
     int code, rc;
 
@@ -273,40 +324,48 @@ int cli_cmd_show(const cli_opts *o)
         cli_session_close(&s);
         return CLI_EXIT_DATA;
     }
-    fnl_contact_get(s.engine, id, &ci);
+    rc = fnl_contact_get(s.engine, id, &ci);
     /* copy-out readers: size, then read */
-    fnl_contact_keys(s.engine, id, NULL, 0, &nk);
-    keys = cli_xmalloc((nk + 1) * sizeof(*keys));
-    fnl_contact_keys(s.engine, id, keys, nk, &nk);
-    fnl_contact_attrs(s.engine, id, NULL, 0, &na);
-    attrs = cli_xmalloc((na + 1) * sizeof(*attrs));
-    fnl_contact_attrs(s.engine, id, attrs, na, &na);
-    fnl_contact_tags(s.engine, id, NULL, 0, &nt);
-    tags = cli_xmalloc((nt + 1) * sizeof(*tags));
-    fnl_contact_tags(s.engine, id, tags, nt, &nt);
-    fnl_contact_touches(s.engine, id, NULL, sizeof(fnl_touch_info), 0, &ntl);
-    tl = cli_xmalloc((ntl + 1) * sizeof(*tl));
-    fnl_contact_touches(s.engine, id, tl, sizeof(fnl_touch_info), ntl, &ntl);
-    if (ci.account) {
+    if (rc == FNL_OK &&
+        (rc = sized(fnl_contact_keys(s.engine, id, NULL, 0, &nk))) == FNL_OK) {
+        keys = cli_xmalloc((nk + 1) * sizeof(*keys));
+        rc = fnl_contact_keys(s.engine, id, keys, nk, &nk);
+    }
+    if (rc == FNL_OK &&
+        (rc = sized(fnl_contact_attrs(s.engine, id, NULL, 0, &na))) == FNL_OK) {
+        attrs = cli_xmalloc((na + 1) * sizeof(*attrs));
+        rc = fnl_contact_attrs(s.engine, id, attrs, na, &na);
+    }
+    if (rc == FNL_OK &&
+        (rc = sized(fnl_contact_tags(s.engine, id, NULL, 0, &nt))) == FNL_OK) {
+        tags = cli_xmalloc((nt + 1) * sizeof(*tags));
+        rc = fnl_contact_tags(s.engine, id, tags, nt, &nt);
+    }
+    if (rc == FNL_OK &&
+        (rc = sized(fnl_contact_touches(s.engine, id, NULL,
+                                        sizeof(fnl_touch_info), 0, &ntl))) ==
+            FNL_OK) {
+        tl = cli_xmalloc((ntl + 1) * sizeof(*tl));
+        rc = fnl_contact_touches(s.engine, id, tl, sizeof(fnl_touch_info),
+                                 ntl, &ntl);
+    }
+    if (rc == FNL_OK && ci.account) {
         fnl_account_info ai = FNL_ACCOUNT_INFO_INIT;
         if (fnl_account_get(s.engine, ci.account, &ai) == FNL_OK)
             acct = ai.name;
     }
-    {
-        /* deals naming this contact: scan (no reverse index in the API) */
-        fnl_deal_id d = 0;
-        while (fnl_deal_next(s.engine, d, &d) == FNL_OK) {
-            fnl_deal_contact dc[64];
-            size_t n = 0;
-            if (fnl_deal_contacts(s.engine, d, dc, 64, &n) != FNL_OK)
-                continue;
-            for (size_t i = 0; i < n; i++)
-                if (dc[i].contact == ci.id) {
-                    deals = cli_xrealloc(deals, (nd + 1) * sizeof(*deals));
-                    deals[nd++] = d;
-                    break;
-                }
-        }
+    if (rc == FNL_OK)
+        rc = contact_deals(&s, ci.id, &deals, &nd);
+    /* the score, read before anything is written */
+    if (rc == FNL_OK && o->format == FMT_JSON)
+        rc = cli_score_contact_json(&s, id, &score_json);
+    else if (rc == FNL_OK && o->format != FMT_CSV)
+        rc = cli_score_contact_tables(&s, id, &score_t, &why_t);
+    if (rc != FNL_OK) {
+        cli_err("contact %s '%s': %s", o->args[1], o->args[2],
+                fnl_errmsg(s.engine));
+        code = CLI_EXIT_DATA;
+        goto done;
     }
     out = open_out(o);
     if (out == NULL) {
@@ -382,10 +441,16 @@ int cli_cmd_show(const cli_opts *o)
                 cli_buf_json_str(&b, tl[i].content);
             else
                 cli_buf_puts(&b, "null");
-            cli_buf_printf(&b, ", \"value\": %lld}", (long long)tl[i].value);
+            cli_buf_printf(&b, ", \"value\": %lld, \"by\": ",
+                           (long long)tl[i].value);
+            if (tl[i].by)
+                cli_buf_json_str(&b, tl[i].by);
+            else
+                cli_buf_puts(&b, "null");
+            cli_buf_putc(&b, '}');
         }
         cli_buf_puts(&b, "],\n \"score\": ");
-        cli_score_contact_json(&s, id, &b);
+        cli_buf_puts(&b, score_json.p);
         cli_buf_puts(&b, ",\n \"stage\": ");
         cli_stage_contact_json(&s, id, &b);
         cli_buf_puts(&b, "}\n");
@@ -393,10 +458,18 @@ int cli_cmd_show(const cli_opts *o)
     } else {
         static const char *const kn[] = {"field", "value"};
         static const char *const tn[] = {"time", "type", "channel",
-                                         "campaign", "content", "value"};
+                                         "campaign", "content", "value",
+                                         "by"};
+        /* who made the touches: a column of the CSV always, of the text
+         * only when a touch names someone */
+        size_t ntn = o->format == FMT_CSV ? 7 : 6;
         cli_table *t = cli_table_new("contact", "Contact", 2, kn, NULL);
-        cli_table *tt = cli_table_new("timeline", "Timeline", 6, tn, NULL);
+        cli_table *tt;
         cli_cell *r;
+        for (size_t i = 0; i < ntl; i++)
+            if (tl[i].by != NULL)
+                ntn = 7;
+        tt = cli_table_new("timeline", "Timeline", ntn, tn, NULL);
         for (size_t i = 0; i < nk; i++) {
             r = cli_table_row(t);
             cli_buf_reset(&b);
@@ -447,15 +520,8 @@ int cli_cmd_show(const cli_opts *o)
             cli_cell_str(&r[1], b.p);
         }
         for (size_t i = 0; i < ntl; i++) {
-            char tbuf[32];
-            cli_fmt_time(tl[i].time, tbuf);
             r = cli_table_row(tt);
-            cli_cell_str(&r[0], tbuf);
-            cli_cell_str(&r[1], or_dash(tl[i].type));
-            cli_cell_str(&r[2], or_dash(tl[i].channel));
-            cli_cell_str(&r[3], or_dash(tl[i].campaign));
-            cli_cell_str(&r[4], or_dash(tl[i].content));
-            cli_cell_money(&r[5], tl[i].value);
+            touch_cells(&tl[i], r, ntn == 7);
         }
         if (o->format == FMT_CSV) {
             cli_table *st = story(&s, id, tl, ntl);
@@ -465,7 +531,10 @@ int cli_cmd_show(const cli_opts *o)
             cli_table *st = cli_stage_contact_table(&s, id);
             cli_table *sh = cli_stage_history_table(&s, id);
             cli_table_text(t, out, o->money_decimals);
-            cli_score_contact_text(&s, id, out, o->money_decimals);
+            if (score_t)
+                cli_table_text(score_t, out, o->money_decimals);
+            if (why_t)
+                cli_table_text(why_t, out, o->money_decimals);
             if (st)
                 cli_table_text(st, out, o->money_decimals);
             if (sh)
@@ -486,6 +555,9 @@ int cli_cmd_show(const cli_opts *o)
                 s.machine_source);
 done:
     cli_buf_free(&b);
+    cli_buf_free(&score_json);
+    cli_table_free(score_t);
+    cli_table_free(why_t);
     free(keys);
     free(attrs);
     free(tags);

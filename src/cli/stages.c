@@ -14,8 +14,9 @@
  * would restart every contact at --now and drop its history.  The tool's
  * own parsed copy then only names the stages; a contact whose current
  * stage the stored machine names otherwise is counted in
- * s->stage_mismatches, and the report says so.  (The library has no call
- * that hands back the attached machine: see docs/cli.md.)
+ * s->stage_mismatches, and the report says so.  The rules of a contact's
+ * history are named after the attached machine itself
+ * (fnl_engine_machine; "rule names" below).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,115 @@ fnl_stage_record *cli_stage_history(cli_session *s, fnl_contact_id id,
     return v;
 }
 
+/* ---- rule names ----------------------------------------------------------
+ *
+ * A history record names its rule by index: a transition (transition and
+ * passed records), a route (assign) or an SLA (breach), each kind counted
+ * on its own from 0 in definition order, which is the order of the
+ * machine's canonical text (docs/stages.md, "Canonical text and round
+ * trips").  The library has no reader per rule, so a rule is named by its
+ * statement in that text ("transition lead -> engaged on touch ...",
+ * "sla engaged accept within 2d"), read from the machine attached to the
+ * engine (fnl_engine_machine): with --store that is the stored machine,
+ * whose indices the records hold, whatever --stages says.  An assignment
+ * without a rule is the fallback queue's. */
+
+enum { RULE_TRANSITION, RULE_ROUTE, RULE_SLA, RULE_KINDS };
+
+typedef struct rule_names {
+    char *text;            /* the canonical text, one NUL per statement */
+    const char **at[RULE_KINDS]; /* statements by kind, in text order */
+    size_t n[RULE_KINDS];
+    const char *fallback;  /* the `fallback queue` statement, or NULL */
+} rule_names;
+
+static int rule_kind(const char *st)
+{
+    if (strncmp(st, "transition ", 11) == 0)
+        return RULE_TRANSITION;
+    if (strncmp(st, "route ", 6) == 0)
+        return RULE_ROUTE;
+    if (strncmp(st, "sla ", 4) == 0)
+        return RULE_SLA;
+    return -1;
+}
+
+/* Cut text[0..len) into statements at the line ends outside quoted
+ * strings (a quoted owner name may hold any byte but an unescaped
+ * quote). */
+static void split_statements(char *text, size_t len)
+{
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (quoted && text[i] == '\\' && i + 1 < len)
+            i++;
+        else if (text[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && text[i] == '\n')
+            text[i] = '\0';
+    }
+}
+
+/* Empty (every rule unnamed) when no machine is attached. */
+static void rules_load(cli_session *s, rule_names *r)
+{
+    const fnl_machine *m = NULL;
+    size_t len = 0, k[RULE_KINDS] = {0, 0, 0};
+    char *p, *end;
+    memset(r, 0, sizeof(*r));
+    if (fnl_engine_machine(s->engine, &m) != FNL_OK ||
+        fnl_machine_to_text(m, NULL, 0, &len) != FNL_ERANGE)
+        return;
+    r->text = cli_xmalloc(len + 1);
+    if (fnl_machine_to_text(m, r->text, len + 1, &len) != FNL_OK) {
+        free(r->text);
+        r->text = NULL;
+        return;
+    }
+    split_statements(r->text, len);
+    end = r->text + len;
+    for (p = r->text; p < end; p += strlen(p) + 1) {
+        int kind = rule_kind(p);
+        if (kind >= 0)
+            r->n[kind]++;
+        else if (strncmp(p, "fallback ", 9) == 0)
+            r->fallback = p;
+    }
+    for (int i = 0; i < RULE_KINDS; i++)
+        r->at[i] = cli_xmalloc((r->n[i] + 1) * sizeof(char *));
+    for (p = r->text; p < end; p += strlen(p) + 1) {
+        int kind = rule_kind(p);
+        if (kind >= 0)
+            r->at[kind][k[kind]++] = p;
+    }
+}
+
+static void rules_free(rule_names *r)
+{
+    for (int i = 0; i < RULE_KINDS; i++)
+        free(r->at[i]);
+    free(r->text);
+}
+
+/* The statement of the record's rule (borrowed from r), or NULL: none
+ * (the start, a merge, a move by an SLA's breach action). */
+static const char *rule_text(const rule_names *r, const fnl_stage_record *h)
+{
+    int kind;
+    switch (h->kind) {
+    case FNL_STAGE_REC_TRANSITION:
+    case FNL_STAGE_REC_PASSED: kind = RULE_TRANSITION; break;
+    case FNL_STAGE_REC_ASSIGN:
+        if (h->rule == UINT32_MAX)
+            return r->fallback;
+        kind = RULE_ROUTE;
+        break;
+    case FNL_STAGE_REC_BREACH: kind = RULE_SLA; break;
+    default: return NULL;
+    }
+    return h->rule < r->n[kind] ? r->at[kind][h->rule] : NULL;
+}
+
 /* The names of the stages reached, in report order. */
 static void reached_names(const fnl_machine *m, uint64_t reached, cli_buf *b,
                           int json)
@@ -275,6 +385,7 @@ void cli_stage_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     fnl_stage_record *h;
     size_t n = 0;
     cli_buf names = {0};
+    rule_names rules;
     char t[32];
     if (!status_of(s, id, &st)) {
         cli_buf_puts(b, "null");
@@ -299,6 +410,7 @@ void cli_stage_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     cli_buf_printf(b, ", \"unsubscribed\": %s,\n   \"history\": [",
                    st.unsubscribed ? "true" : "false");
     h = cli_stage_history(s, id, &n);
+    rules_load(s, &rules);
     for (size_t i = 0; i < n; i++) {
         cli_fmt_time(h[i].time, t);
         cli_buf_puts(b, i ? ",\n    {\"time\": " : "\n    {\"time\": ");
@@ -316,6 +428,8 @@ void cli_stage_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
             cli_buf_puts(b, "null");
         else
             cli_buf_printf(b, "%u", (unsigned)h[i].rule);
+        cli_buf_puts(b, ", \"rule_text\": ");
+        json_str_or_null(b, rule_text(&rules, &h[i]));
         cli_buf_puts(b, ", \"owner\": ");
         json_str_or_null(b, h[i].owner);
         cli_buf_puts(b, ", \"prev_owner\": ");
@@ -326,6 +440,7 @@ void cli_stage_contact_json(cli_session *s, fnl_contact_id id, cli_buf *b)
     }
     cli_buf_puts(b, "]}");
     free(h);
+    rules_free(&rules);
     cli_buf_free(&names);
 }
 
@@ -366,16 +481,18 @@ cli_table *cli_stage_contact_table(cli_session *s, fnl_contact_id id)
 cli_table *cli_stage_history_table(cli_session *s, fnl_contact_id id)
 {
     static const char *const hn[] = {"time", "record", "cause", "from",
-                                     "to", "owner", "reason"};
+                                     "to", "owner", "reason", "rule"};
     fnl_stage_record *h;
     size_t n = 0;
+    rule_names rules;
     cli_table *t;
     if (s->machine == NULL)
         return NULL;
     h = cli_stage_history(s, id, &n);
     if (h == NULL)
         return NULL;
-    t = cli_table_new("stage_history", "Stage history", 7, hn, NULL);
+    rules_load(s, &rules);
+    t = cli_table_new("stage_history", "Stage history", 8, hn, NULL);
     for (size_t i = 0; i < n; i++) {
         cli_cell *r = cli_table_row(t);
         char tm[32];
@@ -389,8 +506,10 @@ cli_table *cli_stage_history_table(cli_session *s, fnl_contact_id id)
         cli_cell_str(&r[4], h[i].to ? h[i].to : "-");
         cli_cell_str(&r[5], h[i].owner ? h[i].owner : "-");
         cli_cell_str(&r[6], h[i].reason ? h[i].reason : "-");
+        cli_cell_str(&r[7], rule_text(&rules, &h[i]));
     }
     free(h);
+    rules_free(&rules);
     return t;
 }
 
