@@ -1341,7 +1341,9 @@ typedef struct fnl_paths_options {
     /** Decimal digits kept of total_conversion_value (0..9, default 2):
      *  values are stored as round(value * 10^d), half away from zero. */
     uint32_t value_decimals;
-    /** The channel separator inside `path`; default '>'. */
+    /** The channel separator inside `path`; default '>'.  An ASCII
+     *  character (a byte >= 0x80 would split UTF-8 characters) other than
+     *  NUL, '"', ',', space, tab, CR and LF; else FNL_EINVAL. */
     char separator;
     const fnl_allocator *allocator; /* NULL: libc */
 } fnl_paths_options;
@@ -1374,14 +1376,18 @@ typedef struct fnl_paths_error {
  * are non-negative integers (a decimal point or exponent is allowed when
  * the number is whole: "3.0", "1e+05"); values are non-negative decimals.
  * Empty lines are skipped.  opts NULL: defaults; err may be NULL.
- * Errors: FNL_EINVAL (bad arguments), FNL_ECORRUPT (malformed file: *err
- * says where), FNL_ELIMIT (a count or value over the limits), FNL_ENOMEM.
- * On error *out is untouched.
+ * Errors: FNL_EINVAL (bad arguments; a bad option's message says which),
+ * FNL_ECORRUPT (malformed file: *err says where), FNL_ELIMIT (a count or
+ * value over the limits), FNL_ENOMEM.  On error *out is untouched, and
+ * *err holds a message unless a pointer argument was NULL.
  */
 FNL_API int fnl_paths_parse(fnl_journeys **out, const char *buf, size_t len,
                             const fnl_paths_options *opts,
                             fnl_paths_error *err);
-/** The same from a file.  FNL_EIO if it cannot be opened or read. */
+/** The same from a file.  FNL_EIO if it cannot be opened or read (a
+ *  directory included); *err's message then names the file and gives the
+ *  system's reason ("cannot open \"x.csv\": No such file or directory"),
+ *  with line 0. */
 FNL_API int fnl_paths_read(fnl_journeys **out, const char *filename,
                            const fnl_paths_options *opts,
                            fnl_paths_error *err);
@@ -2315,7 +2321,7 @@ FNL_API int fnl_paths_parse_partial(fnl_attribution_partial *partial,
                                     const fnl_paths_options *opts,
                                     fnl_paths_error *err);
 /** The same from a file (mapped into memory when possible).  FNL_EIO if
- *  it cannot be opened or read. */
+ *  it cannot be opened or read, with a message as fnl_paths_read(). */
 FNL_API int fnl_paths_read_partial(fnl_attribution_partial *partial,
                                    const char *filename,
                                    const fnl_paths_options *opts,

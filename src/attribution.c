@@ -1393,19 +1393,67 @@ static int has_extra(const fnli_journey *j)
            j->opportunity >= 0 || j->close >= 0;
 }
 
+/* The six arrays with one entry per journey, and their entry sizes. */
+#define JOURNEY_ARRAYS 6
+static void journey_arrays(fnl_journeys *js, void **arrs[JOURNEY_ARRAYS],
+                           size_t el[JOURNEY_ARRAYS])
+{
+    arrs[0] = (void **)&js->start;
+    el[0] = sizeof(*js->start);
+    arrs[1] = (void **)&js->len;
+    el[1] = sizeof(*js->len);
+    arrs[2] = (void **)&js->conv;
+    el[2] = sizeof(*js->conv);
+    arrs[3] = (void **)&js->nulls;
+    el[3] = sizeof(*js->nulls);
+    arrs[4] = (void **)&js->value;
+    el[4] = sizeof(*js->value);
+    arrs[5] = (void **)&js->flags;
+    el[5] = sizeof(*js->flags);
+}
+
+int fnli_journeys_presize(fnl_journeys *js, size_t rows, size_t touches)
+{
+    void **arrs[JOURNEY_ARRAYS], *nw[JOURNEY_ARRAYS];
+    size_t el[JOURNEY_ARRAYS];
+    uint32_t *touch;
+    int i;
+    if (js->cap != 0 || js->tcap != 0 || rows == 0)
+        return FNL_OK;
+    if (touches > SIZE_MAX / sizeof(*touch) || rows > SIZE_MAX / 8)
+        return FNL_OK; /* never on a 64-bit system; grow as before */
+    journey_arrays(js, arrs, el);
+    touch = fnli_malloc(&js->mem, touches * sizeof(*touch));
+    if (touch == NULL)
+        return FNL_ENOMEM;
+    for (i = 0; i < JOURNEY_ARRAYS; i++) {
+        nw[i] = fnli_malloc(&js->mem, rows * el[i]);
+        if (nw[i] == NULL) {
+            while (i-- > 0)
+                fnli_free(&js->mem, nw[i], rows * el[i]);
+            fnli_free(&js->mem, touch, touches * sizeof(*touch));
+            return FNL_ENOMEM;
+        }
+    }
+    for (i = 0; i < JOURNEY_ARRAYS; i++)
+        *arrs[i] = nw[i];
+    js->cap = rows;
+    js->touch = touch;
+    js->tcap = touches;
+    return FNL_OK;
+}
+
 static int journeys_reserve(fnl_journeys *js, uint32_t n, int times,
                             int extra)
 {
     fnli_mem *m = &js->mem;
     int rc;
     if (js->n + 1 > js->cap) {
-        void **const arrs[6] = { (void **)&js->start, (void **)&js->len,
-                                 (void **)&js->conv, (void **)&js->nulls,
-                                 (void **)&js->value, (void **)&js->flags };
-        const size_t el[6] = { sizeof(*js->start), sizeof(*js->len),
-                               sizeof(*js->conv), sizeof(*js->nulls),
-                               sizeof(*js->value), sizeof(*js->flags) };
-        rc = fnli_grow_parallel(m, arrs, el, 6, &js->cap, js->n + 1);
+        void **arrs[JOURNEY_ARRAYS];
+        size_t el[JOURNEY_ARRAYS];
+        journey_arrays(js, arrs, el);
+        rc = fnli_grow_parallel(m, (void **const *)arrs, el, JOURNEY_ARRAYS,
+                                &js->cap, js->n + 1);
         if (rc)
             return rc;
     }

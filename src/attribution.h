@@ -339,6 +339,11 @@ struct fnl_journeys {
 /* Append a journey whose groups are ids of j->groups (already interned).
  * Atomic. */
 int fnli_journeys_push(fnl_journeys *js, const fnli_journey *j);
+/* Allocate an empty set's arrays for exactly `rows` journeys and `touches`
+ * touches (a reader that counted them first; pushes past them grow as
+ * usual).  Not written, so the part never used costs no page.  A set that
+ * has arrays already is left alone.  FNL_ENOMEM with nothing changed. */
+int fnli_journeys_presize(fnl_journeys *js, size_t rows, size_t touches);
 /* Journey i as a view (groups/times point into the container). */
 void fnli_journeys_view(const fnl_journeys *js, size_t i, fnli_journey *out);
 int fnli_journeys_new(fnl_journeys **out, const fnl_allocator *a,

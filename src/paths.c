@@ -15,6 +15,7 @@
  * untouched and the general reader (read_field, emit) reads it again from
  * its start, so every message, every limit and every result are the
  * general reader's.  Both run on the caller's thread. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,14 +87,16 @@ typedef struct parser {
     size_t misses;       /* names of this row not in the cache */
 } parser;
 
-static int fail(parser *ps, int code, uint64_t line, uint64_t col,
-                const char *what)
+/* Fill *err, when the caller gave one, and return code.  line 0: not
+ * about a position. */
+static int set_error(fnl_paths_error *err, int code, uint64_t line,
+                     uint64_t col, const char *what)
 {
     fnl_paths_error e;
-    if (ps->err == NULL || ps->err->size < sizeof(uint32_t))
+    if (err == NULL || err->size < sizeof(uint32_t))
         return code;
     memset(&e, 0, sizeof(e));
-    e.size = ps->err->size;
+    e.size = err->size;
     e.line = line;
     e.column = col;
     if (line)
@@ -101,8 +104,14 @@ static int fail(parser *ps, int code, uint64_t line, uint64_t col,
                  (unsigned long long)line, (unsigned long long)col, what);
     else
         snprintf(e.message, sizeof(e.message), "%s", what);
-    memcpy(ps->err, &e, ps->err->size < sizeof(e) ? ps->err->size : sizeof(e));
+    memcpy(err, &e, err->size < sizeof(e) ? err->size : sizeof(e));
     return code;
+}
+
+static int fail(parser *ps, int code, uint64_t line, uint64_t col,
+                const char *what)
+{
+    return set_error(ps->err, code, line, col, what);
 }
 
 /* Read one field at ps->p; leaves ps->p on the delimiter (',' / CR / LF)
@@ -846,6 +855,81 @@ static int parse_rows(parser *ps, const long *colidx, long nfields)
     return rc;
 }
 
+/* ---- room for the journeys of a whole file ---------------------------- */
+
+/* The sum of the eight bytes of x. */
+static size_t byte_sum(uint64_t x)
+{
+    const uint64_t m = UINT64_C(0x00ff00ff00ff00ff);
+    x = (x & m) + ((x >> 8) & m);    /* four sums of two bytes, <= 510 */
+    return (size_t)((x * UINT64_C(0x0001000100010001)) >> 48);
+}
+
+/* The LF bytes and the separator bytes of buf[0..len), eight bytes at a
+ * time: each byte of a and b counts the matches at its place, for at most
+ * 255 words before they are added up. */
+static void count_bytes(const char *buf, size_t len, char sep, size_t *lfs,
+                        size_t *seps)
+{
+    const char *p = buf, *end = buf + len;
+    const uint64_t lfw = FNLI_ONES * '\n';
+    const uint64_t sepw = FNLI_ONES * (unsigned char)sep;
+    size_t nl = 0, ns = 0;
+    while (end - p >= 8) {
+        uint64_t a = 0, b = 0;
+        size_t k = (size_t)(end - p) / 8;
+        for (k = k < 255 ? k : 255; k > 0; k--, p += 8) {
+            uint64_t w = fnli_paths_load(p);
+            a += fnli_paths_zero_bytes(w ^ lfw) >> 7;
+            b += fnli_paths_zero_bytes(w ^ sepw) >> 7;
+        }
+        nl += byte_sum(a);
+        ns += byte_sum(b);
+    }
+    for (; p < end; p++) {
+        nl += *p == '\n';
+        ns += *p == sep;
+    }
+    *lfs = nl;
+    *seps = ns;
+}
+
+/* Room in a new, empty container for all the rows in p[0..n) (the
+ * file after its header) at once.  Grown by doubling instead, a big
+ * file's arrays were copied and zeroed at every step, and those copies
+ * with their page faults took about 40 % of a read's time
+ * (docs/attribution.md has the figures).
+ *
+ * The sizes are upper bounds from one count of LF and separator bytes:
+ * every row but the last ends in a LF, and so does the last unless the
+ * file stops without one, so rows <= LFs (+ 1 for that last row); a path
+ * with k separators holds at most k + 1 names.  They are capped by what
+ * the bytes can hold -- a row takes at least 4 bytes ("a,1" and its line
+ * end), a name at least 2 (with the separator or delimiter after it) --
+ * so that blank lines, or separators in other columns, reserve at most
+ * 37 / 4 bytes of rows and 2 bytes of touches per byte of input.  The
+ * arrays are allocated, not written, so the part no row uses costs no
+ * page.  A file with lone CR line ends counts no row and grows as
+ * before.
+ *
+ * fnli_journeys_presize allocates them (pushes past them grow as
+ * usual). */
+static int reserve_journeys(fnl_journeys *js, const char *p, size_t n,
+                            char sep)
+{
+    size_t rows, seps, touches;
+    if (js->cap != 0 || js->tcap != 0 || n == 0)
+        return FNL_OK;
+    count_bytes(p, n, sep, &rows, &seps);
+    rows += p[n - 1] != '\n' && p[n - 1] != '\r';
+    if (rows > (n + 1) / 4)
+        rows = (n + 1) / 4;
+    if (rows == 0)
+        return FNL_OK;
+    touches = seps < (n + 1) / 2 - rows ? seps + rows : (n + 1) / 2;
+    return fnli_journeys_presize(js, rows, touches);
+}
+
 static int parse(parser *ps, const char *buf, size_t len,
                  const fnl_paths_options *o, fnl_paths_error *err)
 {
@@ -863,6 +947,12 @@ static int parse(parser *ps, const char *buf, size_t len,
     if (ps->p == ps->end)
         return fail(ps, FNL_ECORRUPT, 1, 1, "empty file: no header");
     rc = read_header(ps, colidx, &nfields);
+    if (rc == FNL_OK && ps->js != NULL) {
+        rc = reserve_journeys(ps->js, ps->p, (size_t)(ps->end - ps->p),
+                              ps->sep);
+        if (rc)
+            fail(ps, rc, 0, 0, "out of memory");
+    }
     if (rc == FNL_OK)
         rc = parse_rows(ps, colidx, nfields);
     fnli_free(ps->mem, ps->unq, ps->unq_cap);
@@ -877,7 +967,7 @@ int fnli_paths_parse_flags(fnl_journeys *js, const char *buf, size_t len,
     parser *ps = fnli_calloc(&js->mem, 1, sizeof(*ps));
     int rc;
     if (ps == NULL)
-        return FNL_ENOMEM;
+        return set_error(err, FNL_ENOMEM, 0, 0, "out of memory");
     ps->js = js;
     ps->mem = &js->mem;
     ps->decimals = o->value_decimals;
@@ -899,7 +989,7 @@ int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
     parser *ps = fnli_calloc(a->mem, 1, sizeof(*ps));
     int rc;
     if (ps == NULL)
-        return FNL_ENOMEM;
+        return set_error(err, FNL_ENOMEM, 0, 0, "out of memory");
     ps->a = a;
     ps->mem = a->mem;
     ps->decimals = a->par.value_decimals;
@@ -911,21 +1001,43 @@ int fnli_paths_parse_into(fnli_attr *a, const char *buf, size_t len,
 FNLI_DEFINE_INIT(fnl_paths_options_init, fnl_paths_options,
                  FNL_PATHS_OPTIONS_INIT)
 
-static int paths_opts(fnl_paths_options *o, const fnl_paths_options *in)
+/* The caller's options over the defaults, checked; a bad one is
+ * FNL_EINVAL with *err saying which. */
+static int paths_opts(fnl_paths_options *o, const fnl_paths_options *in,
+                      fnl_paths_error *err)
 {
     fnl_paths_options d = FNL_PATHS_OPTIONS_INIT;
+    unsigned char sep;
     *o = d;
     if (in != NULL) {
         if (in->size < sizeof(uint32_t))
-            return FNL_EINVAL;
+            return set_error(err, FNL_EINVAL, 0, 0,
+                             "options: size is too small");
         memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
     }
-    if (o->value_decimals > 9 || o->separator == '\0' ||
-        o->separator == '"' || o->separator == ',' ||
-        o->separator == '\n' || o->separator == '\r' ||
-        o->separator == ' ' || o->separator == '\t')
-        return FNL_EINVAL;
+    if (o->value_decimals > 9)
+        return set_error(err, FNL_EINVAL, 0, 0,
+                         "options: value_decimals must be 0..9");
+    sep = (unsigned char)o->separator;
+    /* paths are UTF-8: a byte >= 0x80 is part of a multi-byte character,
+     * and splitting on it would cut characters in two */
+    if (sep >= 0x80)
+        return set_error(err, FNL_EINVAL, 0, 0,
+                         "options: separator must be an ASCII character "
+                         "(a byte >= 0x80 would split UTF-8 characters)");
+    if (sep == '\0' || sep == '"' || sep == ',' || sep == '\n' ||
+        sep == '\r' || sep == ' ' || sep == '\t')
+        return set_error(err, FNL_EINVAL, 0, 0,
+                         "options: separator must not be NUL, '\"', ',', "
+                         "a space, a tab or a line end");
     return FNL_OK;
+}
+
+/* The message of a failed fnli_mem_init / fnli_journeys_new. */
+static const char *setup_error(int rc)
+{
+    return rc == FNL_ENOMEM ? "out of memory"
+                            : "options: bad allocator table";
 }
 
 FNL_API int fnl_paths_parse(fnl_journeys **out, const char *buf, size_t len,
@@ -937,12 +1049,12 @@ FNL_API int fnl_paths_parse(fnl_journeys **out, const char *buf, size_t len,
     int rc;
     if (out == NULL || (buf == NULL && len != 0))
         return FNL_EINVAL;
-    rc = paths_opts(&o, opts);
+    rc = paths_opts(&o, opts, err);
     if (rc)
         return rc;
     rc = fnli_journeys_new(&js, o.allocator, o.value_decimals);
     if (rc)
-        return rc;
+        return set_error(err, rc, 0, 0, setup_error(rc));
     rc = fnli_paths_parse(js, buf ? buf : "", len, &o, err);
     if (rc) {
         fnl_journeys_free(js);
@@ -962,16 +1074,43 @@ typedef struct filebuf {
     size_t cap;
 } filebuf;
 
-static int file_open(filebuf *fb, fnli_mem *m, const char *filename)
+/* FNL_EIO, with *err naming what failed, the file -- its tail when the
+ * whole message would not fit, so that the reason always does -- and
+ * the system's reason for errno value `e`. */
+static int io_error(fnl_paths_error *err, const char *what,
+                    const char *filename, int e)
+{
+    char reason[96], msg[sizeof(err->message)];
+    const char *name = filename, *dots = "";
+    size_t n = strlen(filename), room;
+    if (e == 0)
+        e = EIO; /* the call failed without saying why */
+    if (strerror_r(e, reason, sizeof(reason)) != 0)
+        snprintf(reason, sizeof(reason), "error %d", e);
+    /* what, ' "', the name, '": ', the reason and the NUL */
+    room = sizeof(msg) - (strlen(what) + strlen(reason) + 6);
+    if (n > room) {
+        dots = "...";
+        name = filename + n - (room - 3);
+        /* start on a character, not inside a UTF-8 sequence */
+        while (((unsigned char)*name & 0xc0) == 0x80)
+            name++;
+    }
+    snprintf(msg, sizeof(msg), "%s \"%s%s\": %s", what, dots, name, reason);
+    return set_error(err, FNL_EIO, 0, 0, msg);
+}
+
+static int file_open(filebuf *fb, fnli_mem *m, const char *filename,
+                     fnl_paths_error *err)
 {
     FILE *fp;
     size_t len = 0;
-    int fd, rc = FNL_OK;
+    int fd, rc = FNL_OK, e = 0;
     struct stat st;
     memset(fb, 0, sizeof(*fb));
     fd = open(filename, O_RDONLY);
     if (fd < 0)
-        return FNL_EIO;
+        return io_error(err, "cannot open", filename, errno);
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
         (uint64_t)st.st_size <= (uint64_t)SIZE_MAX) {
         void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
@@ -985,10 +1124,13 @@ static int file_open(filebuf *fb, fnli_mem *m, const char *filename)
             return FNL_OK;
         }
     }
+    /* not a regular file (a pipe, a directory: read() says EISDIR), or
+     * not mappable: read it */
     fp = fdopen(fd, "rb");
     if (fp == NULL) {
+        e = errno;
         close(fd);
-        return FNL_EIO;
+        return io_error(err, "cannot open", filename, e);
     }
     for (;;) {
         size_t got;
@@ -997,22 +1139,31 @@ static int file_open(filebuf *fb, fnli_mem *m, const char *filename)
             if (rc)
                 break;
         }
+        errno = 0;
         got = fread(fb->buf + len, 1, fb->cap - len, fp);
         len += got;
         if (got == 0) {
-            if (ferror(fp))
+            if (ferror(fp)) {
+                e = errno;
                 rc = FNL_EIO;
+            }
             break;
         }
     }
     /* a read-only stream's close fails only when the system reports an
      * error it deferred (NFS and the like): the bytes are then suspect */
-    if (fclose(fp) != 0 && rc == FNL_OK)
+    if (fclose(fp) != 0 && rc == FNL_OK) {
+        e = errno;
         rc = FNL_EIO;
+    }
     if (rc) {
         fnli_free(m, fb->buf, fb->cap);
         fb->buf = NULL;
-        return rc;
+        if (rc == FNL_EIO)
+            return io_error(err, "cannot read", filename, e);
+        return set_error(err, rc, 0, 0,
+                         rc == FNL_ENOMEM ? "out of memory"
+                                          : "file is too large");
     }
     fb->p = fb->buf ? fb->buf : "";
     fb->len = len;
@@ -1036,13 +1187,13 @@ FNL_API int fnl_paths_read(fnl_journeys **out, const char *filename,
     int rc;
     if (out == NULL || filename == NULL)
         return FNL_EINVAL;
-    rc = paths_opts(&o, opts);
+    rc = paths_opts(&o, opts, err);
     if (rc)
         return rc;
     rc = fnli_mem_init(&m, o.allocator);
     if (rc)
-        return rc;
-    rc = file_open(&fb, &m, filename);
+        return set_error(err, rc, 0, 0, setup_error(rc));
+    rc = file_open(&fb, &m, filename, err);
     if (rc)
         return rc;
     rc = fnl_paths_parse(out, fb.p, fb.len, &o, err);
@@ -1059,13 +1210,21 @@ static int parse_partial(fnl_attribution_partial *p, const char *buf,
     fnli_attr t;
     int rc;
     if (p->a.par.models & FNL_ATTR_BIT(FNL_ATTR_TIME_DECAY))
-        return FNL_EINVAL; /* paths carry no times */
+        return set_error(err, FNL_EINVAL, 0, 0,
+                         "paths carry no times: the partial must not "
+                         "accumulate time decay");
     rc = fnli_attr_init(&t, &p->mem, &p->a.par);
     if (rc)
-        return rc;
+        return set_error(err, rc, 0, 0,
+                         rc == FNL_ENOMEM ? "out of memory"
+                                          : fnl_strerror(rc));
     rc = fnli_paths_parse_into(&t, buf, len, o, err);
-    if (rc == FNL_OK)
+    if (rc == FNL_OK) {
         rc = fnli_attr_merge(&p->a, &t);
+        if (rc)
+            set_error(err, rc, 0, 0,
+                      rc == FNL_ENOMEM ? "out of memory" : fnl_strerror(rc));
+    }
     fnli_attr_free(&t);
     return rc;
 }
@@ -1079,7 +1238,7 @@ FNL_API int fnl_paths_parse_partial(fnl_attribution_partial *partial,
     int rc;
     if (partial == NULL || (buf == NULL && len != 0))
         return FNL_EINVAL;
-    rc = paths_opts(&o, opts);
+    rc = paths_opts(&o, opts, err);
     if (rc)
         return rc;
     return parse_partial(partial, buf ? buf : "", len, &o, err);
@@ -1095,10 +1254,10 @@ FNL_API int fnl_paths_read_partial(fnl_attribution_partial *partial,
     int rc;
     if (partial == NULL || filename == NULL)
         return FNL_EINVAL;
-    rc = paths_opts(&o, opts);
+    rc = paths_opts(&o, opts, err);
     if (rc)
         return rc;
-    rc = file_open(&fb, &partial->mem, filename);
+    rc = file_open(&fb, &partial->mem, filename, err);
     if (rc)
         return rc;
     rc = parse_partial(partial, fb.p, fb.len, &o, err);
