@@ -429,6 +429,9 @@ static int load_paths(const cli_opts *o, fnl_journeys **j)
                     (unsigned long long)pe.line,
                     (unsigned long long)(pe.column ? pe.column : 1),
                     pe.message[0] ? pe.message : fnl_strerror(rc));
+        else if (rc == FNL_EIO && pe.message[0])
+            /* the library's message names the file and the reason */
+            fprintf(stderr, "%s\n", pe.message);
         else
             fprintf(stderr, "%s: %s%s%s\n", o->paths, fnl_strerror(rc),
                     pe.message[0] ? ": " : "", pe.message);
