@@ -23,7 +23,9 @@ enum {
     REC_MACHINE = 8,  /* stage machine attached (its text) */
     REC_EVENT = 9,    /* a host event for a contact */
     REC_TICK = 10,    /* the stage clock reached a time */
-    REC_OWNER = 11    /* an owner record's attributes (owner.c) */
+    REC_OWNER = 11,   /* an owner record's attributes (owner.c) */
+    REC_KIND_END      /* one past the highest kind (not stored): new kinds
+                       * go above this line, so it stays last */
 };
 #define REC_VERSION 1
 

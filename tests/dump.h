@@ -1,6 +1,9 @@
 /* dump.h -- serialise an engine's whole visible state through the public
  * API, so tests can assert "a failed call changed nothing" and "replay or
- * fault recovery gives the identical state" by comparing two strings. */
+ * fault recovery gives the identical state" by comparing two strings.
+ * Parts that only some states have (touch actors, deal attributes, owner
+ * records) add lines only when present, so the dump of a state without
+ * them reads as it did before they existed. */
 #ifndef FNL_DUMP_H
 #define FNL_DUMP_H
 
@@ -62,6 +65,7 @@ static char *dump_engine(fnl_engine *e)
     static const char *strs[1024];
     static fnl_touch_info tis[4096];
     static fnl_deal_contact dcs[256];
+    static const char *owners[4096];
     size_t n, k;
 
     fnl_engine_stats(e, &st);
@@ -135,6 +139,10 @@ static char *dump_engine(fnl_engine *e)
             for (k = 0; k < n; k++)
                 db_printf(&b, "  dc %llx %u\n",
                           (unsigned long long)dcs[k].contact, dcs[k].role);
+        if (fnl_deal_attrs(e, d, attrs, 1024, &n) == FNL_OK && n > 0) {
+            db_printf(&b, "deal-attrs %s (%u)\n", di.name, di.attr_count);
+            dump_attrs(&b, attrs, n);
+        }
     }
     for (i = 0;; i++) {
         fnl_cost co = FNL_COST_INIT;
@@ -145,6 +153,16 @@ static char *dump_engine(fnl_engine *e)
                   S(co.campaign), S(co.region), (long long)co.start,
                   (long long)co.end, (long long)co.amount, cur);
     }
+    if (fnl_owner_list(e, owners, 4096, &n) == FNL_OK)
+        for (k = 0; k < n; k++) {
+            fnl_owner_info oi = FNL_OWNER_INFO_INIT;
+            size_t na;
+            fnl_owner_get(e, owners[k], &oi);
+            db_printf(&b, "owner %s created=%lld attrs=%u\n", S(oi.name),
+                      (long long)oi.created, oi.attr_count);
+            if (fnl_owner_attrs(e, owners[k], attrs, 1024, &na) == FNL_OK)
+                dump_attrs(&b, attrs, na);
+        }
     db_printf(&b, "end\n");
     return b.p;
 }

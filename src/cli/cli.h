@@ -52,7 +52,7 @@ void cli_buf_add(cli_buf *b, const char *s, size_t n);
 void cli_buf_puts(cli_buf *b, const char *s);
 void cli_buf_putc(cli_buf *b, char c);
 void cli_buf_printf(cli_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3), nonnull(1, 2)));
 /* JSON string literal with quotes. */
 void cli_buf_json_str(cli_buf *b, const char *s);
 /* A double as the shortest text that reads back to the same value. */

@@ -2,9 +2,13 @@
  *
  * The input is cut into records: each is a 16-bit little-endian length
  * and that many bytes, numbered 1, 2, ... as a storage would hand them to
- * the engine at open.  Mode bit 0 of the first byte: prefix every record
- * with a valid header (kind from its first byte mod 8, version 1,
- * precedence 0), so the fuzzer spends its time in the decoders.
+ * the engine at open.  Mode bit 0 of the first byte: give every record a
+ * valid header, so the fuzzer spends its time in the decoders.  The
+ * record's first byte is then used up choosing that header: kind
+ * 1 + (byte & 0x7f) % (REC_KIND_END - 1), i.e. every kind in record.h and
+ * only those, version REC_VERSION, precedence the byte's top bit; the
+ * rest of the record is the body.  An empty record gets a contact header
+ * and no body.  Without the bit the records are used as they are.
  *
  * Properties: no crash, hang, leak or sanitizer report; open fails only
  * with a documented code; after a successful open the state can be read
@@ -14,6 +18,16 @@
 #include "../teststore.h"
 #include "funnelcore.h"
 #include "fuzz.h"
+#include "record.h"
+
+/* A valid header for a record whose body follows `sel` (mode 1). */
+static void valid_header(unsigned char *h, unsigned sel)
+{
+    h[0] = (unsigned char)(1 + (sel & 0x7f) % (REC_KIND_END - 1));
+    h[1] = REC_VERSION;
+    h[2] = (unsigned char)(sel >> 7 ? FNL_PRECEDENCE_SOURCE
+                                    : FNL_PRECEDENCE_LATEST);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,20 +44,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ts_init(&ts);
     while (pos + 2 <= size && seq < 1000) {
         size_t n = (size_t)data[pos] | (size_t)data[pos + 1] << 8;
+        size_t head = 0, body;
         unsigned char *rec;
-        size_t extra = (mode & 1) ? 3 : 0;
         pos += 2;
         if (n > size - pos)
             n = size - pos;
-        rec = malloc(n + extra + 1);
+        body = n;
+        rec = malloc(n + 3);
+        FUZZ_ASSERT(rec != NULL);
         if (mode & 1) {
-            rec[0] = (unsigned char)(n > 0 ? data[pos] % 8 : 1);
-            rec[1] = 1;
-            rec[2] = 0;
+            /* the selector byte is used up: the body is what follows */
+            valid_header(rec, n > 0 ? data[pos] : 0);
+            head = 3;
+            body = n > 0 ? n - 1 : 0;
         }
-        memcpy(rec + extra, data + pos, n);
+        memcpy(rec + head, data + pos + (n - body), body);
         pos += n;
-        ts_append(&ts, ++seq, rec, n + extra);
+        FUZZ_ASSERT(ts_append(&ts, ++seq, rec, head + body) == FNL_OK);
         free(rec);
     }
     cfg.storage = &ts.table;

@@ -1,6 +1,6 @@
 /* Deals with buying groups, and costs. */
 #include <stddef.h>
-#include "../dump_owners.h"
+#include "../dump.h"
 #include "../failalloc.h"
 #include "../teststore.h"
 #include "../test.h"
@@ -334,7 +334,7 @@ TEST(bad_deal_attributes_change_nothing)
     u.attrs = a;
     u.attr_count = 1;
     CHECK_OK(fnl_deal_upsert(e, &u, NULL));
-    before = dump_all(e);
+    before = dump_engine(e);
     u.amount = 99; /* would change the deal if anything were applied */
     a[0] = sattr("product", "MG");
     a[1] = sattr("bad name!", "x");
@@ -362,7 +362,7 @@ TEST(bad_deal_attributes_change_nothing)
     u.attr_count = FNL_MAX_ATTRS + 1;
     CHECK_INT(fnl_deal_upsert(e, &u, NULL), FNL_ELIMIT);
     free(many);
-    after = dump_all(e);
+    after = dump_engine(e);
     CHECK_STR(after, before);
     free(after);
     free(before);
@@ -515,7 +515,7 @@ TEST(bad_owner_updates_change_nothing)
     CHECK_OK(fnl_engine_open(&e, NULL));
     a[0] = sattr("manager", "Cara");
     CHECK_OK(owner_put(e, "ana", a, 1, NULL, 1000));
-    before = dump_all(e);
+    before = dump_engine(e);
     a[0] = sattr("manager", "Dan");
     CHECK_INT(owner_put(e, NULL, a, 1, NULL, 2000), FNL_EINVAL);
     CHECK(strstr(fnl_errmsg(e), "owner name: required") != NULL);
@@ -538,7 +538,7 @@ TEST(bad_owner_updates_change_nothing)
     CHECK_INT(fnl_owner_upsert(e, &u), FNL_EINVAL);
     CHECK_INT(fnl_owner_upsert(e, NULL), FNL_EINVAL);
     CHECK_INT(fnl_owner_upsert(NULL, &u), FNL_EINVAL);
-    after = dump_all(e);
+    after = dump_engine(e);
     CHECK_STR(after, before);
     free(after);
     free(before);
@@ -582,7 +582,7 @@ TEST(every_allocation_failure_in_deal_attributes_and_owners_changes_nothing)
     for (step = 0; step < 4; step++) {
         long n;
         for (n = 0;; n++) {
-            char *before = dump_all(e), *after;
+            char *before = dump_engine(e), *after;
             fnl_deal_update u = FNL_DEAL_UPDATE_INIT;
             fnl_attr a[3];
             char id[32], val[64];
@@ -604,7 +604,7 @@ TEST(every_allocation_failure_in_deal_attributes_and_owners_changes_nothing)
                 rc = owner_put(e, id, a + 1, 2, NULL, 1000);
             }
             fa_disarm(&fa);
-            after = dump_all(e);
+            after = dump_engine(e);
             if (rc == FNL_OK) {
                 free(before);
                 free(after);
@@ -619,7 +619,7 @@ TEST(every_allocation_failure_in_deal_attributes_and_owners_changes_nothing)
          * may fit in what those reserved */
         CHECK(step >= 2 || n >= 1);
     }
-    live = dump_all(e);
+    live = dump_engine(e);
     fnl_engine_close(e);
     CHECK_INT(fa.outstanding, 0);
     /* what was acknowledged is what the journal replays */
@@ -630,7 +630,7 @@ TEST(every_allocation_failure_in_deal_attributes_and_owners_changes_nothing)
         char *db;
         c2.storage = &ts.table;
         CHECK_OK(fnl_engine_open(&b, &c2));
-        db = dump_all(b);
+        db = dump_engine(b);
         CHECK_STR(db, live);
         free(db);
         fnl_engine_close(b);

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "../dump_owners.h"
+#include "../dump.h"
 #include "../failalloc.h"
 #include "../teststore.h"
 #include "../test.h"
@@ -567,7 +567,7 @@ TEST(deal_attributes_and_owners_replay_and_snapshot_identically)
     a = open_on(&ts.table, NULL);
     CHECK(a != NULL);
     CHECK_OK(owners_workload(a, 21));
-    da = dump_all(a);
+    da = dump_engine(a);
     CHECK(strstr(da, "owner Mia created=1000 attrs=1\n"
                      "  attr manager=Summer Sewald\n") != NULL);
     CHECK(strstr(da, "deal-attrs OPP-1 (2)\n  attr product=GTX Basic\n"
@@ -575,7 +575,7 @@ TEST(deal_attributes_and_owners_replay_and_snapshot_identically)
     /* journal only */
     b = open_on(&ts.table, NULL);
     CHECK(b != NULL);
-    db = dump_all(b);
+    db = dump_engine(b);
     CHECK_STR(db, da);
     free(db);
     fnl_engine_close(b);
@@ -583,7 +583,7 @@ TEST(deal_attributes_and_owners_replay_and_snapshot_identically)
     CHECK_OK(fnl_engine_checkpoint(a));
     b = open_on(&ts.table, NULL);
     CHECK(b != NULL);
-    db = dump_all(b);
+    db = dump_engine(b);
     CHECK_STR(db, da);
     free(db);
     fnl_engine_close(b);
@@ -591,10 +591,10 @@ TEST(deal_attributes_and_owners_replay_and_snapshot_identically)
     CHECK_OK(p_deal(a, "OPP-2", "Mia", NULL, 4, FNL_TIME_NOW));
     CHECK_OK(p_owner(a, "New", "Dan", "South", 6000));
     free(da);
-    da = dump_all(a);
+    da = dump_engine(a);
     b = open_on(&ts.table, NULL);
     CHECK(b != NULL);
-    db = dump_all(b);
+    db = dump_engine(b);
     CHECK_STR(db, da);
     free(db);
     /* a snapshot of the reloaded state reloads too */
@@ -604,7 +604,7 @@ TEST(deal_attributes_and_owners_replay_and_snapshot_identically)
     fnl_engine_close(b);
     b = open_on(&ts.table, NULL);
     CHECK(b != NULL);
-    db = dump_all(b);
+    db = dump_engine(b);
     CHECK_STR(db, da);
     free(db);
     free(da);
@@ -962,7 +962,7 @@ TEST(bit_flips_in_owner_and_deal_attribute_sections_never_crash)
                 b = open_on(&copy.table, &rc);
                 CHECK(rc == FNL_OK || rc == FNL_ECORRUPT);
                 if (rc == FNL_OK) {
-                    char *d = dump_all(b);
+                    char *d = dump_engine(b);
                     free(d);
                     CHECK_OK(fnl_engine_checkpoint(b));
                     fnl_engine_close(b);
@@ -993,7 +993,7 @@ TEST(every_allocation_failure_loading_owners_and_deal_attributes_is_enomem)
     ts_init(&ts);
     a = open_on(&ts.table, NULL);
     CHECK_OK(owners_workload(a, 41));
-    want = dump_all(a);
+    want = dump_engine(a);
     for (pass = 0; pass < 2; pass++) {
         long n;
         if (pass == 1) {
@@ -1002,7 +1002,7 @@ TEST(every_allocation_failure_loading_owners_and_deal_attributes_is_enomem)
             CHECK_OK(p_owner(a, "Tail", "Cara", "East", 7000));
             CHECK_OK(p_deal(a, "OPP-T", "Tail", "GTX", 2, 7000));
             free(want);
-            want = dump_all(a);
+            want = dump_engine(a);
         }
         for (n = 0;; n++) {
             fnl_engine_config cfg = FNL_ENGINE_CONFIG_INIT;
@@ -1014,7 +1014,7 @@ TEST(every_allocation_failure_loading_owners_and_deal_attributes_is_enomem)
             rc = fnl_engine_open(&b, &cfg);
             fa_disarm(&fa);
             if (rc == FNL_OK) {
-                char *got = dump_all(b);
+                char *got = dump_engine(b);
                 CHECK_STR(got, want);
                 free(got);
                 fnl_engine_close(b);
