@@ -435,8 +435,11 @@ static void make_input(evalctx *x, fnl_engine *e, stages *s, uint32_t c,
     x->e = e;
     x->s = s;
     x->c = c;
+    static const fnli_stage_input empty; /* copied, not memset: GCC
+                                             makes the memset a slow
+                                             `rep stos` */
     x->touch = kind == FNLI_TRIG_TOUCH ? touch : 0;
-    memset(in, 0, sizeof(*in));
+    *in = empty;
     in->kind = kind;
     in->time = t;
     in->contact = fnli_handle(CONTACT(e, c)->gen, c);
@@ -452,7 +455,8 @@ static void make_input(evalctx *x, fnl_engine *e, stages *s, uint32_t c,
 
 static void init_result(stages *s, fnli_stage_result *res)
 {
-    memset(res, 0, sizeof(*res));
+    static const fnli_stage_result empty; /* see make_input */
+    *res = empty;
     res->recs = s->recbuf;
     res->cap_recs = s->cap_recs;
     res->steps = s->stepbuf;
