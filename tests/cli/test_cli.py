@@ -1313,84 +1313,61 @@ def show_contact_prints_who_made_each_touch():
           lines, out)
 
 
-@test
-def show_survives_every_failed_allocation():
-    # as stage_run_survives_every_failed_allocation below, over `show`:
-    # the contact's readers, the timeline with its actors, the history
-    # (read twice for the CSV: its records and its rule names), the
-    # attached machine's text and (JSON) the score and its explanation:
-    # every run prints exactly what a clean run prints, or fails naming
-    # the allocation, never a partial answer.
+def fail_every_allocation(args, min_allocs, same=None, check_base=None):
+    # Run funnelcore-fault (the tool with the engine, the scoring model and
+    # the stage machine allocating through tests/failalloc.h) once to
+    # count its allocations, then fail each in turn, once and from then
+    # on: every run either prints what the clean run printed (same(a, b),
+    # default byte equality) or exits 1 naming the failure ("out of
+    # memory"), never anything else (the sanitizer tree also checks that
+    # no error path leaks or misbehaves).  Every allocation failing from
+    # then on always shows.
+    same = same or (lambda a, b: a == b)
     fault = os.path.join(os.path.dirname(EXE), "funnelcore-fault")
-
-    def same(fmt, a, b):
-        return a == b if fmt == "csv" else json.loads(a) == json.loads(b)
-
-    for fmt in ("csv", "json"):
-        args = [fault, "show", "contact", "email", "lou@l.com",
-                *ROUTING_RUN, "-f", fmt]
-        env = dict(os.environ, FUNNELCORE_FAIL_STATS="1")
-        p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
-                           timeout=600)
-        check(p.returncode == 0, p.stderr)
-        base = p.stdout
-        m = re.search(rb"fault: (\d+) allocations, 0 failed", p.stderr)
-        check(m, p.stderr)
-        n = int(m.group(1))
-        check(n > 100, n)
-        outcomes = {0: 0, 1: 0}
-        for sticky in ("", "+"):
-            for k in range(n):
-                env = dict(os.environ,
-                           FUNNELCORE_FAIL_ALLOC="%d%s" % (k, sticky))
-                p = subprocess.run(args, cwd=DATA, capture_output=True,
-                                   env=env, timeout=600)
-                what = "%s FUNNELCORE_FAIL_ALLOC=%d%s" % (fmt, k, sticky)
-                check(p.returncode in (0, 1), (what, p.returncode, p.stderr))
-                outcomes[p.returncode] += 1
-                if p.returncode == 0:
-                    check(same(fmt, p.stdout, base),
-                          (what, "a different output"))
-                else:
-                    check(b"out of memory" in p.stderr, (what, p.stderr))
-        check(outcomes[1] >= n, outcomes)
-
-
-@test
-def stage_run_survives_every_failed_allocation():
-    # funnelcore-fault (src/cli/meson.build) is the tool with the engine,
-    # the scoring model and the stage machine allocating through
-    # tests/failalloc.h.  Fail each allocation of a stage run in turn,
-    # once and from then on: every run either gives the same report or
-    # exits 1 naming the failure ("out of memory", with FILE:LINE:COLUMN
-    # for rows), never anything else (the sanitizer tree also checks that
-    # no error path leaks or misbehaves).
-    fault = os.path.join(os.path.dirname(EXE), "funnelcore-fault")
-    args = [fault, "report", *STAGE_RUN, "-f", "json"]
+    args = [fault, *args]
     env = dict(os.environ, FUNNELCORE_FAIL_STATS="1")
     p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
                        timeout=600)
     check(p.returncode == 0, p.stderr)
     base = p.stdout
+    if check_base:
+        check_base(base)
     m = re.search(rb"fault: (\d+) allocations, 0 failed", p.stderr)
     check(m, p.stderr)
     n = int(m.group(1))
-    check(n > 100, n)
+    check(n > min_allocs, n)
     outcomes = {0: 0, 1: 0}
     for sticky in ("", "+"):
         for k in range(n):
             env = dict(os.environ, FUNNELCORE_FAIL_ALLOC="%d%s" % (k, sticky))
             p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
                                timeout=600)
-            what = "FUNNELCORE_FAIL_ALLOC=%d%s" % (k, sticky)
+            what = "%s FUNNELCORE_FAIL_ALLOC=%d%s" % (args[1], k, sticky)
             check(p.returncode in (0, 1), (what, p.returncode, p.stderr))
             outcomes[p.returncode] += 1
             if p.returncode == 0:
-                check(p.stdout == base, (what, "a different report"))
+                check(same(p.stdout, base), (what, "a different output"))
             else:
                 check(b"out of memory" in p.stderr, (what, p.stderr))
-    # from then on, every allocation failing always shows
     check(outcomes[1] >= n, outcomes)
+
+
+@test
+def show_survives_every_failed_allocation():
+    # over `show`: the contact's readers, the timeline with its actors,
+    # the history (read twice for the CSV: its records and its rule names),
+    # the attached machine's text and (JSON) the score and its explanation
+    fail_every_allocation(["show", "contact", "email", "lou@l.com",
+                           *ROUTING_RUN, "-f", "csv"], 100)
+    fail_every_allocation(["show", "contact", "email", "lou@l.com",
+                           *ROUTING_RUN, "-f", "json"], 100,
+                          lambda a, b: json.loads(a) == json.loads(b))
+
+
+@test
+def stage_run_survives_every_failed_allocation():
+    # a stage run's report, failing each of its allocations in turn
+    fail_every_allocation(["report", *STAGE_RUN, "-f", "json"], 100)
 
 
 @test
@@ -1641,38 +1618,15 @@ def report_group_by_a_name_nothing_holds_is_a_usage_error():
 def deal_attribute_run_survives_every_failed_allocation():
     # As above, over the deal attributes (product, series) and the owner
     # records (manager, regional_office from the join on sales_agent) of
-    # the CRM fixture, grouped by both kinds: every run either gives the
-    # same report or exits 1 naming the failure.
-    fault = os.path.join(os.path.dirname(EXE), "funnelcore-fault")
-    args = [fault, "report", "--deals", "crm_deals.csv", *CRM_ARGS,
-            "--join", "crm_teams.csv:sales_agent",
-            "--join", "crm_products.csv:product",
-            "--group-by", "manager,product,regional_office", "--now",
-            "2017-06-01", "-q", "-f", "json"]
-    env = dict(os.environ, FUNNELCORE_FAIL_STATS="1")
-    p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
-                       timeout=600)
-    check(p.returncode == 0, p.stderr)
-    base = p.stdout
-    check(json.loads(base)["sections"]["deals_by_regional_office"], base)
-    m = re.search(rb"fault: (\d+) allocations, 0 failed", p.stderr)
-    check(m, p.stderr)
-    n = int(m.group(1))
-    check(n > 20, n)
-    outcomes = {0: 0, 1: 0}
-    for sticky in ("", "+"):
-        for k in range(n):
-            env = dict(os.environ, FUNNELCORE_FAIL_ALLOC="%d%s" % (k, sticky))
-            p = subprocess.run(args, cwd=DATA, capture_output=True, env=env,
-                               timeout=600)
-            what = "FUNNELCORE_FAIL_ALLOC=%d%s" % (k, sticky)
-            check(p.returncode in (0, 1), (what, p.returncode, p.stderr))
-            outcomes[p.returncode] += 1
-            if p.returncode == 0:
-                check(p.stdout == base, (what, "a different report"))
-            else:
-                check(b"out of memory" in p.stderr, (what, p.stderr))
-    check(outcomes[1] >= n, outcomes)
+    # the CRM fixture, grouped by both kinds.
+    fail_every_allocation(
+        ["report", "--deals", "crm_deals.csv", *CRM_ARGS,
+         "--join", "crm_teams.csv:sales_agent",
+         "--join", "crm_products.csv:product",
+         "--group-by", "manager,product,regional_office", "--now",
+         "2017-06-01", "-q", "-f", "json"], 20,
+        check_base=lambda base: check(
+            json.loads(base)["sections"]["deals_by_regional_office"], base))
 
 
 def crm_naive():

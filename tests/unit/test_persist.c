@@ -1205,6 +1205,18 @@ static void ts_add_recs(teststore *ts, const v1_rec *r, size_t n)
         ts_append(ts, r[i].seq, r[i].p, r[i].n);
 }
 
+/* A fresh store holding these snapshot bytes (a fixture's). */
+static void ts_with_snapshot(teststore *ts, const unsigned char *p, size_t n,
+                             uint64_t seq)
+{
+    ts_init(ts);
+    ts->snap = malloc(n);
+    memcpy(ts->snap, p, n);
+    ts->snap_n = n;
+    ts->snap_seq = seq;
+    ts->has_snap = 1;
+}
+
 static int bytes_contain(const unsigned char *p, size_t n, const char *s)
 {
     size_t i, k = strlen(s);
@@ -1284,12 +1296,7 @@ TEST(journals_and_snapshots_of_0_1_load_as_before)
     /* the snapshot (which erased the forgotten contact) plus its tail */
     CHECK(!bytes_contain(v1_snapshot, sizeof(v1_snapshot),
                          "cara.private@gmail.com"));
-    ts_init(&ts);
-    ts.snap = malloc(sizeof(v1_snapshot));
-    memcpy(ts.snap, v1_snapshot, sizeof(v1_snapshot));
-    ts.snap_n = sizeof(v1_snapshot);
-    ts.snap_seq = v1_snapshot_seq;
-    ts.has_snap = 1;
+    ts_with_snapshot(&ts, v1_snapshot, sizeof(v1_snapshot), v1_snapshot_seq);
     ts_add_recs(&ts, v1_tail, sizeof(v1_tail) / sizeof(v1_tail[0]));
     old = open_v1(&ts.table);
     CHECK(old != NULL);
@@ -1681,12 +1688,8 @@ TEST(stage_sections_of_the_raw_layout_load_and_are_written_the_same)
     live = open_sv1(NULL);
     CHECK(live != NULL);
     CHECK_OK(sv1_workload(live));
-    ts_init(&ts);
-    ts.snap = malloc(sizeof(sv1_snapshot));
-    memcpy(ts.snap, sv1_snapshot, sizeof(sv1_snapshot));
-    ts.snap_n = sizeof(sv1_snapshot);
-    ts.snap_seq = sv1_snapshot_seq;
-    ts.has_snap = 1;
+    ts_with_snapshot(&ts, sv1_snapshot, sizeof(sv1_snapshot),
+                     sv1_snapshot_seq);
     old = open_sv1(&ts.table);
     CHECK(old != NULL);
     dold = dump_sv1(old);
