@@ -208,14 +208,9 @@ static int64_t time_due_min(const ev *e, int enabled, int64_t after)
     const fnli_mstage *s = &m->stages[e->st.stage];
     int64_t best = INT64_MAX;
     uint32_t k;
-    if (s->ntimed == 0)
-        return INT64_MAX; /* the common case: nothing timed leaves it */
-    for (k = 0; k < s->tcount; k++) {
-        const fnli_mtrans *x = &m->trans[m->torder[s->tfirst + k]];
-        int64_t d;
-        if (x->trigger != FNL_TRIGGER_IDLE && x->trigger != FNL_TRIGGER_STAY)
-            continue;
-        d = time_due(e, x);
+    for (k = 0; k < s->ntimed; k++) {
+        const fnli_mtrans *x = &m->trans[m->torder[s->timed_first + k]];
+        int64_t d = time_due(e, x);
         if (d >= best)
             continue;
         if (enabled ? fnli_cond_eval(&e->c, x->when) : d > after)

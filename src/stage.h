@@ -69,7 +69,9 @@ typedef struct fnli_mstage {
                                  may leave it, in priority order */
     uint32_t sfirst, scount;  /* its SLAs (consecutive in machine->slas) */
     uint32_t rfirst, rcount;  /* into machine->rorder: its routes */
-    uint32_t ntimed;          /* of its transitions, the idle / stay ones */
+    uint32_t timed_first, ntimed; /* into machine->torder: of its
+                                     transitions, the idle / stay ones, in
+                                     priority order */
 } fnli_mstage;
 
 typedef struct fnli_mtrans {

@@ -841,7 +841,7 @@ static int applies(const fnl_machine *m, const fnli_mtrans *t, size_t s)
 
 int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
 {
-    size_t s, i, total = 0, at, rat = 0, sat = 0;
+    size_t s, i, total = 0, at, tat, rat = 0, sat = 0;
     uint32_t *torder, *rorder, *sorder;
     uint32_t initial = m->initial;
     int rc = check_open(m, e);
@@ -854,13 +854,16 @@ int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
     for (s = 0; s < m->nstages; s++)
         for (i = 0; i < m->ntrans; i++)
             total += applies(m, &m->trans[i], s);
-    torder = fnli_malloc(&m->mem, (total ? total : 1) * sizeof(*torder));
+    /* torder: each stage's transitions in priority order, then (from
+       `total` on) each stage's timed ones, in the same order */
+    torder = fnli_malloc(&m->mem, (total ? 2 * total : 1) * sizeof(*torder));
     rorder = fnli_malloc(&m->mem, (m->nroutes ? m->nroutes : 1) *
                                       sizeof(*rorder));
     sorder = fnli_malloc(&m->mem, (m->nslas ? m->nslas : 1) *
                                       sizeof(*sorder));
     if (torder == NULL || rorder == NULL || sorder == NULL) {
-        fnli_free(&m->mem, torder, (total ? total : 1) * sizeof(*torder));
+        fnli_free(&m->mem, torder,
+                  (total ? 2 * total : 1) * sizeof(*torder));
         fnli_free(&m->mem, rorder, (m->nroutes ? m->nroutes : 1) *
                                        sizeof(*rorder));
         fnli_free(&m->mem, sorder, (m->nslas ? m->nslas : 1) *
@@ -868,6 +871,7 @@ int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
         return nomem(e);
     }
     at = 0;
+    tat = total;
     for (s = 0; s < m->nstages; s++) {
         fnli_mstage *st = &m->stages[s];
         size_t first = at, j;
@@ -884,10 +888,12 @@ int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
             torder[j] = (uint32_t)i;
         }
         st->tcount = (uint32_t)(at - first);
-        st->ntimed = 0;
+        st->timed_first = (uint32_t)tat;
         for (j = first; j < at; j++)
-            st->ntimed += m->trans[torder[j]].trigger == FNL_TRIGGER_IDLE ||
-                          m->trans[torder[j]].trigger == FNL_TRIGGER_STAY;
+            if (m->trans[torder[j]].trigger == FNL_TRIGGER_IDLE ||
+                m->trans[torder[j]].trigger == FNL_TRIGGER_STAY)
+                torder[tat++] = torder[j];
+        st->ntimed = (uint32_t)(tat - st->timed_first);
         st->rfirst = (uint32_t)rat;
         for (i = 0; i < m->nroutes; i++)
             if (m->routes[i].stage == s)
@@ -900,7 +906,7 @@ int fnli_mb_finish(fnl_machine *m, fnli_perr *e)
         st->scount = (uint32_t)(sat - st->sfirst);
     }
     m->torder = torder;
-    m->ntorder = total ? total : 1;
+    m->ntorder = total ? 2 * total : 1;
     m->rorder = rorder;
     m->sorder = sorder;
     m->initial = initial;
