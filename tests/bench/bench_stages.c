@@ -99,8 +99,9 @@ static const char tick_machine[] =
     "sla mql accept within 2d\n";
 
 /* The engine: 1M contacts (one form fill each, over a day), then ticks:
- * before any deadline, through the first tenth of the SLA deadlines, and
- * 60 days later (every SLA breaches, every contact goes to nurture). */
+ * before any deadline, through the first tenth of the SLA deadlines,
+ * through the rest of them, and past every idle deadline (every contact
+ * goes to nurture). */
 static int engine_tick(void)
 {
     fnl_engine *e;
@@ -147,8 +148,11 @@ static int engine_tick(void)
         } et[] = {
             {"nothing due", 2 * DAY - 1},
             {"10 % due (SLA breaches)", 2 * DAY + DAY / 10},
-            /* every SLA breached, then 30 idle days: to nurture */
-            {"all the rest due (2 evaluations each)", 60 * DAY},
+            /* every other SLA timer (each contact then gets its idle
+               timer, 30 days on) */
+            {"the other 90 % due (SLA breaches)", 3 * DAY},
+            /* every idle timer: a million contacts to nurture */
+            {"all 1M due (idle: to nurture)", 40 * DAY},
         };
         for (i = 0; i < sizeof(et) / sizeof(et[0]); i++) {
             t0 = now_ms();
