@@ -373,9 +373,8 @@ typedef struct fnli_stage_input {
     unsigned missing;
     void (*fill)(void *ctx, struct fnli_stage_input *in, unsigned parts);
     void *fill_ctx;
-    /* a lazily filled by_owner: the owner it was computed for */
+    /* with fill: the owner by_owner was computed for */
     uint32_t by_owner_for;
-    uint32_t by_owner_lazy;       /* 1: by_owner_for is set */
 } fnli_stage_input;
 
 enum {
@@ -394,11 +393,10 @@ enum {
 static inline int fnli_in_by_owner(const fnli_stage_input *in, uint32_t owner)
 {
     if ((in->missing & FNLI_IN_BY_OWNER) ||
-        (in->by_owner_lazy && in->by_owner_for != owner)) {
+        (in->fill != NULL && in->by_owner_for != owner)) {
         fnli_stage_input *w = (fnli_stage_input *)(uintptr_t)in;
         w->missing &= ~FNLI_IN_BY_OWNER;
         w->by_owner_for = owner;
-        w->by_owner_lazy = 1;
         w->fill(w->fill_ctx, w, FNLI_IN_BY_OWNER);
     }
     return in->by_owner != 0;

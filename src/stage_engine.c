@@ -1332,30 +1332,16 @@ const char *fnli_stages_owner(const fnl_engine *e, uint32_t c,
 _Static_assert(57 + FNL_MACHINE_MAX_SLAS <= ST_BYTES,
                "the stage state's SLA counters fit its 64 bytes");
 
-static uint64_t ld64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-    for (i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t ld32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static uint16_t ld16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 static void put_u16le(fnli_wbuf *w, uint16_t v)
 {
     fnli_w_u8(w, v & 0xFFu);
     fnli_w_u8(w, v >> 8);
+}
+
+static uint16_t get_u16le(fnli_rbuf *rb)
+{
+    unsigned lo = fnli_r_u8(rb);
+    return (uint16_t)(lo | fnli_r_u8(rb) << 8);
 }
 
 static void put_state(fnli_wbuf *w, const fnli_stage_state *st)
@@ -1378,23 +1364,25 @@ static void put_state(fnli_wbuf *w, const fnli_stage_state *st)
         fnli_w_u8(w, 0);
 }
 
-static void get_state(const unsigned char *p, fnli_stage_state *st)
+/* (rb->bad on a short read) */
+static void get_state(fnli_rbuf *rb, fnli_stage_state *st)
 {
     size_t i;
     memset(st, 0, sizeof(*st));
-    st->entered = (int64_t)ld64(p);
-    st->engaged = (int64_t)ld64(p + 8);
-    st->sla_base = (int64_t)ld64(p + 16);
-    st->timer_due = (int64_t)ld64(p + 24);
-    st->timer_id = ld64(p + 32);
-    st->reached = ld64(p + 40);
-    st->owner = ld32(p + 48);
-    st->stage = ld16(p + 52);
-    st->flags = p[54];
-    st->sla_done = p[55];
-    st->sla_breached = p[56];
+    st->entered = (int64_t)fnli_r_u64le(rb);
+    st->engaged = (int64_t)fnli_r_u64le(rb);
+    st->sla_base = (int64_t)fnli_r_u64le(rb);
+    st->timer_due = (int64_t)fnli_r_u64le(rb);
+    st->timer_id = fnli_r_u64le(rb);
+    st->reached = fnli_r_u64le(rb);
+    st->owner = fnli_r_u32le(rb);
+    st->stage = get_u16le(rb);
+    st->flags = (uint8_t)fnli_r_u8(rb);
+    st->sla_done = (uint8_t)fnli_r_u8(rb);
+    st->sla_breached = (uint8_t)fnli_r_u8(rb);
     for (i = 0; i < FNL_MACHINE_MAX_SLAS; i++)
-        st->sla_count[i] = p[57 + i];
+        st->sla_count[i] = (uint8_t)fnli_r_u8(rb);
+    (void)fnli_r_bytes(rb, ST_BYTES - 57 - FNL_MACHINE_MAX_SLAS);
 }
 
 static void put_rec(fnli_wbuf *w, const fnli_stage_rec *r)
@@ -1414,32 +1402,33 @@ static void put_rec(fnli_wbuf *w, const fnli_stage_rec *r)
     fnli_w_u32le(w, r->reason);
 }
 
-static void get_rec(const unsigned char *p, fnli_stage_rec *r)
+static void get_rec(fnli_rbuf *rb, fnli_stage_rec *r)
 {
     memset(r, 0, sizeof(*r));
-    r->contact = ld64(p);
-    r->time = (int64_t)ld64(p + 8);
-    r->kind = p[16];
-    r->cause = p[17];
-    r->flags = p[18];
-    r->from = ld16(p + 20);
-    r->to = ld16(p + 22);
-    r->rule = ld16(p + 24);
-    r->arg = ld16(p + 26);
-    r->owner = ld32(p + 28);
-    r->prev = ld32(p + 32);
-    r->reason = ld32(p + 36);
+    r->contact = fnli_r_u64le(rb);
+    r->time = (int64_t)fnli_r_u64le(rb);
+    r->kind = (uint8_t)fnli_r_u8(rb);
+    r->cause = (uint8_t)fnli_r_u8(rb);
+    r->flags = (uint8_t)fnli_r_u8(rb);
+    (void)fnli_r_u8(rb);
+    r->from = get_u16le(rb);
+    r->to = get_u16le(rb);
+    r->rule = get_u16le(rb);
+    r->arg = get_u16le(rb);
+    r->owner = fnli_r_u32le(rb);
+    r->prev = fnli_r_u32le(rb);
+    r->reason = fnli_r_u32le(rb);
 }
 
-static void get_timer(const unsigned char *p, fnli_timer *t)
+static void get_timer(fnli_rbuf *rb, fnli_timer *t)
 {
-    t->due = (int64_t)ld64(p);
-    t->contact = ld64(p + 8);
-    t->id = ld64(p + 16);
-    t->seq = ld64(p + 24);
-    t->kind = ld32(p + 32);
-    t->arg = ld32(p + 36);
-    t->origin = (int64_t)ld64(p + 40);
+    t->due = (int64_t)fnli_r_u64le(rb);
+    t->contact = fnli_r_u64le(rb);
+    t->id = fnli_r_u64le(rb);
+    t->seq = fnli_r_u64le(rb);
+    t->kind = fnli_r_u32le(rb);
+    t->arg = fnli_r_u32le(rb);
+    t->origin = (int64_t)fnli_r_u64le(rb);
 }
 
 typedef struct tvisit {
@@ -1611,13 +1600,10 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
     if (fnli_r_uv(&rb) != s->rs_size)
         goto out;
     {
-        const unsigned char *b = fnli_r_bytes(&rb, s->rs_size);
         uint32_t *word = (uint32_t *)(void *)s->rs;
-        if (b == NULL || rb.bad)
-            goto out;
         for (k = 0; k < s->rs_size / 4; k++)
-            word[k] = ld32(b + 4 * k);
-        if (!fnli_routing_state_valid(s->m, s->rs))
+            word[k] = fnli_r_u32le(&rb);
+        if (rb.bad || !fnli_routing_state_valid(s->m, s->rs))
             goto out;
     }
     nslots = fnli_r_uv(&rb);
@@ -1625,12 +1611,9 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         goto out;
     for (c = 1; c < nslots; c++) {
         cslot *sl = &s->slots[c];
-        const unsigned char *b = fnli_r_bytes(&rb, ST_BYTES);
         size_t cnt;
-        if (b == NULL || rb.bad)
-            goto out;
-        get_state(b, &sl->st);
-        if (!state_ok(s->m, &sl->st))
+        get_state(&rb, &sl->st);
+        if (rb.bad || !state_ok(s->m, &sl->st))
             goto out;
         cnt = fnli_r_count(&rb, UINT32_MAX, REC_BYTES);
         if (rb.bad)
@@ -1641,11 +1624,8 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         }
         for (k = 0; k < cnt; k++) {
             fnli_stage_rec r;
-            const unsigned char *rp = fnli_r_bytes(&rb, REC_BYTES);
-            if (rp == NULL || rb.bad)
-                goto out;
-            get_rec(rp, &r);
-            if (!rec_ok(e, s->m, &r))
+            get_rec(&rb, &r);
+            if (rb.bad || !rec_ok(e, s->m, &r))
                 goto out;
             add_rec(e, s, (uint32_t)c, &r, 0);
         }
@@ -1666,11 +1646,8 @@ int fnli_stages_load(fnl_engine *e, const void *p, size_t n)
         }
     }
     for (k = 0; k < ntimers; k++) {
-        const unsigned char *tp = fnli_r_bytes(&rb, TIMER_BYTES);
-        if (tp == NULL || rb.bad)
-            goto out;
-        get_timer(tp, &timers[k]);
-        if ((timers[k].kind != FNLI_TIMER_STAGE &&
+        get_timer(&rb, &timers[k]);
+        if (rb.bad || (timers[k].kind != FNLI_TIMER_STAGE &&
              timers[k].kind != FNLI_TIMER_STEP) ||
             (timers[k].kind == FNLI_TIMER_STEP &&
              timers[k].arg >= s->m->nsteps) ||

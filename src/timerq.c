@@ -24,7 +24,7 @@ void fnli_timerq_free(fnli_timerq *q)
         fnli_free(mem, q->heap_block, q->cap * sizeof(*q->heap) + LINE);
     fnli_free(mem, q->slots, q->cap_slots * sizeof(*q->slots));
     fnli_free(mem, q->pos, q->cap_pos * sizeof(*q->pos));
-    fnli_free(mem, q->run, q->run_cap * sizeof(*q->run));
+    fnli_free(mem, q->run, q->run_n * sizeof(*q->run));
     fnli_timerq_init(q, mem);
 }
 
@@ -213,9 +213,9 @@ static void run_skip(fnli_timerq *q)
     while (q->run_i < q->run_n && q->run[q->run_i].slot == NO_SLOT)
         q->run_i++;
     if (q->run_i == q->run_n && q->run != NULL) {
-        fnli_free(q->mem, q->run, q->run_cap * sizeof(*q->run));
+        fnli_free(q->mem, q->run, q->run_n * sizeof(*q->run));
         q->run = NULL;
-        q->run_i = q->run_n = q->run_cap = 0;
+        q->run_i = q->run_n = 0;
     }
 }
 
@@ -420,7 +420,7 @@ int fnli_timerq_take_due(fnli_timerq *q, int64_t now)
     for (i = 0; i < k; i++)
         q->pos[run[i].slot] = RUN_POS | (uint32_t)i;
     q->run = run;
-    q->run_cap = q->run_n = q->run_live = k;
+    q->run_n = q->run_live = k;
     q->run_i = 0;
     return 1;
 }

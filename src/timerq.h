@@ -78,8 +78,8 @@ typedef struct fnli_timerq {
     /* A due run (fnli_timerq_take_due): timers taken out of the heap,
        sorted; run[run_i .. run_n) are pending, except those whose slot is
        NO_SLOT (cancelled).  run_live counts the pending ones. */
-    fnli_theap *run;
-    size_t run_i, run_n, run_cap, run_live;
+    fnli_theap *run;         /* run_n entries */
+    size_t run_i, run_n, run_live;
 } fnli_timerq;
 
 /* An empty queue allocating through mem (borrowed; must outlive q).
